@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Annotated, Literal
 
 import networkx as nx
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
 
 from riskmodel.catalog import Money, WorkloadKind
 from riskmodel.errors import FieldPath
@@ -21,7 +21,10 @@ from riskmodel.estimate import StrictModel
 from riskmodel.quantity import cpu_millicores, memory_bytes
 
 Name = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9._/:-]*[A-Za-z0-9])?$")]
-Millicores = Annotated[float, BeforeValidator(cpu_millicores)]
+Millicores = Annotated[
+    float, BeforeValidator(cpu_millicores), PlainSerializer(lambda value: f"{value:g}m", return_type=str)
+]
+"""CPU in millicores; read from a Kubernetes quantity and written back as one (``'500m'``)."""
 Bytes = Annotated[int, BeforeValidator(memory_bytes)]
 
 KUBERNETES_EVICTION_TIMEOUT_SECONDS = 300.0
@@ -31,16 +34,16 @@ KUBERNETES_EVICTION_TIMEOUT_SECONDS = 300.0
 class Allocatable(StrictModel):
     """What a node offers to pods (``status.allocatable``)."""
 
-    cpu_millicores: Millicores = Field(validation_alias="cpu")
-    memory_bytes: Bytes = Field(validation_alias="memory")
-    max_pods: int = Field(default=110, ge=1, validation_alias="pods")
+    cpu_millicores: Millicores = Field(alias="cpu")
+    memory_bytes: Bytes = Field(alias="memory")
+    max_pods: int = Field(default=110, ge=1, alias="pods")
 
 
 class Requests(StrictModel):
     """What each pod of a workload asks for (``resources.requests``, summed over containers)."""
 
-    cpu_millicores: Millicores = Field(default=0.0, validation_alias="cpu")
-    memory_bytes: Bytes = Field(default=0, validation_alias="memory")
+    cpu_millicores: Millicores = Field(default=0.0, alias="cpu")
+    memory_bytes: Bytes = Field(default=0, alias="memory")
 
 
 class Taint(StrictModel):
@@ -130,6 +133,7 @@ class Settings(StrictModel):
     eviction_timeout_seconds: float = Field(default=KUBERNETES_EVICTION_TIMEOUT_SECONDS, ge=0)
     startup_minutes: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     budget_share_flag: float = Field(default=0.25, gt=0, le=1, allow_inf_nan=False)
+    blind_spot_detect_factor: float = Field(default=2.0, ge=1, le=100, allow_inf_nan=False)
     seed: int = 20261126
 
 

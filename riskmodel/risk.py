@@ -42,8 +42,8 @@ class ModeFactors:
 
     @classmethod
     def neutral(cls, modes: int) -> ModeFactors:
-        ones, zeros = np.ones(modes), np.zeros(modes)
-        return cls(ones, ones, ones, zeros, zeros, ones, np.zeros(modes, dtype=bool))
+        return cls(np.ones(modes), np.ones(modes), np.ones(modes), np.zeros(modes), np.zeros(modes),
+                   np.ones(modes), np.zeros(modes, dtype=bool))
 
 
 @dataclass(frozen=True, eq=False)

@@ -103,6 +103,18 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write the seeded large scenario (1,000 nodes, ~10,000 pods) used by the benchmarks."""
+    from riskmodel.generate import generate_large_scenario, scenario_to_yaml
+
+    scenario = generate_large_scenario(seed=args.seed, nodes=args.nodes)
+    Path(args.output).write_text(scenario_to_yaml(scenario), encoding="utf-8")
+    pods = sum(workload.replicas for workload in scenario.workloads)
+    print(f"wrote {args.output}: {len(scenario.nodes)} nodes, {len(scenario.workloads)} workloads, {pods} pods, "
+          f"{len(scenario.services)} services (seed {args.seed})")
+    return EXIT_OK
+
+
 def _register_core(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     validate = commands.add_parser("validate", help="check catalog and scenario files; exit 2 on errors")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
@@ -110,6 +122,12 @@ def _register_core(commands: "argparse._SubParsersAction[argparse.ArgumentParser
     schema = commands.add_parser("schema", help="print the JSON Schema of catalog and scenario files")
     schema.add_argument("kind", nargs="?", choices=("all", "catalog", "scenario"), default="all")
     schema.set_defaults(handler=cmd_schema)
+    generate = commands.add_parser("generate", help="write the seeded large scenario for benchmarks")
+    generate.add_argument("kind", choices=("large",))
+    generate.add_argument("--output", required=True, metavar="FILE")
+    generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument("--nodes", type=int, default=1000)
+    generate.set_defaults(handler=cmd_generate)
 
 
 def _registrars() -> list[Registrar]:

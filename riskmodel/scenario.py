@@ -22,7 +22,7 @@ from riskmodel.quantity import cpu_millicores, memory_bytes
 
 Name = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9._/:-]*[A-Za-z0-9])?$")]
 Millicores = Annotated[
-    float, BeforeValidator(cpu_millicores), PlainSerializer(lambda value: f"{value:g}m", return_type=str)
+    float, BeforeValidator(cpu_millicores), PlainSerializer(lambda value: f"{value:.15g}m", return_type=str)
 ]
 """CPU in millicores; read from a Kubernetes quantity and written back as one (``'500m'``)."""
 Bytes = Annotated[int, BeforeValidator(memory_bytes)]

@@ -205,3 +205,10 @@ def read_dump(path: Path, *, now: datetime | None = None) -> ClusterDump:
 def load_evidence(path: Path) -> Evidence:
     """The evidence (conditions, events) of a kubectl dump; what a scenario's ``evidence:`` names."""
     return read_dump(Path(path)).evidence
+
+
+def read_uri(argument: str) -> ClusterDump:
+    """The registry's reader for ``file:DIR_OR_FILE``."""
+    if not argument:
+        raise InputError("--source", "file: needs a path, e.g. file:snapshots/prod or file:dump.json")
+    return read_dump(Path(argument))

@@ -184,3 +184,16 @@ def test_snapshot_round_trip_and_last_good_kept(api_server: FakeApiServer, tmp_p
     with pytest.raises(SourceUnavailable):
         kube.fetch_lists("loopback", kubeconfig=str(config), timeout=2.0)
     assert {p.name: p.read_text() for p in out.iterdir()} == before
+
+
+def test_snapshot_command(api_server: FakeApiServer, tmp_path: Path, monkeypatch, capsys) -> None:
+    from riskmodel.cli import main
+
+    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", api_server.server_port)))
+    out = tmp_path / "snap"
+    assert main(["snapshot", "--source", "kube:loopback", "--output", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir())[:3] == ["daemonsets.json", "deployments.json", "events.json"]
+    api_server.forbidden.add("/api/v1/nodes")
+    assert main(["snapshot", "--source", "kube:loopback", "--output", str(out)]) == 2
+    assert "refused to list nodes" in capsys.readouterr().err
+    assert len(read_dump(out).nodes) == 2  # the last good snapshot still serves

@@ -16,16 +16,25 @@ from riskmodel.quantity import cpu_millicores, memory_bytes
 
 
 class Place:
-    """Where an object sits: its file and its field path inside that file."""
+    """Where an object sits: its file and its field path inside that file.
 
-    __slots__ = ("file", "path")
+    Built lazily (a parent plus the parts below it) because a large dump creates a million
+    of these and only the ones that end up in an error message need their full path.
+    """
 
-    def __init__(self, file: str, path: FieldPath) -> None:
+    __slots__ = ("file", "_parent", "_parts")
+
+    def __init__(self, file: str, path: FieldPath, parent: Place | None = None) -> None:
         self.file = file
-        self.path = path
+        self._parent = parent
+        self._parts = path
+
+    @property
+    def path(self) -> FieldPath:
+        return (self._parent.path if self._parent is not None else ()) + self._parts
 
     def at(self, *parts: str | int) -> Place:
-        return Place(self.file, self.path + parts)
+        return Place(self.file, parts, self)
 
     def error(self, message: str, *parts: str | int) -> InputError:
         return InputError(self.file, message, field=self.path + parts)

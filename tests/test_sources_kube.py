@@ -31,7 +31,7 @@ K8S = Path(__file__).parent / "fixtures" / "k8s"
 def _items(name: str) -> list[dict[str, Any]]:
     text = (K8S / name).read_text()
     data = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
-    items = data["items"] if "items" in data else [data]
+    items = data.get("items", [data])
     return [{k: v for k, v in json.loads(json.dumps(item, default=str)).items() if k not in ("kind", "apiVersion")}
             for item in items]
 

@@ -10,20 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.loader import load_scenario
-from riskmodel.report import analyse, blast_radius_report, rank_report
+from riskmodel.report import analyse, blast_radius_report, money, rank_report
 from riskmodel.whatif import whatif
 
 
-def _money(value: float) -> str:
-    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
-
-
 def _rank_table(report: dict[str, Any], top: int = 15) -> str:
-    lines = [f"Scenario {report['scenario']}: expected annual loss {_money(report['eal_per_year'])}/year", "",
+    lines = [f"Scenario {report['scenario']}: expected annual loss {money(report['eal_per_year'])}/year", "",
              f"{'failure mode':<40} {'units':>5} {'freq/yr':>8} {'EAL/yr':>12}"]
     for mode in report["failure_modes"][:top]:
         lines.append(f"{mode['failure_mode_id']:<40} {mode['units']:>5} {mode['frequency_per_year']:>8.3f} "
-                     f"{_money(mode['eal_per_year']):>12}")
+                     f"{money(mode['eal_per_year']):>12}")
     lines += ["", f"{'service':<24} {'bad min/yr':>10} {'budget min':>10} {'used':>7} {'with plan':>10}"]
     for service in report["services"]:
         lines.append(f"{service['name']:<24} {service['bad_minutes_per_year']:>10.1f} "
@@ -36,11 +32,11 @@ def _rank_table(report: dict[str, Any], top: int = 15) -> str:
     lines += ["", f"{'measure':<36} {'kind':<10} {'cost/yr':>10} {'ΔEAL/yr':>11} {'net':>11} {'ROI':>6}"]
     for m in report["measures"]:
         roi = "free" if m["roi"] is None else f"{m['roi']:.1f}"
-        lines.append(f"{m['id']:<36} {m['kind']:<10} {_money(m['annual_cost']):>10} {_money(m['eal_reduction']):>11} "
-                     f"{_money(m['net_benefit']):>11} {roi:>6}")
+        lines.append(f"{m['id']:<36} {m['kind']:<10} {money(m['annual_cost']):>10} {money(m['eal_reduction']):>11} "
+                     f"{money(m['net_benefit']):>11} {roi:>6}")
     plan = report["plan"]
-    lines += ["", f"Plan for {_money(plan['budget'])}/year ({plan['method']}): {', '.join(plan['selected']) or 'nothing'}",
-              f"  costs {_money(plan['annual_cost'])}/year, residual EAL {_money(plan['residual_eal_per_year'])}/year"]
+    lines += ["", f"Plan for {money(plan['budget'])}/year ({plan['method']}): {', '.join(plan['selected']) or 'nothing'}",
+              f"  costs {money(plan['annual_cost'])}/year, residual EAL {money(plan['residual_eal_per_year'])}/year"]
     return "\n".join(lines)
 
 
@@ -73,8 +69,8 @@ def _whatif_table(data: dict[str, Any]) -> str:
                 "degraded_services", "unschedulable_pods", "down_services_after_reschedule"):
         lines.append(f"{key.replace('_', ' ')}: {', '.join(data[key]) or '-'}")
     lines.append(f"rescheduled pods: {len(data['rescheduled_pods'])}")
-    lines.append(f"cost per hour: {_money(data['cost_per_hour'])} "
-                 f"(after rescheduling: {_money(data['cost_per_hour_after_reschedule'])})")
+    lines.append(f"cost per hour: {money(data['cost_per_hour'])} "
+                 f"(after rescheduling: {money(data['cost_per_hour_after_reschedule'])})")
     return "\n".join(lines)
 
 

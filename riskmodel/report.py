@@ -24,6 +24,11 @@ class Analysis:
     register: RiskRegister
 
 
+def money(value: float) -> str:
+    """Dollars without cents, with the sign in front: ``-$1,500``."""
+    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
+
+
 def analyse(loaded: LoadedScenario) -> Analysis:
     model = RiskModel(loaded.scenario, loaded.catalog, loaded.evidence)
     return Analysis(loaded, model, Planner(loaded.scenario, loaded.catalog, loaded.evidence, base=model),

@@ -1,0 +1,127 @@
+"""The one UI module that knows about Streamlit caching and session state.
+
+Pages call these helpers to get the analysis of the current scenario (with the review
+session's edits applied), the review store and the reviewer's name; every number still
+comes from ``riskmodel``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from riskmodel.edits import Edit, apply_edits
+from riskmodel.errors import RiskModelError
+from riskmodel.loader import SHIPPED_SCENARIOS, LoadedScenario, load_scenario
+from riskmodel.report import Analysis, analyse, money, rank_report  # noqa: F401 - money re-exported for pages
+from riskmodel.review_store import ReviewStore
+
+DEFAULT_SCENARIO = os.environ.get("RISKMODEL_SCENARIO", str(SHIPPED_SCENARIOS / "demo.yaml"))
+REVIEW_DB = os.environ.get("RISKMODEL_REVIEW_DB") or None
+UPLOAD_LIMIT_BYTES = 8 * 1024 * 1024
+
+
+def _stamp(path: str) -> tuple[float, int]:
+    """Cheap cache key part that changes when the scenario file changes."""
+    stat = Path(path).stat()
+    return stat.st_mtime, stat.st_size
+
+
+@st.cache_resource(show_spinner="Loading scenario, catalogs and evidence…", max_entries=8)
+def _load(path: str, stamp: tuple[float, int]) -> LoadedScenario:
+    return load_scenario(path)
+
+
+@st.cache_resource(show_spinner="Computing blast radii and expected losses…", max_entries=16)
+def _analysis(path: str, stamp: tuple[float, int], edits: tuple[Edit, ...]) -> Analysis:
+    loaded = _load(path, stamp)
+    if edits:
+        catalog, scenario = apply_edits(loaded.catalog, loaded.scenario, edits)
+        loaded = dataclasses.replace(loaded, catalog=catalog, scenario=scenario)
+    return analyse(loaded)
+
+
+@st.cache_resource
+def store() -> ReviewStore:
+    return ReviewStore(REVIEW_DB)
+
+
+def scenario_path() -> str:
+    return st.session_state.setdefault("scenario_path", DEFAULT_SCENARIO)
+
+
+def session_id() -> str | None:
+    return st.session_state.get("session_id")
+
+
+def reviewer() -> str:
+    return st.session_state.get("reviewer") or "anonymous"
+
+
+def current_edits() -> tuple[Edit, ...]:
+    current = session_id()
+    return tuple(store().edits(current)) if current else ()
+
+
+def base() -> LoadedScenario:
+    path = scenario_path()
+    return _load(path, _stamp(path))
+
+
+def analysis() -> Analysis:
+    """The analysis of the current scenario with the current session's edits applied."""
+    path = scenario_path()
+    return _analysis(path, _stamp(path), current_edits())
+
+
+def report(budget: float | None) -> dict:
+    return _report(scenario_path(), _stamp(scenario_path()), current_edits(), budget)
+
+
+@st.cache_data(show_spinner="Ranking measures and planning…", max_entries=64)
+def _report(path: str, stamp: tuple[float, int], edits: tuple[Edit, ...], budget: float | None) -> dict:
+    return rank_report(_analysis(path, stamp, edits), budget)
+
+
+def require_analysis() -> Analysis:
+    """The analysis, or a clear error on the page (never a traceback) and a stop."""
+    try:
+        return analysis()
+    except RiskModelError as error:
+        st.error(f"Cannot load the scenario:\n\n```\n{error}\n```")
+        st.stop()
+        raise
+
+
+def ensure_session() -> str:
+    """The open review session, creating one named after the scenario if none is open."""
+    current = session_id()
+    if current is None:
+        session = store().create_session(f"Review of {base().scenario.name}", base(), reviewer())
+        st.session_state["session_id"] = current = session.id
+    return current
+
+
+def adopt_upload(name: str, data: bytes) -> str | None:
+    """Validate an uploaded scenario; switch to it only if it loads. Returns an error message."""
+    if len(data) > UPLOAD_LIMIT_BYTES:
+        return f"{name}: file is {len(data):,} bytes, over the {UPLOAD_LIMIT_BYTES:,}-byte upload limit"
+    folder = Path(tempfile.mkdtemp(prefix="riskmodel-upload-"))
+    target = folder / Path(name).name
+    target.write_bytes(data)
+    try:
+        load_scenario(target)
+    except RiskModelError as error:
+        return str(error)
+    st.session_state["scenario_path"] = str(target)
+    st.session_state.pop("session_id", None)
+    return None
+
+
+def validate_edit(edit: Edit) -> None:
+    """Raise the validator's clear error if ``edit`` would make the inputs invalid."""
+    apply_edits(base().catalog, base().scenario, (*current_edits(), edit))

@@ -7,6 +7,7 @@ to refuse (403) or to stall (longer than the client's timeout).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -74,10 +75,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client gave up (timeout test)
             self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-            pass
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         url = urlparse(self.path)

@@ -87,7 +87,9 @@ def _workload(key: tuple[str, str, str], pods: list[PodInfo], name: str, dump: C
     quorum = kind in ("ControlPlane", "StatefulSet") and key[2].startswith("etcd") and needed is None
     return Workload(
         name=name, namespace=namespace, kind=kind,  # type: ignore[arg-type]
-        requests=Requests(cpu=_millicores(max(p.cpu_millicores for p in pods)), memory=max(p.memory_bytes for p in pods)),
+        requests=Requests.model_validate(
+            {"cpu": _millicores(max(p.cpu_millicores for p in pods)), "memory": max(p.memory_bytes for p in pods)}
+        ),
         pods=tuple(p.node for p in pods if p.node), min_available=needed, quorum=quorum,
         zonal_volumes=zonal, labels=labels,
     )
@@ -129,7 +131,9 @@ def _nodes_and_zones(dump: ClusterDump) -> tuple[list[Zone], list[Node]]:
         regions.setdefault(zone, info.region or UNKNOWN_REGION)
         nodes.append(Node(
             name=info.name, zone=zone, labels=info.labels,
-            allocatable=Allocatable(cpu=_millicores(info.cpu_millicores), memory=info.memory_bytes, pods=max(info.max_pods, 1)),
+            allocatable=Allocatable.model_validate(
+                {"cpu": _millicores(info.cpu_millicores), "memory": info.memory_bytes, "pods": max(info.max_pods, 1)}
+            ),
             taints=tuple(Taint(key=k, value=v, effect=e) for k, v, e in info.taints),  # type: ignore[arg-type]
         ))
     return [Zone(name=z, region=r) for z, r in sorted(regions.items())], nodes

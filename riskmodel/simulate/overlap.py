@@ -1,0 +1,159 @@
+"""Which incidents overlap in time, and which overlaps can change each other's impact.
+
+Incidents are sorted by (year, start); a running maximum of end times splits them into
+clusters of transitively overlapping incidents. A cluster is *interacting* (and gets the
+exact, slow evaluation) when any of these holds — otherwise its incidents' costs add up:
+
+* a workload loses pods in two of its incidents and their losses together exceed its slack
+  (replicas − required): it may become unavailable although neither alone makes it so;
+* a service is touched by two of its incidents and down in at least one: the union counts
+  that outage once, the sum would count it twice;
+* two or more of its incidents fail nodes and some lost pods reschedule, unless the room
+  check proves first-fit still places every pod (see :class:`GroupRoom`);
+* a ``no_scheduling`` incident (registry, scheduler down) overlaps one whose pods reschedule.
+
+What stays additive by design: two incidents that only *degrade* one service (the degraded
+cost of the overlap is counted twice, bad minutes add the lost shares instead of taking
+their maximum) — a small overestimate bounded by degraded cost × overlap minutes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskmodel.simulate.structures import StructureTable
+
+YEAR_STRIDE = 4 * 525_600.0
+"""Years are laid end to end this far apart, so an incident running past 31 December never
+overlaps the next simulated year (its cost still counts in the year it started)."""
+
+
+def clusters(year: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Incidents that overlap another one, and a compact cluster id for each of them."""
+    if len(year) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key_start = year * YEAR_STRIDE + start
+    order = np.argsort(key_start, kind="stable")
+    reach = np.maximum.accumulate(np.minimum(end[order], YEAR_STRIDE - 1.0) + year[order] * YEAR_STRIDE)
+    opens = np.ones(len(order), dtype=bool)
+    opens[1:] = key_start[order][1:] >= reach[:-1]
+    cluster = np.cumsum(opens) - 1
+    sizes = np.bincount(cluster)
+    shared = sizes[cluster] >= 2
+    members = order[shared]
+    _, compact = np.unique(cluster[shared], return_inverse=True)
+    return members, compact.astype(np.int64)
+
+
+def _expand(pointer: np.ndarray, structure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR rows of ``structure``: (position of the owning incident, position in the values)."""
+    lengths = pointer[structure + 1] - pointer[structure]
+    owner = np.repeat(np.arange(len(structure)), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    return owner, pointer[structure][owner] + np.arange(len(owner)) - offsets[owner]
+
+
+def _grouped(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort order, start of each run of equal keys and run lengths."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])) if len(keys) else \
+        np.zeros(0, dtype=np.int64)
+    return order, starts, np.diff(np.concatenate([starts, [len(keys)]]))
+
+
+def _workload_clash(table: StructureTable, cluster: np.ndarray, structure: np.ndarray, count: int) -> np.ndarray:
+    owner, position = _expand(table.workload_ptr, structure)
+    stride = len(table.indexes) * table.workload_stride
+    order, starts, runs = _grouped(cluster[owner] * stride + table.workload_key[position])
+    if not len(starts):
+        return np.zeros(count, dtype=bool)
+    lost = np.add.reduceat(table.workload_lost[position][order], starts)
+    slack = table.workload_slack[position][order][starts]
+    clash = (runs >= 2) & (lost > slack + 1e-9)
+    return np.bincount(cluster[owner][order][starts][clash], minlength=count) > 0
+
+
+def _service_clash(table: StructureTable, cluster: np.ndarray, structure: np.ndarray, count: int) -> np.ndarray:
+    owner, position = _expand(table.service_ptr, structure)
+    stride = len(table.indexes) * table.service_stride
+    order, starts, runs = _grouped(cluster[owner] * stride + table.service_key[position])
+    if not len(starts):
+        return np.zeros(count, dtype=bool)
+    down = np.add.reduceat(table.service_down[position][order].astype(np.int64), starts)
+    clash = (runs >= 2) & (down > 0)
+    return np.bincount(cluster[owner][order][starts][clash], minlength=count) > 0
+
+
+def _room_shortfall(table: StructureTable, cluster: np.ndarray, structure: np.ndarray, moves: np.ndarray,
+                    candidates: np.ndarray) -> np.ndarray:
+    """For the single-group candidate clusters: can first-fit fail to place every moved pod?"""
+    short = np.zeros(len(candidates), dtype=bool)
+    member = np.isin(cluster, candidates)
+    where = np.searchsorted(candidates, cluster[member])
+    s, m = structure[member], moves[member]
+    zones = table.demand_zone.shape[1]
+    unbound = np.bincount(where, table.demand_unbound[s] * m, minlength=len(candidates))
+    bound = np.zeros((len(candidates), zones))
+    np.add.at(bound, where, table.demand_zone[s] * m[:, None])
+    cpu_max = np.zeros(len(candidates))
+    memory_max = np.zeros(len(candidates))
+    np.maximum.at(cpu_max, where, np.where(m, table.max_cpu[s], 0.0))
+    np.maximum.at(memory_max, where, np.where(m, table.max_memory[s], 0.0))
+    group = np.zeros(len(candidates), dtype=np.int64)
+    group[where] = table.group[s]
+    for g in np.unique(group):
+        room = table.rooms[g]
+        mine = group == g
+        c = np.clip(np.searchsorted(room.cpu_levels, cpu_max[mine]), 0, len(room.cpu_levels) - 1)
+        k = np.clip(np.searchsorted(room.memory_levels, memory_max[mine]), 0, len(room.memory_levels) - 1)
+        available = room.room[c, k, :]
+        local = np.full(len(candidates), -1)
+        local[mine] = np.arange(mine.sum())
+        picked = (local[where] >= 0) & (table.single_node[s] >= 0)
+        node = table.single_node[s][picked]
+        at = local[where][picked]
+        units = np.minimum(np.minimum(np.floor(room.free_cpu[node] / room.cpu_levels[c[at]]),
+                                      np.floor(room.free_memory[node] / room.memory_levels[k[at]])),
+                           room.free_slots[node])
+        np.subtract.at(available, (at, room.node_zone[node]), units)
+        need = bound[mine] + unbound[mine][:, None]
+        short[mine] = (available.sum(axis=1) < unbound[mine] + bound[mine].sum(axis=1)) | \
+            ((bound[mine] > 0) & (available < need)).any(axis=1)
+    return short
+
+
+def _capacity_clash(table: StructureTable, cluster: np.ndarray, structure: np.ndarray, moves: np.ndarray,
+                    no_scheduling: np.ndarray, count: int) -> np.ndarray:
+    demand = table.demand_unbound[structure] + table.demand_zone[structure].sum(axis=1)
+    moving = moves & (demand > 0)
+    any_moving = np.bincount(cluster, moving, minlength=count) > 0
+    fails_nodes = table.node_count[structure] > 0
+    node_incidents = np.bincount(cluster, fails_nodes, minlength=count)
+    clash = any_moving & (np.bincount(cluster, no_scheduling, minlength=count) > 0)
+    many_nodes = np.bincount(cluster, table.node_count[structure] > 1, minlength=count) > 0
+    group = table.group[structure]
+    lowest = np.full(count, np.iinfo(np.int64).max)
+    highest = np.full(count, -1)
+    np.minimum.at(lowest, cluster, group)
+    np.maximum.at(highest, cluster, group)
+    same_group = lowest == highest
+    check = any_moving & (node_incidents >= 2)
+    clash |= check & (many_nodes | ~same_group)
+    candidates = np.flatnonzero(check & ~many_nodes & same_group)
+    if len(candidates):
+        clash[candidates] |= _room_shortfall(table, cluster, structure, moving, candidates)
+    return clash
+
+
+def interacting(table: StructureTable, cluster: np.ndarray, structure: np.ndarray, moves: np.ndarray,
+                no_scheduling: np.ndarray) -> np.ndarray:
+    """Per cluster: True when its incidents' impacts can interact (see module docstring).
+
+    ``moves``: the incident reschedules pods before it ends; arrays are per clustered incident.
+    """
+    count = int(cluster.max()) + 1 if len(cluster) else 0
+    if count == 0:
+        return np.zeros(0, dtype=bool)
+    return (_workload_clash(table, cluster, structure, count) | _service_clash(table, cluster, structure, count)
+            | _capacity_clash(table, cluster, structure, moves, no_scheduling, count))

@@ -1,0 +1,188 @@
+"""The flat pair table a simulation draws from: every (failure mode, unit) pair of a plan.
+
+A plan is applied the way :meth:`riskmodel.planner.Planner.evaluate` applies it: frequency,
+detect, repair and impact factors per failure mode from
+:func:`~riskmodel.planner.mode_factors`, and each failure mode evaluated on the topology that
+the topology measures applying to it give (one *group* per distinct set of such measures).
+Injected what-if failures become extra pairs with their own pseudo failure mode that occur
+exactly once per simulated year at a set time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from riskmodel.catalog import FailureMode, measure_applies
+from riskmodel.errors import InputError
+from riskmodel.estimate import Estimate, Interval
+from riskmodel.impact import FailedSet, structural_impact
+from riskmodel.planner import Planner, mode_factors
+from riskmodel.risk import RiskModel
+from riskmodel.simulate.structures import StructureTable, build_structure_table
+
+
+@dataclass(frozen=True)
+class InjectedFailure:
+    """A failure forced into every simulated year: ``failed_set`` from ``start_minutes`` on
+    (minutes after the year starts) for ``duration_minutes``; pods reschedule after the
+    eviction timeout and start-up when ``reschedule``."""
+
+    label: str
+    failed_set: FailedSet
+    start_minutes: float = 0.0
+    duration_minutes: float = 60.0
+    reschedule: bool = True
+
+
+def _sigma(estimate: Estimate) -> float:
+    """Lognormal σ of a 90% interval; 0 for a point (no uncertainty to draw)."""
+    return estimate.sigma if isinstance(estimate, Interval) else 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class PairTable:
+    """Arrays over pairs sorted by failure mode, and per failure mode (catalog + injected).
+
+    Minutes for durations, dollars for costs, incidents per year for rates. ``*_sigma`` are
+    the lognormal σ of a mode's interval: a draw is point × exp(σz − σ²/2), mean-preserving.
+    """
+
+    structures: StructureTable
+    mode_names: tuple[str, ...]
+    mode: np.ndarray
+    structure: np.ndarray
+    rate: np.ndarray
+    detect: np.ndarray
+    repair: np.ndarray
+    detect_factor: np.ndarray
+    detect_saved: np.ndarray
+    repair_factor: np.ndarray
+    repair_saved: np.ndarray
+    drain: np.ndarray
+    kind: np.ndarray
+    scale: np.ndarray
+    incident_cost: np.ndarray
+    no_scheduling: np.ndarray
+    rate_cumulative: np.ndarray
+    mode_rate: np.ndarray
+    mode_first: np.ndarray
+    mode_last: np.ndarray
+    rate_sigma: np.ndarray
+    detect_sigma: np.ndarray
+    repair_sigma: np.ndarray
+    cost_sigma: np.ndarray
+    injected_pairs: np.ndarray
+    injected_start: np.ndarray
+    eviction_minutes: float
+    startup_minutes: float
+    service_names: tuple[str, ...]
+    error_budget_minutes: np.ndarray
+    analytic_eal: float
+
+
+def _rows(model: RiskModel, modes: list[int], factors, offset: int, catalog_modes: Sequence[FailureMode]) -> dict:
+    """Pair rows of ``model`` for the failure modes in ``modes`` with the plan's factors applied."""
+    selected = np.flatnonzero(np.isin(model.pair_mode, modes))
+    m = model.pair_mode[selected]
+    no_scheduling = np.array([catalog_modes[i].effect.type == "no_scheduling" for i in m], dtype=bool)
+    return {
+        "mode": m, "structure": model.pair_structure[selected] + offset,
+        "rate": model.base_rate[selected] * factors.frequency[m], "detect": model.base_detect[selected],
+        "repair": model.base_repair[selected], "detect_factor": factors.detect[m],
+        "detect_saved": factors.detect_saved_minutes[m], "repair_factor": factors.repair[m],
+        "repair_saved": factors.repair_saved_minutes[m], "drain": factors.drain[m],
+        "kind": model.reschedule_kind[selected], "scale": model.impact_fraction[selected] * factors.impact[m],
+        "incident_cost": model.incident_cost[selected] * factors.impact[m], "no_scheduling": no_scheduling.reshape(-1),
+    }
+
+
+def _injected_rows(injected: Sequence[InjectedFailure], first_mode: int, offset: int) -> dict:
+    count = len(injected)
+    ones, zeros = np.ones(count), np.zeros(count)
+    return {
+        "mode": np.arange(first_mode, first_mode + count), "structure": np.arange(offset, offset + count),
+        "rate": zeros, "detect": zeros, "repair": np.array([f.duration_minutes for f in injected], dtype=float),
+        "detect_factor": ones, "detect_saved": zeros, "repair_factor": ones, "repair_saved": zeros,
+        "drain": np.zeros(count, dtype=bool), "kind": np.array([int(f.reschedule) for f in injected]),
+        "scale": ones, "incident_cost": zeros, "no_scheduling": np.zeros(count, dtype=bool),
+    }
+
+
+def _groups(planner: Planner, measure_ids: Iterable[str]) -> tuple[list, dict[tuple[str, ...], list[int]], tuple]:
+    ids = list(dict.fromkeys(measure_ids))
+    unknown = [i for i in ids if i not in planner.measures]
+    if unknown:
+        sample = ", ".join(sorted(planner.measures)[:10])
+        raise InputError("--plan", f"unknown measure id(s) {', '.join(unknown)}; expected catalog ids such as: {sample}")
+    chosen = [m for m in planner.catalog.measures if m.id in ids]
+    topology = [m for m in chosen if m.changes_topology]
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, mode in enumerate(planner.catalog.failure_modes):
+        groups.setdefault(tuple(m.id for m in topology if measure_applies(m, mode)), []).append(i)
+    return chosen, groups, tuple(m.id for m in topology)
+
+
+def build_pair_table(planner: Planner, measure_ids: Iterable[str] = (),
+                     injected: Sequence[InjectedFailure] = ()) -> PairTable:
+    """Every pair of the plan ``measure_ids`` (plus ``injected`` failures) as flat arrays."""
+    measure_ids = tuple(measure_ids)
+    chosen, groups, plan_topology = _groups(planner, measure_ids)
+    if injected:
+        groups.setdefault(plan_topology, [])
+    keys = list(groups)
+    models = [planner.model_for(key) for key in keys]
+    factors = mode_factors(planner.catalog, chosen)
+    catalog_modes = planner.catalog.failure_modes
+    sources, rows, offset = [], [], 0
+    for g, (key, model) in enumerate(zip(keys, models, strict=True)):
+        sources.append((g, list(model.structures)))
+        rows.append(_rows(model, groups[key], factors, offset, catalog_modes))
+        offset += len(model.structures)
+    if injected:
+        g = keys.index(plan_topology)
+        index = models[g].index
+        sources.append((g, [structural_impact(index, f.failed_set, reschedule=f.reschedule) for f in injected]))
+        rows.append(_injected_rows(injected, len(catalog_modes), offset))
+    columns = {name: np.concatenate([r[name] for r in rows]) for name in rows[0]}
+    order = np.argsort(columns["mode"], kind="stable")
+    columns = {name: values[order] for name, values in columns.items()}
+    return _finish(planner, measure_ids, injected, columns, build_structure_table([m.index for m in models], sources))
+
+
+def _finish(planner: Planner, measure_ids: tuple[str, ...], injected: Sequence[InjectedFailure],
+            columns: dict[str, np.ndarray], structures: StructureTable) -> PairTable:
+    catalog_modes = planner.catalog.failure_modes
+    modes = len(catalog_modes) + len(injected)
+    mode = columns["mode"].astype(np.int64)
+    extra = np.zeros(len(injected))
+    settings = planner.scenario.settings
+    index = planner.base.index
+    injected_pairs = np.flatnonzero(mode >= len(catalog_modes))
+    return PairTable(
+        structures=structures,
+        mode_names=tuple(m.id for m in catalog_modes) + tuple(f"injected:{f.label}" for f in injected),
+        mode=mode, structure=columns["structure"].astype(np.int64), rate=columns["rate"],
+        detect=columns["detect"], repair=columns["repair"], detect_factor=columns["detect_factor"],
+        detect_saved=columns["detect_saved"], repair_factor=columns["repair_factor"],
+        repair_saved=columns["repair_saved"], drain=columns["drain"].astype(bool),
+        kind=columns["kind"].astype(np.int64), scale=columns["scale"], incident_cost=columns["incident_cost"],
+        no_scheduling=columns["no_scheduling"].astype(bool),
+        rate_cumulative=np.cumsum(columns["rate"]),
+        mode_rate=np.bincount(mode, columns["rate"], minlength=modes),
+        mode_first=np.searchsorted(mode, np.arange(modes), side="left"),
+        mode_last=np.searchsorted(mode, np.arange(modes), side="right") - 1,
+        rate_sigma=np.concatenate([[_sigma(m.frequency_per_year) for m in catalog_modes], extra]),
+        detect_sigma=np.concatenate([[_sigma(m.detect_minutes) for m in catalog_modes], extra]),
+        repair_sigma=np.concatenate([[_sigma(m.repair_minutes) for m in catalog_modes], extra]),
+        cost_sigma=np.concatenate([[_sigma(m.incident_cost) for m in catalog_modes], extra]),
+        injected_pairs=injected_pairs,
+        injected_start=np.array([f.start_minutes for f in injected], dtype=float),
+        eviction_minutes=settings.eviction_timeout_seconds / 60.0,
+        startup_minutes=settings.startup_minutes,
+        service_names=tuple(index.service_names),
+        error_budget_minutes=index.error_budget_minutes,
+        analytic_eal=planner.evaluate(measure_ids).eal_per_year,
+    )

@@ -50,7 +50,7 @@ def sidebar() -> None:
             if picked != current_session:
                 st.session_state["session_id"] = picked
                 st.rerun()
-        if st.button("New review session", use_container_width=True):
+        if st.button("New review session", width="stretch"):
             st.session_state.pop("session_id", None)
             ui.ensure_session()
             st.rerun()

@@ -22,7 +22,7 @@ columns[1].metric("Residual EAL with plan", ui.money(plan["residual_eal_per_year
                   delta=ui.money(plan["residual_eal_per_year"] - report["eal_per_year"]), delta_color="inverse")
 columns[2].metric("Plan cost", f"{ui.money(plan['annual_cost'])}/yr")
 st.markdown(f"**Selected ({plan['method']}):** " + (", ".join(plan["selected"]) or "nothing fits this budget"))
-st.plotly_chart(frontier_chart(analysis.planner.frontier(), float(budget)), use_container_width=True)
+st.plotly_chart(frontier_chart(analysis.planner.frontier(), float(budget)), width="stretch")
 
 st.subheader("Every measure on its own")
 decisions = {d.item_id: d for d in ui.store().measure_decisions(ui.session_id())} if ui.session_id() else {}
@@ -30,13 +30,13 @@ st.dataframe(pd.DataFrame([{
     "measure": m["id"], "kind": m["kind"], "in plan": m["id"] in plan["selected"], "cost ($/yr)": m["annual_cost"],
     "ΔEAL ($/yr)": m["eal_reduction"], "net ($/yr)": m["net_benefit"], "ROI": m["roi"],
     "decision": decisions[m["id"]].decision if m["id"] in decisions else ""} for m in report["measures"]]),
-    hide_index=True, use_container_width=True, key="measures_table",
+    hide_index=True, width="stretch", key="measures_table",
     column_config={c: st.column_config.NumberColumn(format="dollar") for c in ("cost ($/yr)", "ΔEAL ($/yr)",
                                                                                  "net ($/yr)")})
 services = report["services"]
 st.plotly_chart(budget_chart([s["name"] for s in services], [s["error_budget_minutes"] for s in services],
                              [s["bad_minutes_per_year"] for s in services],
-                             [s["bad_minutes_per_year_with_plan"] for s in services]), use_container_width=True)
+                             [s["bad_minutes_per_year_with_plan"] for s in services]), width="stretch")
 
 st.subheader("Decide on a measure")
 with st.form("measure_decision"):

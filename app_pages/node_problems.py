@@ -25,13 +25,13 @@ conditions = [c for c in evidence.conditions if (node is None or c.node == node)
 st.subheader("Conditions")
 st.dataframe(pd.DataFrame([{"node": c.node, "condition": c.type, "status": c.status, "reason": c.reason,
                             "message": c.message, "since": c.last_transition_time} for c in conditions]),
-             hide_index=True, use_container_width=True)
+             hide_index=True, width="stretch")
 st.subheader("Events")
 events = [e for e in evidence.events if node is None or e.node == node]
-st.plotly_chart(node_timeline(evidence, node), use_container_width=True)
+st.plotly_chart(node_timeline(evidence, node), width="stretch")
 st.dataframe(pd.DataFrame([{"node": e.node, "reason": e.reason, "count": e.count, "type": e.type,
                             "source": e.source_component, "first": e.first_timestamp, "last": e.last_timestamp,
-                            "message": e.message} for e in events]), hide_index=True, use_container_width=True)
+                            "message": e.message} for e in events]), hide_index=True, width="stretch")
 if evidence.skipped:
     with st.expander(f"{len(evidence.skipped)} input items skipped"):
         st.write("\n".join(f"- {reason}" for reason in evidence.skipped))

@@ -30,11 +30,11 @@ budget_table = pd.DataFrame([{
     "service": s.name, "SLO": s.slo, "error budget (min/yr)": s.error_budget_minutes,
     "expected bad minutes/yr": s.bad_minutes_per_year, "budget used": s.budget_used,
     "EAL ($/yr)": s.eal_per_year} for s in register.services])
-st.dataframe(budget_table, hide_index=True, use_container_width=True,
+st.dataframe(budget_table, hide_index=True, width="stretch",
              column_config={"budget used": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
                             "EAL ($/yr)": st.column_config.NumberColumn(format="dollar")})
 st.plotly_chart(budget_chart([s.name for s in register.services], [s.error_budget_minutes for s in register.services],
-                             [s.bad_minutes_per_year for s in register.services]), use_container_width=True)
+                             [s.bad_minutes_per_year for s in register.services]), width="stretch")
 for flag in register.flags:
     st.error(f"**{flag.failure_mode_id}** alone uses {flag.budget_share:.0%} of **{flag.service}**'s error budget "
              f"({flag.bad_minutes_per_year:,.1f} of {flag.bad_minutes_per_year / flag.budget_share:,.1f} min/yr)")
@@ -43,5 +43,5 @@ st.subheader("Top risks")
 st.dataframe(pd.DataFrame([{"failure mode": m.failure_mode_id, "title": m.title, "scope": m.scope, "units": m.units,
                             "incidents/yr": m.frequency_per_year, "EAL ($/yr)": m.eal_per_year}
                            for m in register.failure_modes[:10]]),
-             hide_index=True, use_container_width=True,
+             hide_index=True, width="stretch",
              column_config={"EAL ($/yr)": st.column_config.NumberColumn(format="dollar")})

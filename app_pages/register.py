@@ -22,9 +22,9 @@ table = pd.DataFrame([{
     "failure mode": m.failure_mode_id, "title": m.title, "scope": m.scope, "units": m.units,
     "incidents/yr": m.frequency_per_year, "EAL ($/yr)": m.eal_per_year,
     "edited": edited_marker(edits, "failure_mode", m.failure_mode_id)} for m in register.failure_modes])
-st.dataframe(table, hide_index=True, use_container_width=True, key="register_table",
+st.dataframe(table, hide_index=True, width="stretch", key="register_table",
              column_config={"EAL ($/yr)": st.column_config.NumberColumn(format="dollar")})
-st.plotly_chart(risk_matrix(register), use_container_width=True)
+st.plotly_chart(risk_matrix(register), width="stretch")
 
 st.subheader("Edit a number")
 st.caption("Every edit is recorded in the review session with who, when, the old and new value and why.")
@@ -56,4 +56,4 @@ if edits:
     st.subheader("Edits in this session")
     st.dataframe(pd.DataFrame([{"when": e.at, "who": e.who, "what": f"{e.target_id}.{e.field}", "old": str(e.old_value),
                                 "new": str(e.new_value), "why": e.why} for e in edits]),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")

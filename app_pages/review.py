@@ -42,12 +42,12 @@ decisions = store.risk_decisions(current) + store.measure_decisions(current)
 st.subheader(f"Decisions ({len(decisions)})")
 st.dataframe(pd.DataFrame([{"on": d.item_kind, "item": d.item_id, "decision": d.decision, "owner": d.owner,
                             "due": d.due_date, "note": d.note, "who": d.who, "when": d.at} for d in decisions]),
-             hide_index=True, use_container_width=True, key="decisions_table")
+             hide_index=True, width="stretch", key="decisions_table")
 edits = store.edits(current)
 st.subheader(f"Edits ({len(edits)})")
 st.dataframe(pd.DataFrame([{"what": f"{e.target_kind} {e.target_id}.{e.field}", "old": str(e.old_value),
                             "new": str(e.new_value), "who": e.who, "when": e.at, "why": e.why} for e in edits]),
-             hide_index=True, use_container_width=True)
+             hide_index=True, width="stretch")
 
 st.subheader("Export the plan")
 document, planned = document_for_session(ui.base(), store, current, st.session_state.get("budget"))
@@ -55,7 +55,7 @@ columns = st.columns(4)
 for column, (fmt, render) in zip(columns, RENDERERS.items(), strict=True):
     text = to_html(document, planned.planner.frontier()) if fmt == "html" else render(document)
     column.download_button(f"Download {fmt.upper()}", text, file_name=f"plan-{session.scenario_name}.{fmt}",
-                           key=f"export_{fmt}", use_container_width=True)
+                           key=f"export_{fmt}", width="stretch")
 st.caption(f"{len(document.measures)} measures · EAL {ui.money(document.eal_before)} → {ui.money(document.eal_after)}"
            f" per year · {'proposed (nothing approved yet)' if document.proposed else 'approved'}")
 
@@ -63,7 +63,7 @@ st.subheader("Sessions")
 sessions = store.list_sessions()
 st.dataframe(pd.DataFrame([{"name": s.session.name, "opened": s.session.created_at, "by": s.session.created_by,
                             "edits": s.edit_count, "decisions": s.decision_count, "id": s.session.id}
-                           for s in sessions]), hide_index=True, use_container_width=True, key="sessions_table")
+                           for s in sessions]), hide_index=True, width="stretch", key="sessions_table")
 if st.button("Duplicate this session", key="duplicate"):
     copy = store.duplicate_session(current, f"{session.name} (copy)", ui.reviewer())
     st.session_state["session_id"] = copy.id

@@ -11,7 +11,7 @@ analysis = ui.require_analysis()
 scenario, evidence = analysis.loaded.scenario, analysis.loaded.evidence
 
 st.title("Topology")
-event = st.plotly_chart(topology_chart(scenario, analysis.register, evidence), use_container_width=True,
+event = st.plotly_chart(topology_chart(scenario, analysis.register, evidence), width="stretch",
                         on_select="rerun", selection_mode="points", key="topology_select")
 picked = [p.get("customdata") for p in (event.selection.points if event and event.selection else [])]
 clicked = next((key.split(":", 1)[1] for key in picked if isinstance(key, str) and key.startswith("node:")), None)
@@ -24,7 +24,7 @@ st.dataframe(pd.DataFrame([{"failure mode": r.failure_mode_id, "incidents/yr": r
                             "detect min": r.detect_minutes, "repair min": r.repair_minutes,
                             "loss/incident ($)": r.loss_per_incident, "EAL ($/yr)": r.eal_per_year}
                            for r in sorted(rows, key=lambda r: -r.eal_per_year)]),
-             hide_index=True, use_container_width=True)
+             hide_index=True, width="stretch")
 
 st.subheader("Evidence behind the rates")
 explanations = [a for (mode_id, name), a in adjusted_rates(analysis.loaded.catalog, [node], evidence).items()
@@ -39,4 +39,4 @@ conditions = [c for c in evidence.conditions if c.node == node]
 if conditions:
     st.dataframe(pd.DataFrame([{"condition": c.type, "status": c.status, "reason": c.reason,
                                 "since": c.last_transition_time, "problem now": c.is_problem} for c in conditions]),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")

@@ -20,8 +20,6 @@ from riskmodel.loader import SHIPPED_SCENARIOS, LoadedScenario, load_scenario
 from riskmodel.report import Analysis, analyse, money, rank_report  # noqa: F401 - money re-exported for pages
 from riskmodel.review_store import ReviewStore
 
-DEFAULT_SCENARIO = os.environ.get("RISKMODEL_SCENARIO", str(SHIPPED_SCENARIOS / "demo.yaml"))
-REVIEW_DB = os.environ.get("RISKMODEL_REVIEW_DB") or None
 UPLOAD_LIMIT_BYTES = 8 * 1024 * 1024
 
 
@@ -46,12 +44,19 @@ def _analysis(path: str, stamp: tuple[float, int], edits: tuple[Edit, ...]) -> A
 
 
 @st.cache_resource
+def _store(path: str | None) -> ReviewStore:
+    return ReviewStore(path)
+
+
 def store() -> ReviewStore:
-    return ReviewStore(REVIEW_DB)
+    """The review database: ``RISKMODEL_REVIEW_DB`` or the default under the user's data dir."""
+    return _store(os.environ.get("RISKMODEL_REVIEW_DB") or None)
 
 
 def scenario_path() -> str:
-    return st.session_state.setdefault("scenario_path", DEFAULT_SCENARIO)
+    """The open scenario: chosen in the sidebar, else ``RISKMODEL_SCENARIO``, else the demo."""
+    default = os.environ.get("RISKMODEL_SCENARIO") or str(SHIPPED_SCENARIOS / "demo.yaml")
+    return st.session_state.setdefault("scenario_path", default)
 
 
 def session_id() -> str | None:

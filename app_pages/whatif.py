@@ -35,6 +35,6 @@ else:
         {"what": "still down after rescheduling", "which": ", ".join(radius.down_services_after_reschedule) or "-"},
         {"what": "unschedulable pods", "which": ", ".join(radius.unschedulable_pods) or "-"},
         {"what": "rescheduled pods", "which": ", ".join(f"{p}→{n}" for p, n in radius.rescheduled_pods) or "-"},
-    ]), hide_index=True, use_container_width=True, key="whatif_table")
+    ]), hide_index=True, width="stretch", key="whatif_table")
 st.plotly_chart(topology_chart(scenario, analysis.register, analysis.loaded.evidence, radius),
-                use_container_width=True)
+                width="stretch")

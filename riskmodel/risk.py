@@ -19,6 +19,7 @@ from riskmodel.estimate import point
 from riskmodel.evidence import Evidence
 from riskmodel.exposure import RiskUnit, failed_set_for, reschedule_kind, units_for
 from riskmodel.impact import FailedSet, StructuralImpact, structural_impact
+from riskmodel.likelihood import adjusted_rates, blind_spot_nodes
 from riskmodel.scenario import Scenario
 from riskmodel.topology import TopologyIndex
 
@@ -67,18 +68,16 @@ def _node_rates(catalog: Catalog, scenario: Scenario, evidence: Evidence) -> dic
     """Evidence-adjusted per-node rates, where evidence exists (prior elsewhere)."""
     if not (evidence.conditions or evidence.events):
         return {}
-    from riskmodel.likelihood import adjusted_rates
-
     adjusted = adjusted_rates(catalog, [n.name for n in scenario.nodes], evidence)
     return {key: adjustment.rate_per_year for key, adjustment in adjusted.items()}
 
 
 def _blind_spots(scenario: Scenario, evidence: Evidence) -> frozenset[str]:
-    """Nodes without node-problem-detector conditions, when some node does report them."""
-    covered = evidence.npd_covered_nodes()
-    if not covered:
+    """Nodes without node-problem-detector conditions, once some node does report them
+    (with no NPD evidence at all, coverage is unknown rather than absent)."""
+    if not evidence.npd_covered_nodes():
         return frozenset()
-    return frozenset(n.name for n in scenario.nodes if n.name not in covered)
+    return frozenset(blind_spot_nodes([n.name for n in scenario.nodes], evidence))
 
 
 @dataclass(eq=False)

@@ -34,6 +34,10 @@ def _looks_like_catalog(path: Path) -> bool:
 
 
 def _validate_one(path: Path) -> str:
+    from riskmodel.simulate.whatif_file import load_whatif, looks_like_whatif
+
+    if looks_like_whatif(path):
+        return load_whatif(path).summary()
     if _looks_like_catalog(path):
         catalog, _ = load_catalog([path])
         return f"ok  {path}: catalog, {len(catalog.failure_modes)} failure modes, {len(catalog.measures)} measures"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import ui
+from riskmodel.errors import RiskModelError
 from riskmodel.loader import SHIPPED_SCENARIOS
 
 st.set_page_config(page_title="Kubernetes risk workbench", page_icon=":material/shield:", layout="wide")
@@ -56,5 +57,8 @@ def sidebar() -> None:
             st.rerun()
 
 
-sidebar()
-st.navigation(PAGES).run()
+try:
+    sidebar()
+    st.navigation(PAGES).run()
+except RiskModelError as error:
+    st.error(f"```\n{error}\n```")

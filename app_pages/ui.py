@@ -16,26 +16,27 @@ import streamlit as st
 
 from riskmodel.edits import Edit, apply_edits
 from riskmodel.errors import RiskModelError
-from riskmodel.loader import SHIPPED_SCENARIOS, LoadedScenario, load_scenario
+from riskmodel.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS, LoadedScenario, load_scenario
 from riskmodel.report import Analysis, analyse, money, rank_report  # noqa: F401 - money re-exported for pages
 from riskmodel.review_store import ReviewStore
 
 UPLOAD_LIMIT_BYTES = 8 * 1024 * 1024
 
 
-def _stamp(path: str) -> tuple[float, int]:
-    """Cheap cache key part that changes when the scenario file changes."""
-    stat = Path(path).stat()
-    return stat.st_mtime, stat.st_size
+def _stamp(path: str) -> tuple[tuple[str, float, int], ...]:
+    """Cheap cache key that changes when the scenario, its folder or the shipped catalogs change."""
+    scenario = Path(path)
+    files = [scenario, *scenario.parent.rglob("*.json"), *SHIPPED_CATALOGS.glob("*.yaml")]
+    return tuple((str(f), f.stat().st_mtime, f.stat().st_size) for f in files if f.is_file())
 
 
 @st.cache_resource(show_spinner="Loading scenario, catalogs and evidence…", max_entries=8)
-def _load(path: str, stamp: tuple[float, int]) -> LoadedScenario:
+def _load(path: str, stamp: tuple) -> LoadedScenario:
     return load_scenario(path)
 
 
 @st.cache_resource(show_spinner="Computing blast radii and expected losses…", max_entries=16)
-def _analysis(path: str, stamp: tuple[float, int], edits: tuple[Edit, ...]) -> Analysis:
+def _analysis(path: str, stamp: tuple, edits: tuple[Edit, ...]) -> Analysis:
     loaded = _load(path, stamp)
     if edits:
         catalog, scenario = apply_edits(loaded.catalog, loaded.scenario, edits)
@@ -88,7 +89,7 @@ def report(budget: float | None) -> dict:
 
 
 @st.cache_data(show_spinner="Ranking measures and planning…", max_entries=64)
-def _report(path: str, stamp: tuple[float, int], edits: tuple[Edit, ...], budget: float | None) -> dict:
+def _report(path: str, stamp: tuple, edits: tuple[Edit, ...], budget: float | None) -> dict:
     return rank_report(_analysis(path, stamp, edits), budget)
 
 

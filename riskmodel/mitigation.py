@@ -115,7 +115,7 @@ def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure]) -> 
         effect = measure.effect
         if effect.spare_nodes_per_zone:
             data = scenario.model_dump(by_alias=False)
-            data["nodes"] = data["nodes"] + _spare_nodes(scenario, effect.spare_nodes_per_zone)
+            data["nodes"] = [*data["nodes"], *_spare_nodes(scenario, effect.spare_nodes_per_zone)]
             scenario = Scenario.model_validate(data)
         if not (effect.add_replicas or effect.spread_zones or effect.regional_volumes):
             continue

@@ -220,3 +220,29 @@ def test_register_aggregates_and_flags():
     flagged = build_register(RiskModel(strict, catalog([NODE_LOSS])))
     assert [(f.failure_mode_id, f.service) for f in flagged.flags] == [("node-loss", "shop")]
     assert flagged.flags[0].budget_share == pytest.approx(5 / 525.6)
+
+
+def test_spare_capacity_lets_a_stuck_pod_reschedule():
+    # Without room api stays down 63 min (EAL $315, above). One spare node per zone (a copy of the
+    # largest schedulable node) takes it: rescheduled at 10 min, EAL $50 -> ΔEAL $265. Cost per node counts.
+    spare = measure("n-plus-one", "mitigation", {"spare_nodes_per_zone": 1}, per_year=0,
+                    cost={"per_target_per_year": 3000})
+    planner = Planner(api_cluster("3"), catalog([NODE_LOSS], [spare]))
+    assert planner.evaluate(["n-plus-one"]).eal_per_year == pytest.approx(50.0)
+    assert [n.name for n in planner.model_for(("n-plus-one",)).scenario.nodes][-2:] == ["spare-a-1", "spare-b-1"]
+    assert planner.costs["n-plus-one"] == pytest.approx(6000.0)  # 2 zones x 1 node x $3,000
+
+
+def test_zone_spread_survives_a_zone_outage():
+    # cart: 2 replicas, both in zone a, needs 1. Losing zone a takes both: cart is down until they
+    # reschedule in zone b at 10 + 5 + 2 = 17 min: $1,200/h * 17/60 = $340 a zone incident.
+    # Spread over zones a and b, one replica survives any single zone: EAL 0.
+    cluster = scenario(["a", "b"], [node("n1", "a"), node("n2", "a"), node("n3", "b")],
+                       [workload("cart", ["n1", "n2"])], [service("cart", ["cart"], 1200)])
+    zone_loss = mode("zone-loss", "zone", frequency=0.5, detect=10, repair=240)
+    spread = measure("spread", "mitigation", {"spread_zones": True}, targets={"single_zone": True})
+    planner = Planner(cluster, catalog([zone_loss], [spread]))
+    assert planner.evaluate([]).eal_per_year == pytest.approx(0.5 * 340.0)
+    assert planner.evaluate(["spread"]).eal_per_year == pytest.approx(0.0)
+    spread_pods = planner.model_for(("spread",)).scenario.workloads_by_name["cart"].pods
+    assert {planner.scenario.nodes_by_name[n].zone for n in spread_pods} == {"a", "b"}

@@ -64,7 +64,9 @@ def _has_workload_filter(targets: Targets) -> bool:
 def units_for(mode: FailureMode, scenario: Scenario) -> list[RiskUnit]:
     """Every unit of the scenario that ``mode`` can hit."""
     if mode.scope == "node":
-        return [RiskUnit("node", n.name, n.zone) for n in scenario.nodes if node_matches(mode.targets, n)]
+        labelled = bool(mode.targets.node_labels)
+        return [RiskUnit("node", n.name, n.zone) for n in scenario.nodes
+                if not labelled or node_matches(mode.targets, n)]
     if mode.scope == "zone":
         return [RiskUnit("zone", z.name, z.name) for z in scenario.zones]
     if mode.scope == "region":

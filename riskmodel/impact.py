@@ -9,6 +9,7 @@ unavailable or a hard dependency (transitively) is down.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,11 +41,16 @@ class PhaseState:
     degraded_services: np.ndarray
     degraded_service_fraction: np.ndarray
 
-    def cost_per_minute(self, index: TopologyIndex) -> float:
-        """Dollars per minute while this phase lasts (full-outage and degraded cost)."""
-        down = float(index.cost_per_hour @ self.down_services)
-        degraded = float(index.degraded_cost_per_hour @ self.degraded_services)
+    def service_cost_per_minute(self, index: TopologyIndex) -> np.ndarray:
+        """Dollars per minute per service: full cost while down, the degraded cost scaled by the
+        share of replicas lost while degraded (the same weighting as bad minutes)."""
+        down = index.cost_per_hour * self.down_services
+        degraded = index.degraded_cost_per_hour * self.degraded_service_fraction
         return (down + degraded) / 60.0
+
+    def cost_per_minute(self, index: TopologyIndex) -> float:
+        """Dollars per minute while this phase lasts, all services together."""
+        return float(self.service_cost_per_minute(index).sum())
 
     def bad_minutes_per_minute(self) -> np.ndarray:
         """Per service: 1 while down, the lost replica share while degraded."""
@@ -70,34 +76,35 @@ class StructuralImpact:
     placement: Placement = field(repr=False, default=None)  # type: ignore[assignment]
 
 
+def phase_states(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
+                 degraded_only: np.ndarray) -> list[PhaseState]:
+    """Status of workloads and services for many failed sets at once.
+
+    ``lost`` is (sets × workloads) lost replicas (may be fractional), ``direct_down`` is
+    (sets × services), ``degraded_only`` marks sets whose pods lose capacity but not
+    availability. Matrix products replace per-set loops, which is what makes building a
+    large cluster's risk model take a fraction of a second.
+    """
+    replicas = index.replicas.astype(float)
+    unavailable = (replicas[None, :] - lost < index.required_replicas[None, :] - 1e-9) & ~degraded_only[:, None]
+    degraded = (lost > 1e-12) & ~unavailable
+    own = index.service_own_workloads.astype(float)
+    directly_down = (unavailable.astype(float) @ own.T > 0) | direct_down
+    down = directly_down.astype(float) @ index.service_closure.T.astype(float) > 0
+    lost_share = np.where(degraded, lost / np.maximum(replicas, 1)[None, :], 0.0)
+    fraction = np.zeros(down.shape)
+    columns, starts, backed = index.service_workload_columns
+    if columns.size:
+        fraction[:, backed] = np.maximum.reduceat(lost_share[:, columns], starts, axis=1)
+    degraded_services = (fraction > 0) & ~down
+    fraction = np.where(degraded_services, fraction, 0.0)
+    return [PhaseState(lost[k], unavailable[k], degraded[k], down[k], degraded_services[k], fraction[k])
+            for k in range(lost.shape[0])]
+
+
 def phase_state(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray, degraded_only: bool) -> PhaseState:
     """Status of workloads and services given lost replicas per workload (may be fractional)."""
-    replicas = index.replicas.astype(float)
-    surviving = replicas - lost
-    if degraded_only:
-        unavailable = np.zeros(len(replicas), dtype=bool)
-    else:
-        unavailable = surviving < index.required_replicas - 1e-9
-    degraded = (lost > 1e-12) & ~unavailable
-    own = index.service_own_workloads
-    directly_down = (own & unavailable[None, :]).any(axis=1) | direct_down
-    down = (index.service_closure & directly_down[None, :]).any(axis=1)
-    lost_share = np.where(degraded, lost / np.maximum(replicas, 1), 0.0)
-    fraction = (own * lost_share[None, :]).max(axis=1) if own.size else np.zeros(len(down))
-    degraded_services = (fraction > 0) & ~down
-    return PhaseState(lost, unavailable, degraded, down, degraded_services, np.where(degraded_services, fraction, 0.0))
-
-
-def _failed_node_mask(index: TopologyIndex, failed: FailedSet) -> np.ndarray:
-    mask = np.zeros(len(index.node_names), dtype=bool)
-    mask[[index.node_position[name] for name in failed.nodes]] = True
-    return mask
-
-
-def _failed_workload_mask(index: TopologyIndex, failed: FailedSet) -> np.ndarray:
-    mask = np.zeros(len(index.workload_names), dtype=bool)
-    mask[[index.workload_position[name] for name in failed.workloads]] = True
-    return mask
+    return phase_states(index, lost[None, :], direct_down[None, :], np.array([degraded_only]))[0]
 
 
 def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: np.ndarray) -> Placement:
@@ -133,26 +140,49 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
     return Placement(rescheduled, tuple(moves), tuple(unschedulable))
 
 
-def structural_impact(index: TopologyIndex, failed: FailedSet, reschedule: bool = True) -> StructuralImpact:
-    """Impact of ``failed`` before and after rescheduling, independent of timing."""
-    failed_nodes = _failed_node_mask(index, failed)
-    failed_workloads = _failed_workload_mask(index, failed)
+def _lost_and_down(index: TopologyIndex, failed: FailedSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lost replicas per workload, directly-down services, failed-node mask, movable lost pods."""
+    nodes = [index.node_position[name] for name in failed.nodes]
+    failed_workloads = [index.workload_position[name] for name in failed.workloads]
+    lost = index.node_workload_pods[nodes].sum(axis=0).astype(float) if nodes else np.zeros(len(index.replicas))
+    lost[failed_workloads] = index.replicas[failed_workloads]
+    if failed.degraded:
+        lost *= failed.impact_fraction
     direct_down = np.zeros(len(index.service_names), dtype=bool)
     direct_down[[index.service_position[name] for name in failed.services]] = True
-    on_failed_nodes = failed_nodes[index.pod_node]
-    pods_hit = np.flatnonzero(on_failed_nodes | failed_workloads[index.pod_workload])
-    workloads_count = len(index.workload_names)
-    lost = np.bincount(index.pod_workload[pods_hit], minlength=workloads_count).astype(float)
-    if failed.degraded:
-        state = phase_state(index, lost * failed.impact_fraction, direct_down, degraded_only=True)
-        return StructuralImpact(failed, state, None, Placement(np.zeros(workloads_count, dtype=np.int64)))
-    before = phase_state(index, lost, direct_down, degraded_only=False)
-    movable = np.flatnonzero(on_failed_nodes & ~failed_workloads[index.pod_workload])
-    if not reschedule or movable.size == 0:
-        return StructuralImpact(failed, before, None, Placement(np.zeros(workloads_count, dtype=np.int64)))
-    placement = place_lost_pods(index, movable, failed_nodes)
-    after = phase_state(index, lost - placement.rescheduled_per_workload, direct_down, degraded_only=False)
-    return StructuralImpact(failed, before, after, placement)
+    failed_nodes = np.zeros(len(index.node_names), dtype=bool)
+    failed_nodes[nodes] = True
+    movable = np.concatenate([index.pods_on_node[n] for n in nodes]) if nodes else np.zeros(0, dtype=np.int64)
+    if failed_workloads and movable.size:
+        movable = movable[~np.isin(index.pod_workload[movable], failed_workloads)]
+    return lost, direct_down, failed_nodes, np.sort(movable)
+
+
+def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet, bool]]) -> list[StructuralImpact]:
+    """Impacts of many failed sets (each with: may its pods reschedule?), phases batched."""
+    if not requests:
+        return []
+    parts = [_lost_and_down(index, failed) for failed, _ in requests]
+    degraded = np.array([failed.degraded for failed, _ in requests])
+    lost = np.stack([part[0] for part in parts])
+    direct_down = np.stack([part[1] for part in parts])
+    before = phase_states(index, lost, direct_down, degraded)
+    none = Placement(np.zeros(len(index.workload_names), dtype=np.int64))
+    placements = [place_lost_pods(index, movable, failed_nodes)
+                  if reschedule and not failed.degraded and movable.size else None
+                  for (failed, reschedule), (_, _, failed_nodes, movable) in zip(requests, parts, strict=True)]
+    moved = [k for k, placement in enumerate(placements) if placement is not None]
+    after: dict[int, PhaseState] = {}
+    if moved:
+        after_lost = np.array([lost[k] - placements[k].rescheduled_per_workload for k in moved])
+        after = dict(zip(moved, phase_states(index, after_lost, direct_down[moved], degraded[moved]), strict=True))
+    return [StructuralImpact(failed, before[k], after.get(k), placements[k] or none)
+            for k, (failed, _) in enumerate(requests)]
+
+
+def structural_impact(index: TopologyIndex, failed: FailedSet, reschedule: bool = True) -> StructuralImpact:
+    """Impact of ``failed`` before and after rescheduling, independent of timing."""
+    return structural_impacts(index, [(failed, reschedule)])[0]
 
 
 def reschedule_after_minutes(detect_minutes: float, settings: Settings, *, drain: bool) -> float:

@@ -143,9 +143,10 @@ def build_plan_document(analysis: Analysis, session: Session | None = None, edit
                             analysis.planner.costs[i], 0.0, 0.0, d.owner, d.due_date, d.note)
                 for i, d in latest.items() if d.decision != "approve" and i in analysis.planner.measures]
     after = analysis.planner.evaluate(approved)
+    after_minutes = analysis.planner.bad_minutes(approved)
     register = analysis.register
     services = tuple(ServiceBudgetRow(s.name, s.slo, s.error_budget_minutes, s.bad_minutes_per_year,
-                                      float(after.bad_minutes_per_service[i]))
+                                      float(after_minutes[i]))
                      for i, s in enumerate(register.services))
     settings = analysis.loaded.scenario.settings
     return PlanDocument(

@@ -9,6 +9,7 @@ it and the better plan is kept.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import numpy as np
 from riskmodel.catalog import Catalog, Measure, measure_applies
 from riskmodel.evidence import Evidence
 from riskmodel.mitigation import apply_topology_measures, target_count
-from riskmodel.risk import ModeFactors, RiskModel
+from riskmodel.risk import Evaluation, ModeFactors, RiskModel
 from riskmodel.scenario import Scenario
 
 EXHAUSTIVE_LIMIT = 12
@@ -58,7 +59,6 @@ class Outcome:
     measure_ids: tuple[str, ...]
     eal_per_year: float
     eal_per_mode: np.ndarray = field(repr=False)
-    bad_minutes_per_service: np.ndarray = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -118,35 +118,42 @@ class Planner:
         """The risk model on the scenario changed by these topology measures (cached)."""
         if topology_ids not in self._models:
             changed = apply_topology_measures(self.scenario, [self.measures[i] for i in topology_ids])
-            self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence)
+            self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence, parent=self.base)
         return self._models[topology_ids]
 
-    def evaluate(self, measure_ids: Iterable[str]) -> Outcome:
-        """EAL with the measures in place; modes use the topology their measures give them."""
-        key = frozenset(measure_ids)
-        if key in self._outcomes:
-            return self._outcomes[key]
-        chosen = [m for m in self.catalog.measures if m.id in key]
-        factors = mode_factors(self.catalog, chosen)
+    def _groups(self, chosen: list[Measure]) -> dict[tuple[str, ...], list[int]]:
+        """Failure modes grouped by the topology measures that apply to them."""
         topology = [m for m in chosen if m.changes_topology]
         groups: dict[tuple[str, ...], list[int]] = {}
         for i, mode in enumerate(self.catalog.failure_modes):
             applied = tuple(m.id for m in topology if measure_applies(m, mode))
             groups.setdefault(applied, []).append(i)
-        eal_per_mode = np.zeros(len(self.catalog.failure_modes))
-        bad = np.zeros(len(self.base.index.service_names))
-        for topology_ids, modes in groups.items():
-            selected = np.zeros(len(eal_per_mode), dtype=bool)
+        return groups
+
+    def _evaluations(self, measure_ids: Iterable[str], service_minutes: bool) -> list[Evaluation]:
+        """One evaluation per topology group; frequencies of the other groups' modes are zeroed."""
+        key = frozenset(measure_ids)
+        chosen = [m for m in self.catalog.measures if m.id in key]
+        factors = mode_factors(self.catalog, chosen)
+        evaluations = []
+        for topology_ids, modes in self._groups(chosen).items():
+            selected = np.zeros(len(self.catalog.failure_modes), dtype=bool)
             selected[modes] = True
-            group_factors = ModeFactors(np.where(selected, factors.frequency, 0.0), factors.detect, factors.repair,
-                                        factors.detect_saved_minutes, factors.repair_saved_minutes,
-                                        factors.impact, factors.drain)
-            evaluation = self.model_for(topology_ids).evaluate(group_factors)
-            eal_per_mode += evaluation.eal_per_mode
-            bad += evaluation.bad_minutes_per_service
-        outcome = Outcome(tuple(sorted(key)), float(eal_per_mode.sum()), eal_per_mode, bad)
-        self._outcomes[key] = outcome
-        return outcome
+            group_factors = dataclasses.replace(factors, frequency=np.where(selected, factors.frequency, 0.0))
+            evaluations.append(self.model_for(topology_ids).evaluate(group_factors, service_minutes))
+        return evaluations
+
+    def evaluate(self, measure_ids: Iterable[str]) -> Outcome:
+        """EAL with the measures in place; modes use the topology their measures give them."""
+        key = frozenset(measure_ids)
+        if key not in self._outcomes:
+            eal_per_mode = sum(e.eal_per_mode for e in self._evaluations(key, service_minutes=False))
+            self._outcomes[key] = Outcome(tuple(sorted(key)), float(np.sum(eal_per_mode)), np.asarray(eal_per_mode))
+        return self._outcomes[key]
+
+    def bad_minutes(self, measure_ids: Iterable[str]) -> np.ndarray:
+        """Expected bad minutes per year of each service with the measures in place."""
+        return sum(e.bad_minutes_per_service for e in self._evaluations(measure_ids, service_minutes=True))
 
     def rank(self) -> list[MeasureResult]:
         """Every measure alone, best net benefit first."""

@@ -78,14 +78,7 @@ class RiskRegister:
 
 def _service_loss(model: RiskModel, evaluation: Evaluation, factors: ModeFactors) -> np.ndarray:
     """Expected annual loss attributed to each service (fixed incident costs not included)."""
-    index = model.index
-    down_cost = index.cost_per_hour / 60.0
-    degraded_cost = index.degraded_cost_per_hour / 60.0
-    per_minute_a = np.array([s.before.down_services * down_cost + s.before.degraded_services * degraded_cost
-                             for s in model.structures]).reshape(len(model.structures), -1)
-    per_minute_b = np.array([(s.after or s.before).down_services * down_cost
-                             + (s.after or s.before).degraded_services * degraded_cost
-                             for s in model.structures]).reshape(len(model.structures), -1)
+    per_minute_a, per_minute_b = model.structure_service_cost_per_minute
     _, _, phase_a, phase_b = model.phase_minutes(factors)
     weight = evaluation.rate_per_year * model.impact_fraction * factors.impact[model.pair_mode]
     structures = len(model.structures)

@@ -45,7 +45,7 @@ def rank_report(analysis: Analysis, budget: float | None = None) -> dict[str, An
     register, planner = analysis.register, analysis.planner
     budget = default_budget(analysis) if budget is None else budget
     plan = planner.plan(budget)
-    after = planner.evaluate(plan.selected).bad_minutes_per_service
+    after = planner.bad_minutes(plan.selected)
     return {
         "scenario": analysis.loaded.scenario.name,
         "eal_per_year": register.eal_per_year,

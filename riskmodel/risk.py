@@ -18,10 +18,11 @@ from riskmodel.catalog import Catalog, FailureMode
 from riskmodel.estimate import point
 from riskmodel.evidence import Evidence
 from riskmodel.exposure import RiskUnit, failed_set_for, reschedule_kind, units_for
-from riskmodel.impact import FailedSet, StructuralImpact, structural_impact
+from riskmodel.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.likelihood import adjusted_rates, blind_spot_nodes
 from riskmodel.scenario import Scenario
 from riskmodel.topology import TopologyIndex
+from riskmodel.variants import StructureReuse
 
 MINUTES_PER_YEAR = 525_600.0
 
@@ -87,6 +88,8 @@ class RiskModel:
     scenario: Scenario
     catalog: Catalog
     evidence: Evidence = field(default_factory=Evidence)
+    parent: RiskModel | None = field(default=None, repr=False)
+    """A model of the topology this one varies; its unchanged blast radii are reused."""
 
     def __post_init__(self) -> None:
         self.index = TopologyIndex(self.scenario)
@@ -99,23 +102,23 @@ class RiskModel:
         units: list[RiskUnit] = []
         mode_idx, struct_idx, rates, detect, repair, kinds = [], [], [], [], [], []
         structures: dict[tuple[FailedSet, bool], int] = {}
-        self.structures: list[StructuralImpact] = []
         blind_factor = self.scenario.settings.blind_spot_detect_factor
         for position, mode in enumerate(self.modes):
+            frequency, detect_minutes = point(mode.frequency_per_year), point(mode.detect_minutes)
+            repair_minutes = point(mode.repair_minutes)
             for unit in units_for(mode, self.scenario):
                 kind = reschedule_kind(mode, unit)
                 key = (failed_set_for(mode, unit, self.scenario), kind > 0)
-                if key not in structures:
-                    structures[key] = len(self.structures)
-                    self.structures.append(structural_impact(self.index, key[0], reschedule=key[1]))
                 units.append(unit)
                 mode_idx.append(position)
-                struct_idx.append(structures[key])
-                rates.append(node_rates.get((mode.id, unit.name), point(mode.frequency_per_year)))
+                struct_idx.append(structures.setdefault(key, len(structures)))
+                rates.append(node_rates.get((mode.id, unit.name), frequency))
                 blind = unit.scope == "node" and unit.name in self.blind_spot_nodes and mode.signals.conditions
-                detect.append(point(mode.detect_minutes) * (blind_factor if blind else 1.0))
-                repair.append(point(mode.repair_minutes))
+                detect.append(detect_minutes * (blind_factor if blind else 1.0))
+                repair.append(repair_minutes)
                 kinds.append(kind)
+        self.structure_keys = list(structures)
+        self.structures: list[StructuralImpact] = self._impacts(self.structure_keys)
         self.units = units
         self.pair_mode = np.array(mode_idx, dtype=np.int64)
         self.pair_structure = np.array(struct_idx, dtype=np.int64)
@@ -123,17 +126,47 @@ class RiskModel:
         self.base_detect = np.array(detect, dtype=float)
         self.base_repair = np.array(repair, dtype=float)
         self.reschedule_kind = np.array(kinds, dtype=np.int64)
-        self.incident_cost = np.array([point(self.modes[m].incident_cost) for m in mode_idx], dtype=float)
-        self.impact_fraction = np.array(
-            [self.modes[m].effect.impact_fraction if self.modes[m].effect.type == "unavailable" else 1.0
-             for m in mode_idx], dtype=float)
+        mode_incident_cost = np.array([point(mode.incident_cost) for mode in self.modes])
+        mode_fraction = np.array([mode.effect.impact_fraction if mode.effect.type == "unavailable" else 1.0
+                                  for mode in self.modes])
+        self.incident_cost = mode_incident_cost[self.pair_mode] if self.modes else np.zeros(0)
+        self.impact_fraction = mode_fraction[self.pair_mode] if self.modes else np.zeros(0)
+
+    def _impacts(self, keys: list[tuple[FailedSet, bool]]) -> list[StructuralImpact]:
+        """Impacts of the distinct failed sets; a parent's are reused where provably unchanged."""
+        reuse = None
+        if self.parent is not None:
+            reuse = StructureReuse(self.parent.index, dict(zip(self.parent.structure_keys, self.parent.structures,
+                                                               strict=True)), self.index)
+        found = [reuse.get(*key) if reuse else None for key in keys]
+        missing = [key for key, impact in zip(keys, found, strict=True) if impact is None]
+        fresh = iter(structural_impacts(self.index, missing))
+        return [impact if impact is not None else next(fresh) for impact in found]
+
+    @cached_property
+    def structure_service_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:
+        """Dollars per minute per (distinct failed set, service), in phase A and phase B.
+
+        Full cost while down, degraded cost scaled by the share of replicas lost while
+        degraded (as :meth:`riskmodel.impact.PhaseState.service_cost_per_minute`), for all
+        failed sets in one matrix operation.
+        """
+        index = self.index
+
+        def cost(states: list) -> np.ndarray:
+            if not states:
+                return np.zeros((0, len(index.service_names)))
+            down = np.stack([state.down_services for state in states])
+            fraction = np.stack([state.degraded_service_fraction for state in states])
+            return (down * index.cost_per_hour + fraction * index.degraded_cost_per_hour) / 60.0
+
+        return cost([s.before for s in self.structures]), cost([s.after or s.before for s in self.structures])
 
     @cached_property
     def structure_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:
         """Dollars per minute in phase A and phase B of each distinct failed set."""
-        before = np.array([s.before.cost_per_minute(self.index) for s in self.structures])
-        after = np.array([(s.after or s.before).cost_per_minute(self.index) for s in self.structures])
-        return before, after
+        before, after = self.structure_service_cost_per_minute
+        return before.sum(axis=1), after.sum(axis=1)
 
     @cached_property
     def structure_bad_minutes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -141,9 +174,8 @@ class RiskModel:
         services = len(self.index.service_names)
         if not self.structures:
             return np.zeros((0, services)), np.zeros((0, services))
-        before = np.array([s.before.bad_minutes_per_minute() for s in self.structures]).reshape(-1, services)
-        after = np.array([(s.after or s.before).bad_minutes_per_minute() for s in self.structures]).reshape(
-            -1, services)
+        before = np.stack([s.before.bad_minutes_per_minute() for s in self.structures])
+        after = np.stack([(s.after or s.before).bad_minutes_per_minute() for s in self.structures])
         return before, after
 
     def phase_minutes(self, factors: ModeFactors) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -161,8 +193,12 @@ class RiskModel:
         phase_a = np.minimum(reschedule_at, end)
         return detect, repair, phase_a, end - phase_a
 
-    def evaluate(self, factors: ModeFactors | None = None) -> Evaluation:
-        """Expected annual loss and bad minutes with ``factors`` applied (None: as catalogued)."""
+    def evaluate(self, factors: ModeFactors | None = None, service_minutes: bool = True) -> Evaluation:
+        """Expected annual loss and bad minutes with ``factors`` applied (None: as catalogued).
+
+        ``service_minutes=False`` skips the per-service bad minutes (zeros), which the
+        planner's many EAL comparisons do not need.
+        """
         factors = factors or ModeFactors.neutral(len(self.modes))
         m = self.pair_mode
         detect, repair, phase_a, phase_b = self.phase_minutes(factors)
@@ -172,11 +208,12 @@ class RiskModel:
         s = self.pair_structure
         loss = scale * (cost_a[s] * phase_a + cost_b[s] * phase_b) + self.incident_cost * factors.impact[m]
         eal = rate * loss
-        bad_a, bad_b = self.structure_bad_minutes
-        structures = len(self.structures)
-        weight_a = np.bincount(s, rate * scale * phase_a, minlength=structures)
-        weight_b = np.bincount(s, rate * scale * phase_b, minlength=structures)
-        bad = weight_a @ bad_a + weight_b @ bad_b if structures else np.zeros(len(self.index.service_names))
+        bad = np.zeros(len(self.index.service_names))
+        if service_minutes and self.structures:
+            bad_a, bad_b = self.structure_bad_minutes
+            structures = len(self.structures)
+            bad = (np.bincount(s, rate * scale * phase_a, minlength=structures) @ bad_a
+                   + np.bincount(s, rate * scale * phase_b, minlength=structures) @ bad_b)
         return Evaluation(
             eal_per_pair=eal,
             eal_per_mode=np.bincount(m, eal, minlength=len(self.modes)),

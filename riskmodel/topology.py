@@ -175,6 +175,23 @@ class TopologyIndex:
         return matrix
 
     @cached_property
+    def service_workload_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Backing workloads of all services flattened, for ``np.maximum.reduceat``:
+        (workload columns, start of each backed service's run, the backed services)."""
+        lists = [np.flatnonzero(row) for row in self.service_own_workloads]
+        backed = np.array([i for i, members in enumerate(lists) if members.size], dtype=np.int64)
+        columns = np.concatenate([lists[i] for i in backed]) if backed.size else np.zeros(0, dtype=np.int64)
+        starts = np.cumsum([0] + [lists[i].size for i in backed[:-1]]).astype(np.int64)
+        return columns, starts, backed
+
+    @cached_property
+    def node_workload_pods(self) -> np.ndarray:
+        """Pods of each workload on each node (nodes × workloads)."""
+        counts = np.zeros((len(self.node_names), len(self.workload_names)), dtype=np.int64)
+        np.add.at(counts, (self.pod_node, self.pod_workload), 1)
+        return counts
+
+    @cached_property
     def service_closure(self) -> np.ndarray:
         """Boolean (services × services): row s marks s and everything it hard-depends on."""
         closure = service_closure(self.scenario)

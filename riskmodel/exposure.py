@@ -56,7 +56,7 @@ def node_matches(targets: Targets, node: Node) -> bool:
     return all(node.labels.get(key) == value for key, value in targets.node_labels.items())
 
 
-def _has_workload_filter(targets: Targets) -> bool:
+def has_workload_filter(targets: Targets) -> bool:
     return bool(targets.names or targets.namespaces or targets.kinds or targets.max_replicas is not None
                 or targets.single_zone is not None or targets.zonal_volumes is not None)
 
@@ -117,7 +117,7 @@ def failed_set_for(mode: FailureMode, unit: RiskUnit, scenario: Scenario) -> Fai
         return FailedSet(workloads=control_plane_workloads(mode, scenario), degraded=degraded, impact_fraction=fraction)
     if unit.scope == "service":
         return FailedSet(services=frozenset({unit.name}), degraded=degraded, impact_fraction=fraction)
-    if _has_workload_filter(mode.targets):
+    if has_workload_filter(mode.targets):
         workloads = frozenset(w.name for w in scenario.workloads if workload_matches(mode.targets, w, scenario))
         return FailedSet(workloads=workloads, degraded=degraded, impact_fraction=fraction)
     return FailedSet(nodes=frozenset(n.name for n in scenario.nodes), degraded=degraded, impact_fraction=fraction)

@@ -9,6 +9,7 @@ planner try hundreds of measure combinations in a second.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -17,7 +18,7 @@ import numpy as np
 from riskmodel.catalog import Catalog, FailureMode
 from riskmodel.estimate import point
 from riskmodel.evidence import Evidence
-from riskmodel.exposure import RiskUnit, failed_set_for, reschedule_kind, units_for
+from riskmodel.exposure import RiskUnit, failed_set_for, has_workload_filter, reschedule_kind, units_for
 from riskmodel.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.likelihood import adjusted_rates, blind_spot_nodes
 from riskmodel.scenario import Scenario
@@ -25,6 +26,9 @@ from riskmodel.topology import TopologyIndex
 from riskmodel.variants import StructureReuse
 
 MINUTES_PER_YEAR = 525_600.0
+
+PairRow = tuple[RiskUnit, tuple[FailedSet, bool], float, float, float, int]
+"""(unit, (failed set, may reschedule), rate per year, detect minutes, repair minutes, reschedule kind)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,69 +102,108 @@ class RiskModel:
         self.blind_spot_nodes = _blind_spots(self.scenario, self.evidence)
         self._build_pairs(_node_rates(self.catalog, self.scenario, self.evidence))
 
-    def _build_pairs(self, node_rates: dict[tuple[str, str], float]) -> None:
-        units: list[RiskUnit] = []
-        mode_idx, struct_idx, rates, detect, repair, kinds = [], [], [], [], [], []
-        structures: dict[tuple[FailedSet, bool], int] = {}
+    def _mode_pairs(self, mode: FailureMode, node_rates: dict[tuple[str, str], float]) -> list[PairRow]:
+        """The (unit, failed set, rate, detect, repair, reschedule kind) rows of one mode."""
+        frequency, detect_minutes = point(mode.frequency_per_year), point(mode.detect_minutes)
+        repair_minutes = point(mode.repair_minutes)
         blind_factor = self.scenario.settings.blind_spot_detect_factor
+        rows = []
+        for unit in units_for(mode, self.scenario):
+            kind = reschedule_kind(mode, unit)
+            blind = unit.scope == "node" and unit.name in self.blind_spot_nodes and mode.signals.conditions
+            rows.append((unit, (failed_set_for(mode, unit, self.scenario), kind > 0),
+                         node_rates.get((mode.id, unit.name), frequency),
+                         detect_minutes * (blind_factor if blind else 1.0), repair_minutes, kind))
+        return rows
+
+    def _reusable_pairs(self, mode: FailureMode) -> list[PairRow] | None:
+        """A parent's rows of a mode whose units cannot differ (same nodes, no workload filter)."""
+        parent = self.parent
+        if parent is None or parent.index.node_names != self.index.node_names:
+            return None
+        if mode.scope in ("workload", "control_plane") or (mode.scope == "cluster" and has_workload_filter(mode.targets)):
+            return None
+        return parent.pairs_by_mode.get(mode.id)
+
+    def _build_pairs(self, node_rates: dict[tuple[str, str], float]) -> None:
+        self.pairs_by_mode: dict[str, list[PairRow]] = {}
+        structures: dict[tuple[FailedSet, bool], int] = {}
+        rows: list[PairRow] = []
+        mode_idx = []
         for position, mode in enumerate(self.modes):
-            frequency, detect_minutes = point(mode.frequency_per_year), point(mode.detect_minutes)
-            repair_minutes = point(mode.repair_minutes)
-            for unit in units_for(mode, self.scenario):
-                kind = reschedule_kind(mode, unit)
-                key = (failed_set_for(mode, unit, self.scenario), kind > 0)
-                units.append(unit)
-                mode_idx.append(position)
-                struct_idx.append(structures.setdefault(key, len(structures)))
-                rates.append(node_rates.get((mode.id, unit.name), frequency))
-                blind = unit.scope == "node" and unit.name in self.blind_spot_nodes and mode.signals.conditions
-                detect.append(detect_minutes * (blind_factor if blind else 1.0))
-                repair.append(repair_minutes)
-                kinds.append(kind)
+            mode_rows = self._reusable_pairs(mode) or self._mode_pairs(mode, node_rates)
+            self.pairs_by_mode[mode.id] = mode_rows
+            rows.extend(mode_rows)
+            mode_idx.extend([position] * len(mode_rows))
+        struct_idx = [structures.setdefault(row[1], len(structures)) for row in rows]
         self.structure_keys = list(structures)
-        self.structures: list[StructuralImpact] = self._impacts(self.structure_keys)
-        self.units = units
+        self.structures, self._parent_rows = self._impacts(self.structure_keys)
+        self.units = [row[0] for row in rows]
         self.pair_mode = np.array(mode_idx, dtype=np.int64)
         self.pair_structure = np.array(struct_idx, dtype=np.int64)
-        self.base_rate = np.array(rates, dtype=float)
-        self.base_detect = np.array(detect, dtype=float)
-        self.base_repair = np.array(repair, dtype=float)
-        self.reschedule_kind = np.array(kinds, dtype=np.int64)
+        self.base_rate = np.array([row[2] for row in rows], dtype=float)
+        self.base_detect = np.array([row[3] for row in rows], dtype=float)
+        self.base_repair = np.array([row[4] for row in rows], dtype=float)
+        self.reschedule_kind = np.array([row[5] for row in rows], dtype=np.int64)
         mode_incident_cost = np.array([point(mode.incident_cost) for mode in self.modes])
         mode_fraction = np.array([mode.effect.impact_fraction if mode.effect.type == "unavailable" else 1.0
                                   for mode in self.modes])
         self.incident_cost = mode_incident_cost[self.pair_mode] if self.modes else np.zeros(0)
         self.impact_fraction = mode_fraction[self.pair_mode] if self.modes else np.zeros(0)
 
-    def _impacts(self, keys: list[tuple[FailedSet, bool]]) -> list[StructuralImpact]:
-        """Impacts of the distinct failed sets; a parent's are reused where provably unchanged."""
-        reuse = None
+    def _impacts(self, keys: list[tuple[FailedSet, bool]]) -> tuple[list[StructuralImpact], list[int | None]]:
+        """Impacts of the distinct failed sets, and for each the parent's row it reuses (if any)."""
+        parent_rows: list[int | None] = [None] * len(keys)
+        found: list[StructuralImpact | None] = [None] * len(keys)
         if self.parent is not None:
+            parent_position = {key: i for i, key in enumerate(self.parent.structure_keys)}
             reuse = StructureReuse(self.parent.index, dict(zip(self.parent.structure_keys, self.parent.structures,
                                                                strict=True)), self.index)
-        found = [reuse.get(*key) if reuse else None for key in keys]
+            for i, key in enumerate(keys):
+                found[i] = reuse.get(*key)
+                parent_rows[i] = parent_position[key] if found[i] is not None else None
         missing = [key for key, impact in zip(keys, found, strict=True) if impact is None]
         fresh = iter(structural_impacts(self.index, missing))
-        return [impact if impact is not None else next(fresh) for impact in found]
+        return [impact if impact is not None else next(fresh) for impact in found], parent_rows
+
+    def _per_structure(self, compute: Callable[[list[StructuralImpact]], tuple[np.ndarray, np.ndarray]],
+                       inherited: Callable[[RiskModel], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """Per-(failed set, service) matrices: rows reused from the parent are copied, not recomputed."""
+        services = len(self.index.service_names)
+        reused = [i for i, row in enumerate(self._parent_rows) if row is not None]
+        if self.parent is None or not reused:
+            if not self.structures:
+                return np.zeros((0, services)), np.zeros((0, services))
+            return compute(self.structures)
+        todo = [i for i, row in enumerate(self._parent_rows) if row is None]
+        rows = [self._parent_rows[i] for i in reused]
+        results = []
+        fresh = compute([self.structures[i] for i in todo]) if todo else None
+        for phase, parent_matrix in enumerate(inherited(self.parent)):
+            matrix = np.empty((len(self.structures), services))
+            matrix[reused] = parent_matrix[rows]
+            if fresh is not None:
+                matrix[todo] = fresh[phase]
+            results.append(matrix)
+        return results[0], results[1]
 
     @cached_property
     def structure_service_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:
         """Dollars per minute per (distinct failed set, service), in phase A and phase B.
 
         Full cost while down, degraded cost scaled by the share of replicas lost while
-        degraded (as :meth:`riskmodel.impact.PhaseState.service_cost_per_minute`), for all
-        failed sets in one matrix operation.
+        degraded (as :meth:`riskmodel.impact.PhaseState.service_cost_per_minute`).
         """
         index = self.index
 
         def cost(states: list) -> np.ndarray:
-            if not states:
-                return np.zeros((0, len(index.service_names)))
             down = np.stack([state.down_services for state in states])
             fraction = np.stack([state.degraded_service_fraction for state in states])
             return (down * index.cost_per_hour + fraction * index.degraded_cost_per_hour) / 60.0
 
-        return cost([s.before for s in self.structures]), cost([s.after or s.before for s in self.structures])
+        return self._per_structure(
+            lambda impacts: (cost([s.before for s in impacts]), cost([s.after or s.before for s in impacts])),
+            lambda parent: parent.structure_service_cost_per_minute)
 
     @cached_property
     def structure_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:
@@ -171,12 +214,10 @@ class RiskModel:
     @cached_property
     def structure_bad_minutes(self) -> tuple[np.ndarray, np.ndarray]:
         """Bad minutes per minute of incident for each (failed set, service), phases A and B."""
-        services = len(self.index.service_names)
-        if not self.structures:
-            return np.zeros((0, services)), np.zeros((0, services))
-        before = np.stack([s.before.bad_minutes_per_minute() for s in self.structures])
-        after = np.stack([(s.after or s.before).bad_minutes_per_minute() for s in self.structures])
-        return before, after
+        return self._per_structure(
+            lambda impacts: (np.stack([s.before.bad_minutes_per_minute() for s in impacts]),
+                             np.stack([(s.after or s.before).bad_minutes_per_minute() for s in impacts])),
+            lambda parent: parent.structure_bad_minutes)
 
     def phase_minutes(self, factors: ModeFactors) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Detect, repair, phase A and phase B minutes of every pair under ``factors``."""

@@ -105,11 +105,9 @@ def failed_set_for(mode: FailureMode, unit: RiskUnit, scenario: Scenario) -> Fai
     if unit.scope == "node":
         return FailedSet(nodes=frozenset({unit.name}), degraded=degraded, impact_fraction=fraction)
     if unit.scope == "zone":
-        nodes = frozenset(n.name for n in scenario.nodes if n.zone == unit.name)
-        return FailedSet(nodes=nodes, degraded=degraded, impact_fraction=fraction)
+        return FailedSet(nodes=scenario.nodes_by_zone[unit.name], degraded=degraded, impact_fraction=fraction)
     if unit.scope == "region":
-        zones = {z.name for z in scenario.zones if z.region == unit.name}
-        nodes = frozenset(n.name for n in scenario.nodes if n.zone in zones)
+        nodes = frozenset().union(*(scenario.nodes_by_zone[z.name] for z in scenario.zones if z.region == unit.name))
         return FailedSet(nodes=nodes, degraded=degraded, impact_fraction=fraction)
     if unit.scope == "workload":
         return FailedSet(workloads=frozenset({unit.name}), degraded=degraded, impact_fraction=fraction)
@@ -120,7 +118,7 @@ def failed_set_for(mode: FailureMode, unit: RiskUnit, scenario: Scenario) -> Fai
     if has_workload_filter(mode.targets):
         workloads = frozenset(w.name for w in scenario.workloads if workload_matches(mode.targets, w, scenario))
         return FailedSet(workloads=workloads, degraded=degraded, impact_fraction=fraction)
-    return FailedSet(nodes=frozenset(n.name for n in scenario.nodes), degraded=degraded, impact_fraction=fraction)
+    return FailedSet(nodes=frozenset(scenario.nodes_by_name), degraded=degraded, impact_fraction=fraction)
 
 
 def reschedule_kind(mode: FailureMode, unit: RiskUnit) -> int:

@@ -88,9 +88,14 @@ def phase_states(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray
     replicas = index.replicas.astype(float)
     unavailable = (replicas[None, :] - lost < index.required_replicas[None, :] - 1e-9) & ~degraded_only[:, None]
     degraded = (lost > 1e-12) & ~unavailable
-    own = index.service_own_workloads.astype(float)
-    directly_down = (unavailable.astype(float) @ own.T > 0) | direct_down
-    down = directly_down.astype(float) @ index.service_closure.T.astype(float) > 0
+    directly_down = direct_down.copy()
+    rows = np.flatnonzero(unavailable.any(axis=1))
+    if rows.size:
+        directly_down[rows] |= unavailable[rows].astype(float) @ index.service_own_workloads.T.astype(float) > 0
+    down = np.zeros_like(directly_down)
+    rows = np.flatnonzero(directly_down.any(axis=1))
+    if rows.size:
+        down[rows] = directly_down[rows].astype(float) @ index.service_closure.T.astype(float) > 0
     lost_share = np.where(degraded, lost / np.maximum(replicas, 1)[None, :], 0.0)
     fraction = np.zeros(down.shape)
     columns, starts, backed = index.service_workload_columns
@@ -107,36 +112,65 @@ def phase_state(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
     return phase_states(index, lost[None, :], direct_down[None, :], np.array([degraded_only]))[0]
 
 
+def _fit_counts(index: TopologyIndex, pod: int, free_cpu: np.ndarray, free_memory: np.ndarray,
+                free_slots: np.ndarray, single: bool) -> np.ndarray:
+    """How many more pods like ``pod`` each node can take (0 where it may not run); for a
+    ``single`` pod only the first node that fits counts (cheaper than counting capacity)."""
+    cpu, memory, zone = index.pod_cpu_millicores[pod], index.pod_memory_bytes[pod], index.pod_zone_bound[pod]
+    if single:
+        fits = (free_cpu >= cpu) & (free_memory >= memory) & (free_slots > 0)
+        if zone >= 0:
+            fits &= index.node_zone == zone
+        first = int(np.argmax(fits))
+        counts = np.zeros(len(fits), dtype=np.int64)
+        counts[first] = 1 if fits[first] else 0
+        return counts
+    counts = free_slots.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if cpu > 0:
+            counts = np.minimum(counts, np.floor(free_cpu / cpu))
+        if memory > 0:
+            counts = np.minimum(counts, np.floor(free_memory / memory))
+    counts = np.where((free_cpu >= cpu) & (free_memory >= memory), np.maximum(counts, 0), 0)
+    if zone >= 0:
+        counts = np.where(index.node_zone == zone, counts, 0)
+    return counts.astype(np.int64)
+
+
 def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: np.ndarray) -> Placement:
     """First-fit decreasing (by cpu, then memory request) of lost pods onto surviving nodes.
 
     A node takes a pod when its free cpu, memory and pod slots suffice, it is schedulable
-    and, for a pod with a zonal volume, it is in the pod's zone.
+    and, for a pod with a zonal volume, it is in the pod's zone. Runs of identical pods
+    (same requests and zone) are placed together: first fit of k identical pods fills the
+    earliest nodes to capacity in order, which is what placing them one by one does.
     """
     rescheduled = np.zeros(len(index.workload_names), dtype=np.int64)
     candidates = lost_pods[index.pod_reschedulable[lost_pods]]
     if candidates.size == 0:
         return Placement(rescheduled)
-    order = np.lexsort((-index.pod_memory_bytes[candidates], -index.pod_cpu_millicores[candidates]))
+    ordered = candidates[np.lexsort((-index.pod_memory_bytes[candidates], -index.pod_cpu_millicores[candidates]))]
     usable = index.node_schedulable & ~failed_nodes
     free_cpu = np.where(usable, index.free_cpu_millicores, -1.0)
     free_memory = np.where(usable, index.free_memory_bytes, -1.0)
     free_slots = np.where(usable, index.free_pod_slots, 0)
-    moves, unschedulable = [], []
-    for pod in candidates[order]:
-        cpu, memory, zone = index.pod_cpu_millicores[pod], index.pod_memory_bytes[pod], index.pod_zone_bound[pod]
-        fits = (free_cpu >= cpu) & (free_memory >= memory) & (free_slots > 0)
-        if zone >= 0:
-            fits &= index.node_zone == zone
-        target = int(np.argmax(fits))
-        if not fits[target]:
-            unschedulable.append(int(pod))
-            continue
-        free_cpu[target] -= cpu
-        free_memory[target] -= memory
-        free_slots[target] -= 1
-        rescheduled[index.pod_workload[pod]] += 1
-        moves.append((int(pod), target))
+    keys = np.stack([index.pod_cpu_millicores[ordered], index.pod_memory_bytes[ordered],
+                     index.pod_zone_bound[ordered].astype(float)])
+    starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)])
+    moves: list[tuple[int, int]] = []
+    unschedulable: list[int] = []
+    for start, stop in zip(starts, [*starts[1:], len(ordered)], strict=True):
+        run = ordered[start:stop]
+        counts = _fit_counts(index, int(run[0]), free_cpu, free_memory, free_slots, single=len(run) == 1)
+        taken = np.minimum(counts, np.maximum(0, len(run) - (np.cumsum(counts) - counts)))
+        targets = np.repeat(np.arange(len(taken)), taken)
+        free_cpu -= taken * index.pod_cpu_millicores[run[0]]
+        free_memory -= taken * index.pod_memory_bytes[run[0]]
+        free_slots -= taken
+        placed = run[: len(targets)]
+        np.add.at(rescheduled, index.pod_workload[placed], 1)
+        moves.extend(zip(placed.tolist(), targets.tolist(), strict=True))
+        unschedulable.extend(run[len(targets):].tolist())
     return Placement(rescheduled, tuple(moves), tuple(unschedulable))
 
 

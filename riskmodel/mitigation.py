@@ -13,7 +13,7 @@ import numpy as np
 
 from riskmodel.catalog import Measure
 from riskmodel.exposure import workload_matches
-from riskmodel.scenario import Scenario, Workload
+from riskmodel.scenario import Node, Scenario, Workload
 from riskmodel.topology import RESCHEDULABLE_KINDS, TopologyIndex
 
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
@@ -28,7 +28,7 @@ def target_workloads(measure: Measure, scenario: Scenario) -> list[Workload]:
 class _Capacity:
     """Free cpu, memory and pod slots per node, updated as pods are placed."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, avoid_nodes: frozenset[str] = frozenset()) -> None:
         index = TopologyIndex(scenario)
         self.scenario = scenario
         self.names = index.node_names
@@ -36,8 +36,9 @@ class _Capacity:
         self.cpu = index.free_cpu_millicores.copy()
         self.memory = index.free_memory_bytes.copy()
         self.slots = index.free_pod_slots.copy()
-        self.schedulable = index.node_schedulable
-        self.control_plane = np.array([CONTROL_PLANE_LABEL in n.labels for n in scenario.nodes])
+        healthy = np.array([n.name not in avoid_nodes for n in scenario.nodes], dtype=bool)
+        self.schedulable = index.node_schedulable & healthy
+        self.control_plane = np.array([CONTROL_PLANE_LABEL in n.labels for n in scenario.nodes]) & healthy
 
     def place(self, workload: Workload, zone: str | None, avoid: Counter[str]) -> str | None:
         """The node in ``zone`` (any zone if None) with most free cpu that fits one more pod."""
@@ -109,18 +110,30 @@ def _spare_nodes(scenario: Scenario, per_zone: int) -> list[dict]:
     return spares
 
 
-def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure]) -> Scenario:
-    """The scenario with every topology change of ``measures`` applied, in the order given."""
+def _replaced(scenario: Scenario, **fields: object) -> Scenario:
+    """A copy with some fields replaced. New entries are validated one by one; the
+    scenario-level checks hold by construction (nodes are only added, pods only placed on
+    existing nodes that fit them), so the 10,000-pod whole is not re-validated."""
+    values = {name: getattr(scenario, name) for name in Scenario.model_fields}
+    values.update(fields)
+    return Scenario.model_construct(**values)
+
+
+def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure],
+                            avoid_nodes: frozenset[str] = frozenset()) -> Scenario:
+    """The scenario with every topology change of ``measures`` applied, in the order given.
+
+    New or moved pods never land on ``avoid_nodes`` (nodes with an active problem now).
+    """
     for measure in measures:
         effect = measure.effect
         if effect.spare_nodes_per_zone:
-            data = scenario.model_dump(by_alias=False)
-            data["nodes"] = [*data["nodes"], *_spare_nodes(scenario, effect.spare_nodes_per_zone)]
-            scenario = Scenario.model_validate(data)
+            spares = tuple(Node.model_validate(spare) for spare in _spare_nodes(scenario, effect.spare_nodes_per_zone))
+            scenario = _replaced(scenario, nodes=scenario.nodes + spares)
         if not (effect.add_replicas or effect.spread_zones or effect.regional_volumes):
             continue
-        capacity = _Capacity(scenario)
-        changes: dict[str, dict] = {}
+        capacity = _Capacity(scenario, avoid_nodes)
+        changed: dict[str, Workload] = {}
         for workload in target_workloads(measure, scenario):
             change: dict = {}
             if effect.regional_volumes:
@@ -130,17 +143,16 @@ def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure]) -> 
             if effect.add_replicas:
                 grown = workload.model_copy(update=change) if change else workload
                 change.update(_add_replicas(scenario, capacity, grown, effect.add_replicas))
-            changes[workload.name] = change
-        data = scenario.model_dump(by_alias=False)
-        data["workloads"] = [{**w, **changes.get(w["name"], {})} for w in data["workloads"]]
-        scenario = Scenario.model_validate(data)
+            changed[workload.name] = Workload.model_validate({**workload.model_dump(), **change})
+        scenario = _replaced(scenario, workloads=tuple(changed.get(w.name, w) for w in scenario.workloads))
     return scenario
 
 
 def target_count(measure: Measure, scenario: Scenario) -> int:
     """Units a per-target cost multiplies: workloads changed, nodes added, or cluster nodes."""
     if measure.effect.spare_nodes_per_zone:
-        return measure.effect.spare_nodes_per_zone * len(scenario.zones)
+        zones_with_workers = {n.zone for n in scenario.nodes if n.schedulable}
+        return measure.effect.spare_nodes_per_zone * len(zones_with_workers)
     if measure.changes_topology:
         return len(target_workloads(measure, scenario))
     return len(scenario.nodes)

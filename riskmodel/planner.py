@@ -34,6 +34,17 @@ def annual_cost(measure: Measure, scenario: Scenario) -> float:
     return cost.per_year + cost.per_target_per_year * targets + once / years
 
 
+def combine_factors(parts: Sequence[ModeFactors], modes: int) -> ModeFactors:
+    """Several measures' factors together: factors multiply, minutes saved add, drains or."""
+    if not parts:
+        return ModeFactors.neutral(modes)
+    return ModeFactors(
+        np.prod([p.frequency for p in parts], axis=0), np.prod([p.detect for p in parts], axis=0),
+        np.prod([p.repair for p in parts], axis=0), np.sum([p.detect_saved_minutes for p in parts], axis=0),
+        np.sum([p.repair_saved_minutes for p in parts], axis=0), np.prod([p.impact for p in parts], axis=0),
+        np.any([p.drain for p in parts], axis=0))
+
+
 def mode_factors(catalog: Catalog, measures: Iterable[Measure]) -> ModeFactors:
     """Per-failure-mode factors of the non-topology effects of ``measures`` (they multiply)."""
     factors = ModeFactors.neutral(len(catalog.failure_modes))
@@ -109,6 +120,8 @@ class Planner:
         self._outcomes: dict[frozenset[str], Outcome] = {}
         self.measures = {m.id: m for m in catalog.measures}
         self.costs = {m.id: annual_cost(m, scenario) for m in catalog.measures}
+        self._single_factors = {m.id: mode_factors(catalog, [m]) for m in catalog.measures}
+        self.problem_nodes = frozenset(c.node for c in self.evidence.conditions if c.is_problem)
 
     @property
     def base(self) -> RiskModel:
@@ -117,7 +130,8 @@ class Planner:
     def model_for(self, topology_ids: tuple[str, ...]) -> RiskModel:
         """The risk model on the scenario changed by these topology measures (cached)."""
         if topology_ids not in self._models:
-            changed = apply_topology_measures(self.scenario, [self.measures[i] for i in topology_ids])
+            changed = apply_topology_measures(self.scenario, [self.measures[i] for i in topology_ids],
+                                              self.problem_nodes)
             self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence, parent=self.base)
         return self._models[topology_ids]
 
@@ -134,7 +148,7 @@ class Planner:
         """One evaluation per topology group; frequencies of the other groups' modes are zeroed."""
         key = frozenset(measure_ids)
         chosen = [m for m in self.catalog.measures if m.id in key]
-        factors = mode_factors(self.catalog, chosen)
+        factors = combine_factors([self._single_factors[m.id] for m in chosen], len(self.catalog.failure_modes))
         evaluations = []
         for topology_ids, modes in self._groups(chosen).items():
             selected = np.zeros(len(self.catalog.failure_modes), dtype=bool)

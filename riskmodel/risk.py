@@ -167,20 +167,23 @@ class RiskModel:
         return [impact if impact is not None else next(fresh) for impact in found], parent_rows
 
     def _per_structure(self, compute: Callable[[list[StructuralImpact]], tuple[np.ndarray, np.ndarray]],
-                       inherited: Callable[[RiskModel], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-        """Per-(failed set, service) matrices: rows reused from the parent are copied, not recomputed."""
-        services = len(self.index.service_names)
+                       inherited: Callable[[RiskModel], tuple[np.ndarray, np.ndarray]],
+                       columns: int | None = -1) -> tuple[np.ndarray, np.ndarray]:
+        """Per-failed-set rows (one per service, or a scalar when ``columns`` is None): rows
+        reused from the parent are copied, not recomputed."""
+        services = len(self.index.service_names) if columns == -1 else columns
+        shape = (len(self.structures),) if services is None else (len(self.structures), services)
         reused = [i for i, row in enumerate(self._parent_rows) if row is not None]
         if self.parent is None or not reused:
             if not self.structures:
-                return np.zeros((0, services)), np.zeros((0, services))
+                return np.zeros(shape), np.zeros(shape)
             return compute(self.structures)
         todo = [i for i, row in enumerate(self._parent_rows) if row is None]
         rows = [self._parent_rows[i] for i in reused]
         results = []
         fresh = compute([self.structures[i] for i in todo]) if todo else None
         for phase, parent_matrix in enumerate(inherited(self.parent)):
-            matrix = np.empty((len(self.structures), services))
+            matrix = np.empty(shape)
             matrix[reused] = parent_matrix[rows]
             if fresh is not None:
                 matrix[todo] = fresh[phase]
@@ -208,8 +211,16 @@ class RiskModel:
     @cached_property
     def structure_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:
         """Dollars per minute in phase A and phase B of each distinct failed set."""
-        before, after = self.structure_service_cost_per_minute
-        return before.sum(axis=1), after.sum(axis=1)
+        index = self.index
+
+        def total(states: list) -> np.ndarray:
+            down = np.stack([state.down_services for state in states])
+            fraction = np.stack([state.degraded_service_fraction for state in states])
+            return (down @ index.cost_per_hour + fraction @ index.degraded_cost_per_hour) / 60.0
+
+        return self._per_structure(
+            lambda impacts: (total([s.before for s in impacts]), total([s.after or s.before for s in impacts])),
+            lambda parent: parent.structure_cost_per_minute, columns=None)
 
     @cached_property
     def structure_bad_minutes(self) -> tuple[np.ndarray, np.ndarray]:

@@ -159,6 +159,14 @@ class Scenario(StrictModel):
         return {zone.name: zone for zone in self.zones}
 
     @cached_property
+    def nodes_by_zone(self) -> dict[str, frozenset[str]]:
+        """Node names of each zone (every zone present, possibly empty)."""
+        zones: dict[str, set[str]] = {zone.name: set() for zone in self.zones}
+        for node in self.nodes:
+            zones.setdefault(node.zone, set()).add(node.name)
+        return {zone: frozenset(names) for zone, names in zones.items()}
+
+    @cached_property
     def workloads_by_name(self) -> dict[str, Workload]:
         return {workload.name: workload for workload in self.workloads}
 

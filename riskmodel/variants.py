@@ -47,8 +47,8 @@ def topology_change(parent: TopologyIndex, child: TopologyIndex) -> TopologyChan
                           frozenset(gained), frozenset(child.node_names) - frozenset(parent.node_names))
 
 
-def _placement_replays(impact: StructuralImpact, parent: TopologyIndex, change: TopologyChange,
-                       first_gained: int) -> bool:
+def _placement_replays(impact: StructuralImpact, change: TopologyChange, first_gained: int,
+                       lost_capacity: np.ndarray) -> bool:
     """First-fit replays the parent's placement: every target kept its capacity, no node
     before a target gained any, and nothing unschedulable could now find a new node."""
     placement = impact.placement
@@ -56,10 +56,10 @@ def _placement_replays(impact: StructuralImpact, parent: TopologyIndex, change: 
         return True
     if placement.unschedulable and (change.new_nodes or change.gained_capacity):
         return False
-    targets = [target for _, target in placement.moves]
-    if max(targets, default=-1) >= first_gained:
+    targets = np.fromiter((target for _, target in placement.moves), dtype=np.int64, count=len(placement.moves))
+    if targets.size and targets.max() >= first_gained:
         return False
-    return not any(parent.node_names[target] in change.lost_capacity for target in targets)
+    return not lost_capacity[targets].any()
 
 
 def _remap(impact: StructuralImpact, pod_shift: np.ndarray, node_map: np.ndarray) -> StructuralImpact:
@@ -83,6 +83,7 @@ class StructureReuse:
             return
         gained = [parent_index.node_position[n] for n in self.change.gained_capacity]
         self.first_gained = min(gained, default=len(parent_index.node_names))
+        self.lost_capacity = np.isin(np.array(parent_index.node_names), list(self.change.lost_capacity))
         parent_start = np.concatenate([[0], np.cumsum(parent_index.replicas)[:-1]]).astype(np.int64)
         child_start = np.concatenate([[0], np.cumsum(child.replicas)[:-1]]).astype(np.int64)
         pods = np.arange(len(parent_index.pod_workload))
@@ -94,6 +95,6 @@ class StructureReuse:
         impact = self.parent.get((failed, reschedule))
         if change is None or impact is None or failed.workloads & change.workloads or failed.nodes & change.hosts:
             return None
-        if not _placement_replays(impact, self.parent_index, change, self.first_gained):
+        if not _placement_replays(impact, change, self.first_gained, self.lost_capacity):
             return None
         return _remap(impact, self.pod_shift, self.node_map)

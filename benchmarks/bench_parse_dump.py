@@ -1,6 +1,6 @@
 """Parse a generated 5,000-node kubectl dump (50,000 pods, 100,000 events) with the file source.
 
-Target (DESIGN.md): ≤ 5 s on 2 cores. The dump is written as kubectl prints it (one JSON
+Target (the speed targets in README.md): ≤ 5 s on 2 cores. The dump is written as kubectl prints it (one JSON
 ``List`` per kind) into a temporary folder; only ``read_dump`` is timed.
 Run: ``.venv/bin/python benchmarks/bench_parse_dump.py [--seed N]``.
 """

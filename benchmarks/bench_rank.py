@@ -1,6 +1,6 @@
 """Benchmark: every single-measure ΔEAL plus the budget plan on the large scenario.
 
-Target (DESIGN.md): ≥ 40 measures in ≤ 5 s on a 2-core machine. The shipped catalog has
+Target (the speed targets in README.md): ≥ 40 measures in ≤ 5 s on a 2-core machine. The shipped catalog has
 fewer than 40 measures, so the benchmark adds copies of the prevention and recovery
 measures with other factors and costs until there are 48 (said in the output).
 Run: ``.venv/bin/python benchmarks/bench_rank.py`` (or ``make bench``).

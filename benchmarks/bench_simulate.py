@@ -1,4 +1,4 @@
-"""Benchmark of the Monte Carlo engine (DESIGN.md "Speed and size"); run: python benchmarks/bench_simulate.py
+"""Benchmark of the Monte Carlo engine (the speed targets in README.md "Speed and size"); run: python benchmarks/bench_simulate.py
 
 Prints, from one run:
 * incidents processed per second on the large generated scenario with the shipped catalog,

@@ -178,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; stop quietly like other Unix tools.
+        sys.stderr.close()
+        return 0
 
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main", "parse_model"]

@@ -1,6 +1,6 @@
 """Estimates: a number that is either a point or a 90% interval read as a lognormal.
 
-DESIGN.md contract: a 90% interval {low, high} is a lognormal with
+the math contract (docs/formats.md) contract: a 90% interval {low, high} is a lognormal with
 μ = (ln low + ln high) / 2 and σ = (ln high − ln low) / (2 · z₀.₉₅); its point value is
 the mean exp(μ + σ²/2).
 """

@@ -1,6 +1,6 @@
 """Seeded generator of large, realistic scenarios, and writing a scenario back out as YAML.
 
-:func:`generate_large_scenario` builds the benchmark cluster of DESIGN.md (by default 1,000
+:func:`generate_large_scenario` builds the benchmark cluster of the math contract (docs/formats.md) (by default 1,000
 nodes in 3 zones, ≈10,000 pods, 300 workloads, 200 services) from one
 ``numpy.random.default_rng(seed)``: the same seed always gives the same scenario, and no
 global random state is touched. :func:`scenario_to_yaml` writes any scenario with the

@@ -1,6 +1,6 @@
 """Evidence-driven failure rates per (failure mode, node), explainable step by step.
 
-For a node-scope failure mode m and node n (DESIGN.md, "The math"):
+For a node-scope failure mode m and node n (the math contract (docs/formats.md), "The math"):
 
 1. prior rate λ₀ = m's point ``frequency_per_year``, worth ``w = m.prior_weight_years`` of
    observation;

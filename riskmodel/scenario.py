@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Annotated, Literal
 
 import networkx as nx
-from pydantic import BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from riskmodel.catalog import Money, WorkloadKind
 from riskmodel.errors import FieldPath
@@ -21,11 +21,14 @@ from riskmodel.estimate import StrictModel
 from riskmodel.quantity import cpu_millicores, memory_bytes
 
 Name = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9._/:-]*[A-Za-z0-9])?$")]
+_QUANTITY_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^[+-]?(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"},
+                              {"type": "number"}], "description": "a Kubernetes quantity: 500m, 2, 16Gi, 1000Mi, 1e3"}
 Millicores = Annotated[
-    float, BeforeValidator(cpu_millicores), PlainSerializer(lambda value: f"{value:.15g}m", return_type=str)
+    float, BeforeValidator(cpu_millicores), PlainSerializer(lambda value: f"{value:.15g}m", return_type=str),
+    WithJsonSchema(_QUANTITY_SCHEMA, mode="validation"),
 ]
 """CPU in millicores; read from a Kubernetes quantity and written back as one (``'500m'``)."""
-Bytes = Annotated[int, BeforeValidator(memory_bytes)]
+Bytes = Annotated[int, BeforeValidator(memory_bytes), WithJsonSchema(_QUANTITY_SCHEMA, mode="validation")]
 
 KUBERNETES_EVICTION_TIMEOUT_SECONDS = 300.0
 """Default ``--pod-eviction-timeout`` / not-ready toleration of Kubernetes."""
@@ -66,7 +69,8 @@ class Node(StrictModel):
 
     @property
     def schedulable(self) -> bool:
-        return not any(taint.effect == "NoSchedule" for taint in self.taints)
+        """Whether pods without a toleration may land here (no NoSchedule/NoExecute taint)."""
+        return not any(taint.effect in ("NoSchedule", "NoExecute") for taint in self.taints)
 
 
 class Workload(StrictModel):
@@ -130,11 +134,11 @@ class Settings(StrictModel):
     """Model constants a team may tune per scenario."""
 
     amortisation_years: float = Field(default=3.0, gt=0, allow_inf_nan=False)
-    eviction_timeout_seconds: float = Field(default=KUBERNETES_EVICTION_TIMEOUT_SECONDS, ge=0)
+    eviction_timeout_seconds: float = Field(default=KUBERNETES_EVICTION_TIMEOUT_SECONDS, ge=0, allow_inf_nan=False)
     startup_minutes: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     budget_share_flag: float = Field(default=0.25, gt=0, le=1, allow_inf_nan=False)
     blind_spot_detect_factor: float = Field(default=2.0, ge=1, le=100, allow_inf_nan=False)
-    seed: int = 20261126
+    seed: int = Field(default=20261126, ge=0, lt=2**63)
 
 
 class Scenario(StrictModel):

@@ -69,7 +69,8 @@ def parse_yaml(text: str, file: str) -> Any:
         line = mark.line + 1 if mark is not None else None
         column = f" column {mark.column + 1}" if mark is not None else ""
         problem = error.problem or error.context or "invalid YAML"
-        raise InputError(file, f"YAML syntax error{column}: {problem}", line=line) from None
+        kind = "YAML error" if isinstance(error, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise InputError(file, f"{kind}{column}: {problem}", line=line) from None
     except yaml.YAMLError as error:
         raise InputError(file, f"YAML error: {error}") from None
 

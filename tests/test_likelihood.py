@@ -1,4 +1,4 @@
-"""Evidence-driven rates checked against hand-computed numbers (DESIGN.md, "The math")."""
+"""Evidence-driven rates checked against hand-computed numbers (the math contract (docs/formats.md), "The math")."""
 
 from __future__ import annotations
 

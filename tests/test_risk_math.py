@@ -1,4 +1,4 @@
-"""The math contract of DESIGN.md against numbers computed by hand in the comments."""
+"""The math contract of the math contract (docs/formats.md) against numbers computed by hand in the comments."""
 
 from __future__ import annotations
 

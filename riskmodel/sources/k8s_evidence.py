@@ -119,5 +119,5 @@ def node_event(raw: dict[str, Any], place: Place, ctx: ParseContext) -> NodeEven
         last_timestamp=last,
         source_component=component,
         type=text(raw, "type", place) or "Normal",
-        message=text(raw, "message", place),
+        message=text(raw, "message", place) or text(raw, "note", place),
     )

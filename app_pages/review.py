@@ -50,7 +50,7 @@ st.dataframe(pd.DataFrame([{"what": f"{e.target_kind} {e.target_id}.{e.field}", 
              hide_index=True, width="stretch")
 
 st.subheader("Export the plan")
-document, planned = document_for_session(ui.base(), store, current, st.session_state.get("budget"))
+document, planned = document_for_session(ui.base(), store, current, st.session_state.get("budget"), analysis)
 columns = st.columns(4)
 for column, (fmt, render) in zip(columns, RENDERERS.items(), strict=True):
     text = to_html(document, planned.planner.frontier()) if fmt == "html" else render(document)

@@ -164,17 +164,23 @@ def build_plan_document(analysis: Analysis, session: Session | None = None, edit
 
 
 def document_for_session(loaded: LoadedScenario, store: ReviewStore | None, session_id: str | None,
-                         budget: float | None = None) -> tuple[PlanDocument, Analysis]:
-    """The plan of a stored review session (its edits applied), or of the inputs as they are."""
+                         budget: float | None = None, analysis: Analysis | None = None
+                         ) -> tuple[PlanDocument, Analysis]:
+    """The plan of a stored review session (its edits applied), or of the inputs as they are.
+
+    ``analysis``, when given, must already have the session's edits applied (the app passes
+    its cached one); otherwise it is computed here.
+    """
     if store is None or session_id is None:
-        analysis = analyse(loaded)
+        analysis = analysis or analyse(loaded)
         return build_plan_document(analysis, budget=budget), analysis
     session = store.get_session(session_id)
     edits = store.edits(session_id)
-    if edits:
-        catalog, scenario = apply_edits(loaded.catalog, loaded.scenario, edits)
-        loaded = dataclasses.replace(loaded, catalog=catalog, scenario=scenario)
-    analysis = analyse(loaded)
+    if analysis is None:
+        if edits:
+            catalog, scenario = apply_edits(loaded.catalog, loaded.scenario, edits)
+            loaded = dataclasses.replace(loaded, catalog=catalog, scenario=scenario)
+        analysis = analyse(loaded)
     document = build_plan_document(analysis, session, edits, store.measure_decisions(session_id),
                                    store.risk_decisions(session_id), budget)
     return document, analysis

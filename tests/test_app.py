@@ -124,6 +124,21 @@ def test_decision_survives_reopening_the_session(review_db, demo_analysis):
     assert (row["decision"], row["owner"], row["who"]) == ("approve", "platform-team", "bob")
 
 
+def test_simulation_runs_with_progress_and_matches_the_engine(review_db, demo_analysis):
+    from riskmodel.simulate import simulate
+
+    app = open_app("simulation")
+    assert app.info[0].value.startswith("Choose years and seed")
+    app.select_slider(key="sim_years").set_value(1_000)
+    app.number_input(key="sim_seed").set_value(11)
+    app.toggle(key="sim_with_plan").set_value(False)
+    app.button(key="sim_run").click().run()
+    assert not app.exception
+    expected = simulate(demo_analysis.planner, years=1_000, seed=11)
+    assert metric(app, "Mean annual loss") == money(expected.mean_loss)
+    assert metric(app, "P99") == money(expected.p99)
+
+
 def test_topology_node_selection_shows_its_risks(review_db):
     app = open_app("topology")
     app.selectbox(key="topology_node").set_value("node-b2").run()

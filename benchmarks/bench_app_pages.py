@@ -1,0 +1,85 @@
+"""Benchmark: each app page re-rendered on the large scenario, after the first load.
+
+Target (the speed targets in README.md): ≤ 2 s per page on a 2-core machine. Pages run in
+Streamlit's AppTest (the same script execution a browser session triggers, without the
+browser's drawing time). The first load, which builds the risk model, is reported apart.
+Run: ``.venv/bin/python benchmarks/bench_app_pages.py`` (or ``make bench``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from riskmodel.generate import generate_large_scenario, scenario_to_yaml  # noqa: E402
+
+PAGES = ["overview", "topology", "node_problems", "register", "measures", "whatif", "simulation", "review"]
+TARGET_SECONDS = 2.0
+
+
+def _timed(app: AppTest, label: str) -> float:
+    started = time.perf_counter()
+    app.run()
+    elapsed = time.perf_counter() - started
+    if app.exception:
+        raise SystemExit(f"{label}: {app.exception[0].message}")
+    print(f"  {label:<44} {elapsed:6.2f} s")
+    return elapsed
+
+
+def _interactions(app: AppTest) -> float:
+    """The main interaction of the heavier pages, timed after their first visit."""
+    times = []
+    app.switch_page(str(ROOT / "app_pages" / "review.py")).run()
+    app.button(key="start_session").click()
+    times.append(_timed(app, "review: start a session (builds all 4 exports)"))
+    times.append(_timed(app, "review: re-render with a session"))
+    app.switch_page(str(ROOT / "app_pages" / "measures.py")).run()
+    app.slider(key="budget").set_value(20_000)
+    times.append(_timed(app, "measures: budget changed to $20,000"))
+    app.switch_page(str(ROOT / "app_pages" / "whatif.py")).run()
+    app.multiselect(key="whatif_zones").set_value([app.multiselect(key="whatif_zones").options[0]])
+    times.append(_timed(app, "what-if: fail a whole zone (333 nodes)"))
+    return max(times)
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="riskmodel-bench-"))
+    scenario_path = folder / "large.yaml"
+    scenario_path.write_text(scenario_to_yaml(generate_large_scenario()), encoding="utf-8")
+    os.environ["RISKMODEL_SCENARIO"] = str(scenario_path)
+    os.environ["RISKMODEL_REVIEW_DB"] = str(folder / "reviews.sqlite3")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    started = time.perf_counter()
+    app.run()
+    print(f"first load of the large scenario (parse, risk model, register): {time.perf_counter() - started:.2f} s")
+    app.session_state["reviewer"] = "bench"
+    worst = 0.0
+    for page in PAGES:
+        app.switch_page(str(ROOT / "app_pages" / f"{page}.py"))
+        started = time.perf_counter()
+        app.run()
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        app.run()
+        again = time.perf_counter() - started
+        if app.exception:
+            raise SystemExit(f"{page}: {app.exception[0].message}")
+        worst = max(worst, again)
+        print(f"  {page:<14} first visit {first:6.2f} s   re-render {again:6.2f} s")
+    worst = max(worst, _interactions(app))
+    verdict = "met" if worst <= TARGET_SECONDS else "MISSED"
+    print(f"slowest re-render {worst:.2f} s — target ≤ {TARGET_SECONDS:.0f} s: {verdict} "
+          f"({TARGET_SECONDS / worst:.1f}× headroom); load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

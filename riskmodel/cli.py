@@ -119,7 +119,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _register_core(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def _register_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate = commands.add_parser("validate", help="check catalog and scenario files; exit 2 on errors")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     validate.set_defaults(handler=cmd_validate)

@@ -15,10 +15,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     loaded = load_scenario(Path(args.scenario))
     store = ReviewStore(args.db) if args.session else None
     document, analysis = document_for_session(loaded, store, args.session, args.budget)
-    if args.format == "html":
-        text = to_html(document, analysis.planner.frontier())
-    else:
-        text = RENDERERS[args.format](document)
+    text = to_html(document, analysis.planner.frontier()) if args.format == "html" else RENDERERS[args.format](document)
     Path(args.output).write_text(text, encoding="utf-8")
     print(f"wrote {args.output}: {len(document.measures)} measures, EAL {document.eal_before:,.0f} → "
           f"{document.eal_after:,.0f} $/year")

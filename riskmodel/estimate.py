@@ -8,7 +8,7 @@ the mean exp(μ + σ²/2).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Union
+from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -49,7 +49,7 @@ class Interval(StrictModel):
 
 
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Estimate = Union[NonNegativeFloat, Interval]
+Estimate = NonNegativeFloat | Interval
 """A point value or a 90% interval, in the unit its field name says."""
 
 

@@ -73,10 +73,7 @@ def _walk(data: Any, loc: tuple[Any, ...]) -> tuple[FieldPath, Any, str | None]:
     value = data
     branch: str | None = None
     for part in loc:
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-            path.append(part)
-        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+        if isinstance(value, dict) and part in value or isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
             value = value[part]
             path.append(part)
         elif _is_branch_tag(part):

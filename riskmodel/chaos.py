@@ -22,6 +22,7 @@ import yaml
 
 from riskmodel.errors import InputError
 from riskmodel.scenario import Scenario, Workload
+from riskmodel.whatif import parse_specs
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 CHAOS_MESH_API = "chaos-mesh.org/v1alpha1"
@@ -42,19 +43,6 @@ def _duration(minutes: float) -> str:
 def _workload_labels(workload: Workload) -> dict[str, str]:
     """The workload's pod labels, or the conventional ``app: <name>`` when none are recorded."""
     return dict(workload.labels) or {"app": workload.name.rsplit("/", 1)[-1]}
-
-
-def _parse(specs: Iterable[str], scenario: Scenario) -> list[tuple[str, str]]:
-    parsed = []
-    known = {"node": scenario.nodes_by_name, "zone": scenario.zones_by_name, "workload": scenario.workloads_by_name}
-    for spec in specs:
-        kind, _, name = spec.partition(":")
-        if kind not in KINDS or not name:
-            raise InputError("--fail", f"expected KIND:NAME with KIND one of {', '.join(KINDS)}, got {spec!r}")
-        if name not in known[kind]:
-            raise InputError("--fail", f"unknown {kind} {name!r}; expected one of: {', '.join(sorted(known[kind])[:8])}")
-        parsed.append((kind, name))
-    return parsed
 
 
 def _meta(name: str, namespace: str) -> dict[str, Any]:
@@ -124,7 +112,7 @@ def chaos_manifests(scenario: Scenario, specs: Iterable[str], *, tool: str = "ch
         raise InputError("--tool", f"expected chaos-mesh or litmus, got {tool!r}")
     duration = _duration(duration_minutes)
     manifests: list[dict[str, Any]] = []
-    for kind, name in _parse(specs, scenario):
+    for kind, name in parse_specs(specs, scenario, KINDS):
         if tool == "litmus":
             manifests += _litmus(scenario, kind, name, namespace, duration.removesuffix("s"))
         elif kind == "zone":

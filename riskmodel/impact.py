@@ -205,10 +205,11 @@ def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet,
     placements = [place_lost_pods(index, movable, failed_nodes)
                   if reschedule and not failed.degraded and movable.size else None
                   for (failed, reschedule), (_, _, failed_nodes, movable) in zip(requests, parts, strict=True)]
-    moved = [k for k, placement in enumerate(placements) if placement is not None]
+    placed = [(k, placement) for k, placement in enumerate(placements) if placement is not None]
+    moved = [k for k, _ in placed]
     after: dict[int, PhaseState] = {}
-    if moved:
-        after_lost = np.array([lost[k] - placements[k].rescheduled_per_workload for k in moved])
+    if placed:
+        after_lost = np.array([lost[k] - placement.rescheduled_per_workload for k, placement in placed])
         after = dict(zip(moved, phase_states(index, after_lost, direct_down[moved], degraded[moved]), strict=True))
     return [StructuralImpact(failed, before[k], after.get(k), placements[k] or none)
             for k, (failed, _) in enumerate(requests)]

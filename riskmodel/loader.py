@@ -157,6 +157,7 @@ def sha256_of(text: str) -> str:
 
 def load_catalog(paths: Iterable[Path], max_bytes: int = MAX_INPUT_BYTES) -> tuple[Catalog, dict[str, str]]:
     """Load and merge catalog files or folders; returns the catalog and each file's sha256."""
+    paths = list(paths)
     files: dict[str, CatalogFile] = {}
     texts: dict[str, str] = {}
     errors: list[InputError] = []
@@ -167,8 +168,8 @@ def load_catalog(paths: Iterable[Path], max_bytes: int = MAX_INPUT_BYTES) -> tup
             errors.extend(problem.errors)
         except InputError as problem:
             errors.append(problem)
-    for file, path, message in catalog_problems(files):
-        errors.append(InputError(file, message, line=line_of(texts[file], path), field=path))
+    for name, field_path, message in catalog_problems(files):
+        errors.append(InputError(name, message, line=line_of(texts[name], field_path), field=field_path))
     InputErrors.raise_if_any(errors)
     if not files:
         raise InputError(", ".join(str(p) for p in paths), "no catalog files found; expected .yaml files")

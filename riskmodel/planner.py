@@ -167,7 +167,8 @@ class Planner:
 
     def bad_minutes(self, measure_ids: Iterable[str]) -> np.ndarray:
         """Expected bad minutes per year of each service with the measures in place."""
-        return sum(e.bad_minutes_per_service for e in self._evaluations(measure_ids, service_minutes=True))
+        evaluations = self._evaluations(measure_ids, service_minutes=True)
+        return np.sum([e.bad_minutes_per_service for e in evaluations], axis=0)
 
     def rank(self) -> list[MeasureResult]:
         """Every measure alone, best net benefit first."""

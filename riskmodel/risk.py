@@ -179,7 +179,7 @@ class RiskModel:
                 return np.zeros(shape), np.zeros(shape)
             return compute(self.structures)
         todo = [i for i, row in enumerate(self._parent_rows) if row is None]
-        rows = [self._parent_rows[i] for i in reused]
+        rows = [row for row in self._parent_rows if row is not None]
         results = []
         fresh = compute([self.structures[i] for i in todo]) if todo else None
         for phase, parent_matrix in enumerate(inherited(self.parent)):

@@ -36,7 +36,9 @@ def topology_change(parent: TopologyIndex, child: TopologyIndex) -> TopologyChan
         return None
     before = parent.scenario.workloads_by_name
     changed = [w for w in child.scenario.workloads if before[w.name] != w]
-    lost, gained, hosts = set(), set(), set()
+    lost: set[str] = set()
+    gained: set[str] = set()
+    hosts: set[str] = set()
     for workload in changed:
         old, new = Counter(before[workload.name].pods), Counter(workload.pods)
         hosts.update(old)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from riskmodel.errors import InputError
@@ -34,30 +34,40 @@ class BlastRadius:
     cost_per_hour_after_reschedule: float
 
 
+def parse_specs(specs: Iterable[str], scenario: Scenario,
+                kinds: tuple[str, ...] = FAIL_KINDS) -> list[tuple[str, str]]:
+    """``KIND:NAME`` strings checked against the scenario, as (kind, name) pairs."""
+    known: dict[str, Collection[str]] = {
+        "node": scenario.nodes_by_name, "zone": scenario.zones_by_name,
+        "region": {z.region for z in scenario.zones},
+        "workload": scenario.workloads_by_name, "service": scenario.services_by_name,
+    }
+    parsed = []
+    for spec in specs:
+        kind, _, name = spec.partition(":")
+        if kind not in kinds or not name:
+            raise InputError("--fail", f"expected KIND:NAME with KIND one of {', '.join(kinds)}, got {spec!r}")
+        if name not in known[kind]:
+            sample = ", ".join(sorted(known[kind])[:8])
+            raise InputError("--fail", f"unknown {kind} {name!r}; expected one of: {sample}")
+        parsed.append((kind, name))
+    return parsed
+
+
 def parse_failures(specs: Iterable[str], scenario: Scenario) -> FailedSet:
     """``node:NAME`` / ``zone:NAME`` / ``region:NAME`` / ``workload:NAME`` / ``service:NAME``."""
     nodes: set[str] = set()
     workloads: set[str] = set()
     services: set[str] = set()
-    known = {
-        "node": scenario.nodes_by_name, "zone": scenario.zones_by_name,
-        "region": {z.region: z for z in scenario.zones},
-        "workload": scenario.workloads_by_name, "service": scenario.services_by_name,
-    }
-    for spec in specs:
-        kind, _, name = spec.partition(":")
-        if kind not in FAIL_KINDS or not name:
-            raise InputError("--fail", f"expected KIND:NAME with KIND one of {', '.join(FAIL_KINDS)}, got {spec!r}")
-        if name not in known[kind]:
-            sample = ", ".join(sorted(known[kind])[:8])
-            raise InputError("--fail", f"unknown {kind} {name!r}; expected one of: {sample}")
+    for kind, name in parse_specs(specs, scenario):
         if kind == "node":
             nodes.add(name)
         elif kind == "zone":
-            nodes.update(n.name for n in scenario.nodes if n.zone == name)
+            nodes.update(scenario.nodes_by_zone[name])
         elif kind == "region":
-            zones = {z.name for z in scenario.zones if z.region == name}
-            nodes.update(n.name for n in scenario.nodes if n.zone in zones)
+            for zone in scenario.zones:
+                if zone.region == name:
+                    nodes.update(scenario.nodes_by_zone[zone.name])
         elif kind == "workload":
             workloads.add(name)
         else:

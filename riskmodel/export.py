@@ -50,8 +50,11 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in escape]
 
 
+STATUS_WORDS = {"approve": "approved", "reject": "rejected", "defer": "deferred", "proposed": "proposed"}
+
+
 def _measure_rows(doc: PlanDocument) -> list[list[str]]:
-    return [[str(m.rank), m.id, m.title, m.kind, m.status, money(m.annual_cost), money(m.marginal_eal_reduction),
+    return [[str(m.rank), m.id, m.title, m.kind, STATUS_WORDS.get(m.status, m.status), money(m.annual_cost), money(m.marginal_eal_reduction),
              money(m.eal_reduction_alone), m.owner or "—", m.due_date.isoformat() if m.due_date else "—", m.note]
             for m in doc.measures]
 
@@ -76,7 +79,8 @@ def to_markdown(doc: PlanDocument) -> str:
     lines = [f"# {doc.title}", "", *_summary_lines(doc), "", "## Measures", ""]
     lines += _table(MEASURE_HEADER, _measure_rows(doc)) if doc.measures else ["No measures."]
     if doc.declined:
-        lines += ["", "Not in the plan: " + "; ".join(f"{m.id} ({m.status}{': ' + m.note if m.note else ''})"
+        lines += ["", "Not in the plan: " + "; ".join(f"{m.id} ({STATUS_WORDS.get(m.status, m.status)}"
+                                                    f"{': ' + m.note if m.note else ''})"
                                                     for m in doc.declined)]
     lines += ["", "## Error budgets before and after", "", *_table(SERVICE_HEADER, _service_rows(doc)),
               "", "## Top risks", ""]

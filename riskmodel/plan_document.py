@@ -80,6 +80,14 @@ def sanitise(text: str) -> str:
     return _CREDENTIALS_IN_URI.sub("//", text)
 
 
+def _source(uri: str, root: Path) -> str:
+    """A source URI without credentials; local paths relative to the project (no home dirs)."""
+    scheme, _, rest = uri.partition(":")
+    if scheme == "file" and rest:
+        return f"file:{_relative(rest, root)}"
+    return sanitise(uri)
+
+
 def _relative(path: str, root: Path) -> str:
     try:
         return str(Path(path).resolve().relative_to(root))
@@ -96,7 +104,7 @@ def _provenance(analysis: Analysis, session: Session | None, generated_at: datet
         "scenario_file": _relative(loaded.path, root),
         "input_sha256": {_relative(path, root): digest for path, digest in sorted(loaded.input_hashes.items())},
         "catalog_versions": dict(loaded.catalog.versions),
-        "evidence_sources": [sanitise(source) for source in loaded.evidence.sources],
+        "evidence_sources": [_source(source, root) for source in loaded.evidence.sources],
         "evidence_observed_at": loaded.evidence.observed_at.isoformat() if loaded.evidence.observed_at else None,
         "session_id": session.id if session else None,
         "session_inputs_hash": session.inputs_hash if session else None,

@@ -6,8 +6,8 @@ incident that overlaps no other (the common case) costs exactly what the analyti
 says — ``scale · (cost_a · phase A + cost_b · phase B) + incident_cost`` — evaluated for all
 of them at once with numpy. Overlapping incidents whose impacts can interact (shared
 workloads beyond their slack, a shared service that goes down, rescheduling room, blocked
-scheduling) are evaluated exactly as one union over time. See :mod:`.overlap` and
-:mod:`.combine` for the rules and the documented approximations.
+scheduling) are evaluated exactly as one union over time. See :mod:`.overlap`,
+:mod:`.sweep` and :mod:`.unions` for the rules and the documented approximations.
 
 Usage::
 
@@ -24,7 +24,6 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from riskmodel.planner import Planner
-from riskmodel.simulate.combine import UnionEvaluator
 from riskmodel.simulate.engine import BLOCK_YEARS, ChunkOutcome, Progress, chunk_years_for, draw_chunk, evaluate_chunk
 from riskmodel.simulate.result import (
     ConvergencePoint,
@@ -36,6 +35,7 @@ from riskmodel.simulate.result import (
     std_error,
 )
 from riskmodel.simulate.tables import InjectedFailure, PairTable, build_pair_table
+from riskmodel.simulate.unions import UnionEvaluator
 
 __all__ = ["InjectedFailure", "SimulationResult", "build_pair_table", "compare", "simulate", "simulate_table"]
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskmodel.simulate.combine import ClusterInput, UnionEvaluator, evaluate_cluster
 from riskmodel.simulate.draw import Incidents, draw_block
 from riskmodel.simulate.overlap import clusters, interacting
+from riskmodel.simulate.sweep import STRUCTURE_A, STRUCTURE_B, UNION, Members, sweep
 from riskmodel.simulate.tables import PairTable
+from riskmodel.simulate.unions import UnionEvaluator
 
 BLOCK_YEARS = 100
 """Years per independent random stream; fixed so results do not depend on the chunk size."""
@@ -69,52 +70,96 @@ def _single(table: PairTable, inc: Incidents) -> tuple[np.ndarray, np.ndarray, n
     return structure, scale, loss
 
 
-def _cluster_input(table: PairTable, inc: Incidents, members: np.ndarray, loss: np.ndarray) -> ClusterInput:
-    st = table.structures
-    pair, structure = inc.pair[members], table.structure[inc.pair[members]]
-    scale = table.scale[pair]
-    bad = scale[:, None] * (inc.phase_a[members, None] * st.bad_a[structure]
-                            + inc.phase_b[members, None] * st.bad_b[structure])
-    return ClusterInput(structure=structure, group=st.group[structure], start=inc.start[members],
-                        reschedule=inc.reschedule[members], end=inc.end[members], scale=scale,
-                        no_scheduling=table.no_scheduling[pair], degraded=st.degraded[structure],
-                        incident_cost=inc.incident_cost[members], single_loss=loss[members], single_bad=bad)
+def _slow_members(table: PairTable, inc: Incidents) -> tuple[np.ndarray, np.ndarray, int]:
+    """Members of interacting clusters sorted by cluster, their compact cluster ids, overlapped count."""
+    members, cluster = clusters(inc.year, inc.start, inc.end)
+    if not len(members):
+        return members, cluster, 0
+    structure = table.structure[inc.pair[members]]
+    moves = inc.reschedule[members] < inc.end[members]
+    slow = interacting(table.structures, cluster, structure, moves, table.no_scheduling[inc.pair[members]])
+    chosen, ids = members[slow[cluster]], cluster[slow[cluster]]
+    order = np.argsort(ids, kind="stable")
+    _, compact = np.unique(ids[order], return_inverse=True)
+    return chosen[order], compact.astype(np.int64), len(members)
+
+
+def _hard_members(table: PairTable, inc: Incidents, slow: np.ndarray, cluster: np.ndarray,
+                  hard: np.ndarray) -> Members:
+    pair = inc.pair[slow[hard]]
+    return Members(cluster=cluster[hard].tolist(), start=inc.start[slow[hard]].tolist(),
+                   reschedule=inc.reschedule[slow[hard]].tolist(), end=inc.end[slow[hard]].tolist(),
+                   structure=table.structure[pair].tolist(), group=table.structures.group[table.structure[pair]].tolist(),
+                   scale=table.scale[pair].tolist(), no_scheduling=table.no_scheduling[pair].tolist())
 
 
 def evaluate_chunk(table: PairTable, inc: Incidents, years: int, evaluator: UnionEvaluator) -> ChunkOutcome:
-    """Vectorised sums for additive incidents, the exact union sweep for interacting clusters."""
+    """Vectorised sums for additive incidents, the exact union sweep for interacting clusters.
+
+    Members of interacting clusters that only degrade (and every incident cost) are added as
+    they are, inside the cluster's total; the cluster's total loss is attributed to its members
+    in proportion to their stand-alone losses (equal shares when none costs anything alone,
+    as with two node losses that only together break a quorum).
+    """
+    st = table.structures
     structure, scale, loss = _single(table, inc)
-    members, cluster = clusters(inc.year, inc.start, inc.end)
-    moves = inc.reschedule[members] < inc.end[members]
-    slow = interacting(table.structures, cluster, structure[members], moves, table.no_scheduling[inc.pair[members]])
-    slow_members = members[slow[cluster]] if len(members) else members
+    slow, cluster, overlapped = _slow_members(table, inc)
+    hard = ~st.degraded[structure[slow]]
+    bad_weight = scale.copy()
+    bad_weight[slow[hard]] = 0.0
     weight = np.ones(len(inc))
-    weight[slow_members] = 0.0
-    modes = len(table.mode_names)
+    weight[slow] = 0.0
     annual = np.bincount(inc.year, loss * weight, minlength=years)
-    mode_loss = np.bincount(table.mode[inc.pair], loss * weight, minlength=modes)
-    bad = _bad_minutes(table, inc, structure, scale * weight, years)
-    if len(slow_members):
-        slow_cluster = cluster[slow[cluster]]
-        order = np.argsort(slow_cluster, kind="stable")
-        slow_members, slow_cluster = slow_members[order], slow_cluster[order]
-        bounds = np.flatnonzero(np.diff(np.concatenate([[-1], slow_cluster, [-1]])))
-        for low, high in zip(bounds[:-1], bounds[1:], strict=True):
-            group = slow_members[low:high]
-            total, bad_minutes, attributed = evaluate_cluster(evaluator, _cluster_input(table, inc, group, loss))
-            year = int(inc.year[group[0]])
-            annual[year] += total
-            bad[year] += bad_minutes
-            np.add.at(mode_loss, table.mode[inc.pair[group]], attributed)
-    return ChunkOutcome(annual, bad, mode_loss, len(inc), len(members), len(slow_members))
+    mode_loss = np.bincount(table.mode[inc.pair], loss * weight, minlength=len(table.mode_names))
+    phase_a, phase_b = _phase_weights(table, inc, structure, bad_weight, years)
+    bad = np.zeros((years, len(table.service_names)))
+    if len(slow):
+        count = int(cluster[-1]) + 1
+        segments = sweep(_hard_members(table, inc, slow, cluster, hard))
+        keys = list(segments.keys)
+        evaluator.ensure(keys)
+        rates = [evaluator.cache[k] for k in keys]
+        kind, ref = np.array(segments.kind, dtype=np.int64), np.array(segments.ref, dtype=np.int64)
+        seg_cluster, seg_weight = np.array(segments.cluster, dtype=np.int64), np.array(segments.weight)
+        union_cost = np.array([r[0] for r in rates])
+        rate = np.select([kind == STRUCTURE_A, kind == STRUCTURE_B],
+                         [st.cost_a[np.where(kind < UNION, ref, 0)], st.cost_b[np.where(kind < UNION, ref, 0)]],
+                         union_cost[np.where(kind == UNION, ref, 0)] if keys else 0.0)
+        base = np.where(hard, inc.incident_cost[slow], loss[slow])
+        total = np.bincount(cluster, base, minlength=count) + np.bincount(seg_cluster, seg_weight * rate, minlength=count)
+        first = np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1]])
+        year = inc.year[slow[first]]
+        annual += np.bincount(year, total, minlength=years)
+        alone = loss[slow]
+        alone_sum = np.bincount(cluster, alone, minlength=count)
+        members_count = np.bincount(cluster, minlength=count)
+        share = np.where(alone_sum[cluster] > 0, alone / np.where(alone_sum > 0, alone_sum, 1.0)[cluster],
+                         1.0 / members_count[cluster])
+        mode_loss += np.bincount(table.mode[inc.pair[slow]], total[cluster] * share, minlength=len(table.mode_names))
+        seg_year = year[seg_cluster]
+        _add_structure_segments(phase_a, phase_b, kind, ref, seg_year, seg_weight)
+        if keys:
+            union = kind == UNION
+            matrix = np.zeros((years, len(keys)))
+            np.add.at(matrix, (seg_year[union], ref[union]), seg_weight[union])
+            bad += matrix @ np.stack([r[1] for r in rates])
+    bad += phase_a @ st.bad_a + phase_b @ st.bad_b
+    return ChunkOutcome(annual, bad, mode_loss, len(inc), overlapped, len(slow))
 
 
-def _bad_minutes(table: PairTable, inc: Incidents, structure: np.ndarray, weight: np.ndarray,
-                 years: int) -> np.ndarray:
-    """(years × services) bad minutes via per-(year, structure) phase-minute weights."""
+def _add_structure_segments(phase_a: np.ndarray, phase_b: np.ndarray, kind: np.ndarray, ref: np.ndarray,
+                            year: np.ndarray, weight: np.ndarray) -> None:
+    for target, wanted in ((phase_a, STRUCTURE_A), (phase_b, STRUCTURE_B)):
+        chosen = kind == wanted
+        np.add.at(target, (year[chosen], ref[chosen]), weight[chosen])
+
+
+def _phase_weights(table: PairTable, inc: Incidents, structure: np.ndarray, weight: np.ndarray,
+                   years: int) -> tuple[np.ndarray, np.ndarray]:
+    """(years × structures) scale-weighted phase A and phase B minutes of additive incidents."""
     st = table.structures
     count = len(st.group)
     key = inc.year * count + structure
     phase_a = np.bincount(key, weight * inc.phase_a, minlength=years * count).reshape(years, count)
     phase_b = np.bincount(key, weight * inc.phase_b, minlength=years * count).reshape(years, count)
-    return phase_a @ st.bad_a + phase_b @ st.bad_b
+    return phase_a, phase_b

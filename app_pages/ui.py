@@ -8,13 +8,14 @@ comes from ``riskmodel``.
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 import os
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from riskmodel.edits import Edit, apply_edits
+from riskmodel.edits import Edit, apply_edits, current_value
 from riskmodel.errors import RiskModelError
 from riskmodel.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS, LoadedScenario, load_scenario
 from riskmodel.report import Analysis, analyse, money, rank_report  # noqa: F401 - money re-exported for pages
@@ -131,3 +132,29 @@ def adopt_upload(name: str, data: bytes) -> str | None:
 def validate_edit(edit: Edit) -> None:
     """Raise the validator's clear error if ``edit`` would make the inputs invalid."""
     apply_edits(base().catalog, base().scenario, (*current_edits(), edit))
+
+
+def edit_form(key: str, target_kind: str, ids: list[str], fields: list[str], label: str) -> None:
+    """A form that records one edit of ``target_kind`` after checking it against the validators."""
+    with st.form(f"{key}_form"):
+        target_id = st.selectbox(label, ids, key=f"{key}_target")
+        field = st.selectbox("Field", fields, key=f"{key}_field")
+        new_value = st.number_input("New value (a point value, in the unit the field name says)", min_value=0.0,
+                                    value=None, step=0.01, format="%.4f", key=f"{key}_value")
+        why = st.text_input("Why", key=f"{key}_why", placeholder="e.g. we lost 3 nodes to this last year")
+        submitted = st.form_submit_button("Record edit")
+    if not submitted:
+        return
+    if new_value is None or not why.strip():
+        st.error("An edit needs a new value and a reason.")
+        return
+    loaded = base()
+    old = current_value(loaded.catalog, loaded.scenario, target_kind, target_id, field)
+    edit = Edit(target_kind, target_id, field, old, float(new_value), reviewer(), why.strip(), datetime.now(UTC))
+    try:
+        validate_edit(edit)
+    except RiskModelError as error:
+        st.error(f"Edit rejected, nothing recorded:\n\n```\n{error}\n```")
+        return
+    store().record_edit(ensure_session(), edit)
+    st.rerun()

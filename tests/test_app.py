@@ -6,11 +6,13 @@ engine computed, not numbers of their own).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from riskmodel.edits import apply_edits
 from riskmodel.loader import load_scenario
 from riskmodel.report import analyse, money
 from riskmodel.review_store import ReviewStore
@@ -61,7 +63,7 @@ def test_edit_changes_register_and_is_recorded(review_db, demo_analysis):
     # The costliest risk whose rate no node evidence adjusts: EAL is linear in its frequency, so
     # setting it to 0.0001 per unit leaves eal * 0.0001 * units / frequency of it.
     top = next(m for m in demo_analysis.register.failure_modes if m.scope != "node")
-    app.selectbox(key="edit_mode").set_value(top.failure_mode_id)
+    app.selectbox(key="edit_target").set_value(top.failure_mode_id)
     app.selectbox(key="edit_field").set_value("frequency_per_year")
     app.number_input(key="edit_value").set_value(0.0001)
     app.text_input(key="edit_why").set_value("fleet moved to a newer kernel")
@@ -87,6 +89,30 @@ def test_invalid_edit_is_rejected_and_not_recorded(review_db):
     app.button[0].click().run()
     assert "needs a new value and a reason" in app.error[0].value
     assert ReviewStore(review_db).list_sessions() == []
+
+
+def test_service_edits_are_range_checked_and_change_the_loss(review_db, demo_analysis):
+    app = open_app("register", reviewer="dana")
+    app.selectbox(key="service_edit_target").set_value("checkout")
+    app.selectbox(key="service_edit_field").set_value("slo")
+    app.number_input(key="service_edit_value").set_value(1.5)
+    app.text_input(key="service_edit_why").set_value("typo test")
+    app.button[1].click().run()
+    assert "Edit rejected" in app.error[0].value and "slo" in app.error[0].value
+    assert ReviewStore(review_db).list_sessions() == []
+    # Doubling checkout's outage cost: the page shows what the engine computes with that edit,
+    # which is more than before by less than checkout's whole share of the loss.
+    checkout = next(s for s in demo_analysis.register.services if s.name == "checkout")
+    app.selectbox(key="service_edit_field").set_value("cost_per_hour")
+    app.number_input(key="service_edit_value").set_value(72_000.0)
+    app.button[1].click().run()
+    assert not app.error
+    after = float(metric(app, "Expected annual loss").strip("$").replace(",", ""))
+    (edit,) = ReviewStore(review_db).edits(ReviewStore(review_db).list_sessions()[0].session.id)
+    catalog, scenario = apply_edits(demo_analysis.loaded.catalog, demo_analysis.loaded.scenario, [edit])
+    expected = analyse(dataclasses.replace(demo_analysis.loaded, catalog=catalog, scenario=scenario))
+    assert after == pytest.approx(expected.register.eal_per_year, abs=1.0)
+    assert 0 < after - demo_analysis.register.eal_per_year < checkout.eal_per_year
 
 
 def test_budget_changes_the_plan(review_db, demo_analysis):

@@ -8,9 +8,9 @@ comes from ``riskmodel``.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st

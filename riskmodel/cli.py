@@ -136,23 +136,10 @@ def _register_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _registrars() -> list[Registrar]:
     """Every module that adds commands; each owns its own arguments and handler."""
-    registrars: list[Registrar] = [_register_core]
-    import importlib
+    from riskmodel import cli_export, cli_risk, cli_simulate
+    from riskmodel.sources import cli_sources
 
-    for module_name in (
-        "riskmodel.cli_risk",
-        "riskmodel.sources.cli_sources",
-        "riskmodel.cli_simulate",
-        "riskmodel.cli_export",
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        registrars.append(module.register)
-    return registrars
+    return [_register_core, cli_risk.register, cli_sources.register, cli_simulate.register, cli_export.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

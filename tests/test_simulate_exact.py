@@ -18,7 +18,7 @@ from riskmodel.generate import generate_large_scenario
 from riskmodel.impact import phase_state, place_lost_pods
 from riskmodel.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS, load_catalog, load_scenario
 from riskmodel.planner import Planner
-from riskmodel.simulate import build_pair_table
+from riskmodel.simulate import build_pair_table, simulate_table
 from riskmodel.simulate.draw import Incidents
 from riskmodel.simulate.engine import _single, draw_chunk, evaluate_chunk
 from riskmodel.simulate.overlap import clusters, interacting
@@ -179,3 +179,12 @@ def test_union_rates_equal_first_fit_everywhere():
         cost, bad = reference_rate(ev, key)
         assert ev.cache[key][0] == pytest.approx(cost, rel=1e-12, abs=1e-12)
         np.testing.assert_allclose(ev.cache[key][1], bad, rtol=1e-12, atol=1e-12)
+def test_results_do_not_depend_on_workers():
+    planner = Planner(tight_pair("2"), catalog([mode("node-loss", "node", frequency=50, detect=3, repair=60)]))
+    table = build_pair_table(planner)
+    one = simulate_table(table, years=1_000, seed=9, chunk_years=200, workers=1)
+    two = simulate_table(table, years=1_000, seed=9, chunk_years=200, workers=2)
+    assert np.array_equal(one.annual_loss, two.annual_loss)
+    assert [m.mean_loss for m in one.modes] == [m.mean_loss for m in two.modes]
+    assert [s.mean_bad_minutes for s in one.services] == [s.mean_bad_minutes for s in two.services]
+    assert one.combined_share == two.combined_share

@@ -20,11 +20,13 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from riskmodel.planner import Planner
 from riskmodel.simulate.engine import BLOCK_YEARS, ChunkOutcome, Progress, chunk_years_for, draw_chunk, evaluate_chunk
+from riskmodel.simulate.parallel import default_workers, run_ordered
 from riskmodel.simulate.result import (
     ConvergencePoint,
     ModeOutcome,
@@ -34,6 +36,7 @@ from riskmodel.simulate.result import (
     exceedance_curve,
     std_error,
 )
+from riskmodel.simulate.structures import StructureTable
 from riskmodel.simulate.tables import InjectedFailure, PairTable, build_pair_table
 from riskmodel.simulate.unions import UnionEvaluator
 
@@ -50,35 +53,48 @@ def _root(seed: int | None, rng: np.random.Generator | None) -> np.random.SeedSe
 
 def simulate(planner: Planner, measure_ids: Iterable[str] = (), *, years: int, seed: int | None = None,
              rng: np.random.Generator | None = None, injected: Sequence[InjectedFailure] = (),
-             chunk_years: int | None = None, progress: Progress | None = None) -> SimulationResult:
-    """Simulate ``years`` years of the scenario with the measures ``measure_ids`` in place."""
+             chunk_years: int | None = None, progress: Progress | None = None,
+             workers: int | None = None) -> SimulationResult:
+    """Simulate ``years`` years of the scenario with the measures ``measure_ids`` in place.
+
+    ``workers``: processes to spread chunks over (default: the usable cores when forking is
+    safe, see :mod:`.parallel`); the numbers do not depend on it.
+    """
     table = build_pair_table(planner, measure_ids, injected)
     return simulate_table(table, tuple(measure_ids), years=years, seed=seed, rng=rng,
-                          chunk_years=chunk_years, progress=progress)
+                          chunk_years=chunk_years, progress=progress, workers=workers)
+
+
+_EVALUATORS: WeakKeyDictionary[StructureTable, UnionEvaluator] = WeakKeyDictionary()
+"""Union caches per structure table, kept while the table lives (values depend on keys only)."""
 
 
 def simulate_table(table: PairTable, measures: tuple[str, ...] = (), *, years: int, seed: int | None = None,
                    rng: np.random.Generator | None = None, chunk_years: int | None = None,
-                   progress: Progress | None = None) -> SimulationResult:
+                   progress: Progress | None = None, workers: int | None = None) -> SimulationResult:
     """Simulate from a prepared pair table (lets benchmarks time the loop alone)."""
     if years < 2:
         raise ValueError(f"expected at least 2 simulated years, got {years}")
     sizes = [min(BLOCK_YEARS, years - start) for start in range(0, years, BLOCK_YEARS)]
     children = _root(seed, rng).spawn(len(sizes))
     per_chunk = chunk_years_for(table, chunk_years) // BLOCK_YEARS
-    evaluator = UnionEvaluator(table.structures)
+    evaluator = _EVALUATORS.setdefault(table.structures, UnionEvaluator(table.structures))
+    firsts = list(range(0, len(sizes), per_chunk))
+
+    def run(position: int) -> ChunkOutcome:
+        first = firsts[position]
+        chunk_sizes = sizes[first:first + per_chunk]
+        generators = [np.random.default_rng(child) for child in children[first:first + per_chunk]]
+        return evaluate_chunk(table, draw_chunk(table, generators, chunk_sizes), sum(chunk_sizes), evaluator)
+
     annual_loss = np.zeros(years)
     totals = _Totals(len(table.service_names), len(table.mode_names))
     convergence: list[ConvergencePoint] = []
     done = 0
-    for first in range(0, len(sizes), per_chunk):
-        chunk_sizes = sizes[first:first + per_chunk]
-        generators = [np.random.default_rng(child) for child in children[first:first + per_chunk]]
-        incidents = draw_chunk(table, generators, chunk_sizes)
-        outcome = evaluate_chunk(table, incidents, sum(chunk_sizes), evaluator)
-        annual_loss[done:done + sum(chunk_sizes)] = outcome.annual_loss
+    for outcome in run_ordered(run, len(firsts), default_workers() if workers is None else workers):
+        annual_loss[done:done + len(outcome.annual_loss)] = outcome.annual_loss
         totals.add(outcome, table.error_budget_minutes)
-        done += sum(chunk_sizes)
+        done += len(outcome.annual_loss)
         seen = annual_loss[:done]
         convergence.append(ConvergencePoint(done, float(seen.mean()), std_error(seen)))
         if progress is not None:

@@ -39,6 +39,7 @@ class UnionEvaluator:
     cache: dict[UnionKey, tuple[float, np.ndarray]] = field(default_factory=dict)
     _positions: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     _resched: dict[int, np.ndarray] = field(default_factory=dict)
+    _position_sets: dict[int, tuple[frozenset[int], ...]] = field(default_factory=dict)
 
     def positions(self, structure: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Failed node, workload and service positions of one structure."""
@@ -68,16 +69,25 @@ class UnionEvaluator:
             cost, bad = self._evaluate(group, mine)
             self.cache.update(zip(mine, zip(cost.tolist(), bad, strict=True), strict=True))
 
+    def _sets(self, structure: int) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+        if structure not in self._position_sets:
+            self._position_sets[structure] = tuple(frozenset(p.tolist()) for p in self.positions(structure))
+        return self._position_sets[structure]
+
     def _union(self, key: UnionKey) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Failed nodes, failed workloads, directly-down services and moving nodes of a key."""
         _, before, after, blocked = key
-        parts = [self.positions(s) for s in sorted(before | after)]
-        nodes = np.unique(np.concatenate([p[0] for p in parts]))
-        workloads = np.unique(np.concatenate([p[1] for p in parts]))
-        services = np.unique(np.concatenate([p[2] for p in parts]))
-        moving = np.zeros(0, dtype=np.int64) if blocked or not after else \
-            np.unique(np.concatenate([self.positions(s)[0] for s in after]))
-        return nodes, workloads, services, moving
+        parts = [self._sets(s) for s in before | after]
+        nodes, workloads, services, moving = set(), set(), set(), set()
+        for structure_nodes, structure_workloads, structure_services in parts:
+            nodes |= structure_nodes
+            workloads |= structure_workloads
+            services |= structure_services
+        if not blocked:
+            for structure in after:
+                moving |= self._sets(structure)[0]
+        return tuple(np.fromiter(values, dtype=np.int64, count=len(values))  # type: ignore[return-value]
+                     for values in (nodes, workloads, services, moving))
 
     def _movable_counts(self, group: int) -> np.ndarray:
         """(nodes × workloads) reschedulable pods, for the shortcut's counts."""

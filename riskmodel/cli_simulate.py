@@ -1,6 +1,6 @@
 """``simulate`` and ``chaos`` commands: Monte Carlo years with and without a plan; chaos manifests.
 
-``python -m riskmodel simulate SCENARIO [--plan PLAN] [--years N] [--seed S] [--format table|json]``
+``python -m riskmodel simulate SCENARIO [--plan PLAN] [--years N] [--seed S] [--workers W] [--format table|json]``
 where SCENARIO is a scenario or a what-if file (``base_scenario:``) and PLAN is a comma-separated
 list of measure ids or a YAML/JSON file with a ``selected:`` list (``rank --format json`` prints
 one under ``plan``; the whole ``rank`` output works too).
@@ -83,12 +83,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     seed = loaded.scenario.settings.seed if seed is None else seed
     planner = Planner(loaded.scenario, loaded.catalog, loaded.evidence)
     progress = None if args.quiet else progress_bar
-    base = simulate(planner, years=years, seed=seed, injected=injected, progress=progress)
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers", f"expected at least 1 worker process, got {args.workers}")
+    base = simulate(planner, years=years, seed=seed, injected=injected, progress=progress, workers=args.workers)
     if not plan:
         data: dict[str, Any] = base.to_dict()
         print(json.dumps(data, indent=2) if args.format == "json" else "\n".join(_table(data, "base")))
         return 0
-    planned = simulate(planner, plan, years=years, seed=seed, injected=injected, progress=progress)
+    planned = simulate(planner, plan, years=years, seed=seed, injected=injected, progress=progress,
+                       workers=args.workers)
     data = compare(base, planned)
     if args.format == "json":
         print(json.dumps(data, indent=2))
@@ -123,6 +126,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     sim.add_argument("--years", type=int, default=None, help="simulated years (default: the what-if file's, or 10000)")
     sim.add_argument("--seed", type=int, default=None, help="random seed (default: the file's or the scenario's)")
     sim.add_argument("--format", choices=("table", "json"), default="table")
+    sim.add_argument("--workers", type=int, default=None,
+                     help="worker processes (default: the usable cores); the numbers do not depend on it")
     sim.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     sim.set_defaults(handler=cmd_simulate)
     chaos = commands.add_parser("chaos", help="export a failure set as Chaos Mesh or LitmusChaos manifests")

@@ -92,3 +92,11 @@ def test_simulate_whatif_table_and_progress(base, tmp_path, capsys):
 def test_shipped_whatif_files_load(name):
     loaded = load_whatif(SHIPPED / name)
     assert loaded.spec.years >= 10_000 and loaded.spec.measures
+
+
+def test_simulate_workers_do_not_change_the_numbers(base, capsys):
+    one = run_json(capsys, str(base), "--years", "3000", "--seed", "2", "--workers", "1")
+    two = run_json(capsys, str(base), "--years", "3000", "--seed", "2", "--workers", "2")
+    assert one == two
+    assert main(["simulate", str(base), "--years", "100", "--workers", "0", "--quiet"]) == 2
+    assert "--workers" in capsys.readouterr().err

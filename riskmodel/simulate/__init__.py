@@ -7,7 +7,12 @@ says — ``scale · (cost_a · phase A + cost_b · phase B) + incident_cost`` �
 of them at once with numpy. Overlapping incidents whose impacts can interact (shared
 workloads beyond their slack, a shared service that goes down, rescheduling room, blocked
 scheduling) are evaluated exactly as one union over time. See :mod:`.overlap`,
-:mod:`.sweep` and :mod:`.unions` for the rules and the documented approximations.
+:mod:`.sweep` and :mod:`.unions` for the rules and the documented approximations. Nothing
+in how they are computed approximates further: unions are evaluated in batches and cached by
+key, first fit is skipped only where the room check proves it places every pod, and chunks
+may run on forked worker processes (:mod:`.parallel`) — the numbers depend on the seed only.
+Within an interacting cluster, each member's incident cost (and a degraded member's whole
+stand-alone loss) is counted once.
 
 Usage::
 

@@ -3,8 +3,9 @@
 Randomness: one :class:`numpy.random.SeedSequence` (from ``seed``, or from one draw of the
 caller's Generator) is spawned into one child per block of :data:`BLOCK_YEARS` years, so
 the numbers depend on the seed and nothing else — not on how many blocks a chunk holds.
-Memory: a chunk holds its incidents and a (years × structures) weight matrix; only the
-annual losses (8 bytes per simulated year) outlive it.
+Memory: a chunk holds its incidents and (years × structures) phase-minute matrices; only
+the annual losses (8 bytes per simulated year) outlive it. Chunks may run in forked worker
+processes (:mod:`.parallel`); their outcomes are summed in chunk order either way.
 """
 
 from __future__ import annotations
@@ -114,37 +115,39 @@ def evaluate_chunk(table: PairTable, inc: Incidents, years: int, evaluator: Unio
     phase_a, phase_b = _phase_weights(table, inc, structure, bad_weight, years)
     bad = np.zeros((years, len(table.service_names)))
     if len(slow):
-        count = int(cluster[-1]) + 1
-        segments = sweep(_hard_members(table, inc, slow, cluster, hard))
-        keys = list(segments.keys)
-        evaluator.ensure(keys)
-        rates = [evaluator.cache[k] for k in keys]
-        kind, ref = np.array(segments.kind, dtype=np.int64), np.array(segments.ref, dtype=np.int64)
-        seg_cluster, seg_weight = np.array(segments.cluster, dtype=np.int64), np.array(segments.weight)
-        union_cost = np.array([r[0] for r in rates])
-        rate = np.select([kind == STRUCTURE_A, kind == STRUCTURE_B],
-                         [st.cost_a[np.where(kind < UNION, ref, 0)], st.cost_b[np.where(kind < UNION, ref, 0)]],
-                         union_cost[np.where(kind == UNION, ref, 0)] if keys else 0.0)
-        base = np.where(hard, inc.incident_cost[slow], loss[slow])
-        total = np.bincount(cluster, base, minlength=count) + np.bincount(seg_cluster, seg_weight * rate, minlength=count)
-        first = np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1]])
-        year = inc.year[slow[first]]
-        annual += np.bincount(year, total, minlength=years)
-        alone = loss[slow]
-        alone_sum = np.bincount(cluster, alone, minlength=count)
-        members_count = np.bincount(cluster, minlength=count)
-        share = np.where(alone_sum[cluster] > 0, alone / np.where(alone_sum > 0, alone_sum, 1.0)[cluster],
-                         1.0 / members_count[cluster])
-        mode_loss += np.bincount(table.mode[inc.pair[slow]], total[cluster] * share, minlength=len(table.mode_names))
-        seg_year = year[seg_cluster]
-        _add_structure_segments(phase_a, phase_b, kind, ref, seg_year, seg_weight)
-        if keys:
-            union = kind == UNION
-            matrix = np.zeros((years, len(keys)))
-            np.add.at(matrix, (seg_year[union], ref[union]), seg_weight[union])
-            bad += matrix @ np.stack([r[1] for r in rates])
+        _add_clusters(table, inc, evaluator, (slow, cluster, hard, loss), (annual, mode_loss, bad, phase_a, phase_b))
     bad += phase_a @ st.bad_a + phase_b @ st.bad_b
     return ChunkOutcome(annual, bad, mode_loss, len(inc), overlapped, len(slow))
+
+
+def _add_clusters(table: PairTable, inc: Incidents, evaluator: UnionEvaluator, members: tuple, sums: tuple) -> None:
+    """Add the interacting clusters' exact losses and bad minutes to ``sums`` (in place)."""
+    slow, cluster, hard, loss = members
+    annual, mode_loss, bad, phase_a, phase_b = sums
+    st, years, count = table.structures, len(annual), int(cluster[-1]) + 1
+    segments = sweep(_hard_members(table, inc, slow, cluster, hard))
+    keys = list(segments.keys)
+    evaluator.ensure(keys)
+    rates = [evaluator.cache[k] for k in keys]
+    kind, ref = np.array(segments.kind, dtype=np.int64), np.array(segments.ref, dtype=np.int64)
+    seg_cluster, seg_weight = np.array(segments.cluster, dtype=np.int64), np.array(segments.weight)
+    own = np.where(kind < UNION, ref, 0)
+    union_cost = np.array([r[0] for r in rates])[np.where(kind == UNION, ref, 0)] if keys else 0.0
+    rate = np.select([kind == STRUCTURE_A, kind == STRUCTURE_B], [st.cost_a[own], st.cost_b[own]], union_cost)
+    base = np.where(hard, inc.incident_cost[slow], loss[slow])
+    total = np.bincount(cluster, base, minlength=count) + np.bincount(seg_cluster, seg_weight * rate, minlength=count)
+    year = inc.year[slow[np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1]])]]
+    annual += np.bincount(year, total, minlength=years)
+    alone_sum = np.bincount(cluster, loss[slow], minlength=count)
+    share = np.where(alone_sum[cluster] > 0, loss[slow] / np.where(alone_sum > 0, alone_sum, 1.0)[cluster],
+                     1.0 / np.bincount(cluster, minlength=count)[cluster])
+    mode_loss += np.bincount(table.mode[inc.pair[slow]], total[cluster] * share, minlength=len(table.mode_names))
+    _add_structure_segments(phase_a, phase_b, kind, ref, year[seg_cluster], seg_weight)
+    if keys:
+        union = kind == UNION
+        matrix = np.zeros((years, len(keys)))
+        np.add.at(matrix, (year[seg_cluster][union], ref[union]), seg_weight[union])
+        bad += matrix @ np.stack([r[1] for r in rates])
 
 
 def _add_structure_segments(phase_a: np.ndarray, phase_b: np.ndarray, kind: np.ndarray, ref: np.ndarray,

@@ -109,7 +109,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write the seeded large scenario (1,000 nodes, ~10,000 pods) used by the benchmarks."""
-    from riskmodel.generate import generate_large_scenario, scenario_to_yaml
+    from riskmodel.generate import generate_large_scenario
+    from riskmodel.scenario_yaml import scenario_to_yaml
 
     scenario = generate_large_scenario(seed=args.seed, nodes=args.nodes)
     Path(args.output).write_text(scenario_to_yaml(scenario), encoding="utf-8")

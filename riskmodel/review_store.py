@@ -14,15 +14,13 @@ history stays. Timestamps are ISO-8601 UTC text; due dates ISO dates (``YYYY-MM-
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
@@ -30,22 +28,31 @@ import platformdirs
 
 from riskmodel.edits import Edit, EditKey, EditValue, check_edit, final_values, utc_now
 from riskmodel.errors import RiskModelError
+from riskmodel.review_records import (
+    MEASURE_DECISIONS,
+    RISK_DECISIONS,
+    Decision,
+    DecisionKey,
+    InvalidReviewValue,
+    Session,
+    SessionComparison,
+    SessionSummary,
+    check_decision,
+    decision_from_row,
+    edit_from_row,
+    inputs_hash,
+    iso_due_date,
+    iso_utc_text,
+    session_from_row,
+)
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 15_000
 """How long a writer waits for another writer's transaction before giving up (milliseconds)."""
-RISK_DECISIONS = ("accept", "mitigate", "transfer", "avoid")
-MEASURE_DECISIONS = ("approve", "reject", "defer")
-DecisionKey = tuple[str, str, str]
-"""(item_kind 'risk' | 'measure', failure mode or measure id, unit or '')."""
 
 
 class UnknownSession(RiskModelError):
     """A session id that is not in the store (deleted, mistyped, or another database file)."""
-
-
-class InvalidReviewValue(RiskModelError):
-    """A decision, date or name a review cannot record as given."""
 
 
 class ReviewStoreError(RiskModelError):
@@ -94,132 +101,6 @@ class ScenarioInputs(Protocol):
 def default_path() -> Path:
     """``<user data dir>/riskmodel/reviews.sqlite3``: reviews outlive the checkout they ran in."""
     return Path(platformdirs.user_data_dir("riskmodel")) / "reviews.sqlite3"
-
-
-def inputs_hash(input_hashes: Mapping[str, str]) -> str:
-    """One sha256 over the contents of every input (scenario, catalogs, evidence).
-
-    Built from the sorted file hashes only, not the paths, so the same inputs loaded from
-    another checkout give the same hash; any changed byte of any input changes it.
-    """
-    return hashlib.sha256("\n".join(sorted(input_hashes.values())).encode()).hexdigest()
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-@dataclass(frozen=True)
-class Session:
-    """One review session: which inputs it was opened on, by whom, and where it came from."""
-
-    id: str
-    name: str
-    scenario_path: str
-    scenario_name: str
-    input_hashes: dict[str, str]
-    inputs_hash: str
-    created_at: datetime
-    updated_at: datetime
-    created_by: str
-    parent_id: str | None
-    notes: str
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    """A row of the session list: the session plus how many edits and current decisions it has."""
-
-    session: Session
-    edit_count: int
-    decision_count: int
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One decision on a risk (failure mode, optionally one unit) or on a measure."""
-
-    item_kind: str
-    item_id: str
-    unit: str | None
-    decision: str
-    owner: str
-    due_date: date | None
-    note: str
-    who: str
-    at: datetime
-
-    @property
-    def key(self) -> DecisionKey:
-        return (self.item_kind, self.item_id, self.unit or "")
-
-    @property
-    def terms(self) -> tuple[str, str, date | None, str]:
-        """What was decided, without who typed it in or when: what comparisons look at."""
-        return (self.decision, self.owner, self.due_date, self.note)
-
-
-@dataclass(frozen=True)
-class SessionComparison:
-    """How two sessions differ. EAL differences come from the risk engine, fed ``overrides_*``."""
-
-    a: Session
-    b: Session
-    inputs_changed: dict[str, tuple[str | None, str | None]]
-    edits_only_a: dict[EditKey, EditValue]
-    edits_only_b: dict[EditKey, EditValue]
-    edits_differ: dict[EditKey, tuple[EditValue, EditValue]]
-    decisions_differ: dict[DecisionKey, tuple[Decision | None, Decision | None]]
-    overrides_a: dict[EditKey, EditValue]
-    overrides_b: dict[EditKey, EditValue]
-
-    @property
-    def same_inputs(self) -> bool:
-        return self.a.inputs_hash == self.b.inputs_hash
-
-
-def _session(row: sqlite3.Row) -> Session:
-    data = {name: row[name] for name in Session.__dataclass_fields__}
-    data["input_hashes"] = json.loads(data["input_hashes"])
-    data["created_at"], data["updated_at"] = map(datetime.fromisoformat, (row["created_at"], row["updated_at"]))
-    return Session(**data)
-
-
-def _edit(row: sqlite3.Row) -> Edit:
-    return Edit(row["target_kind"], row["target_id"], row["field"], json.loads(row["old_value"]),
-                json.loads(row["new_value"]), who=row["who"], why=row["why"], at=datetime.fromisoformat(row["at"]))
-
-
-def _decision(row: sqlite3.Row) -> Decision:
-    data = {name: row[name] for name in Decision.__dataclass_fields__}
-    data.update(unit=row["unit"] or None, at=datetime.fromisoformat(row["at"]),
-                due_date=date.fromisoformat(row["due_date"]) if row["due_date"] else None)
-    return Decision(**data)
-
-
-def _due_date(value: date | str | None) -> str | None:
-    """Normalise a due date to ``YYYY-MM-DD``; a wrong one is an error, never silently dropped."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise InvalidReviewValue(f"due date {value!r} is not a date; expected an ISO date YYYY-MM-DD") from None
-
-
-def _check_decision(kind: str, item_id: str, decision: str) -> None:
-    allowed = RISK_DECISIONS if kind == "risk" else MEASURE_DECISIONS
-    what = "failure mode" if kind == "risk" else "measure"
-    if not item_id:
-        raise InvalidReviewValue(f"a {kind} decision needs a {what} id; got an empty id")
-    if decision not in allowed:
-        raise InvalidReviewValue(
-            f"{decision!r} is not a {kind} decision for {what} {item_id!r}; expected one of: {', '.join(allowed)}"
-        )
 
 
 class ReviewStore:
@@ -300,13 +181,13 @@ class ReviewStore:
         return row
 
     def _touch(self, conn: sqlite3.Connection, session_id: str) -> None:
-        conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (_timestamp(utc_now()), session_id))
+        conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (iso_utc_text(utc_now()), session_id))
 
     def create_session(self, name: str, loaded: ScenarioInputs, created_by: str, notes: str = "") -> Session:
         """Open a new session on loaded inputs, recording the hash of every input file."""
         if not name.strip():
             raise InvalidReviewValue("a review session needs a name; got an empty name")
-        session_id, now = uuid.uuid4().hex, _timestamp(utc_now())
+        session_id, now = uuid.uuid4().hex, iso_utc_text(utc_now())
         hashes = dict(loaded.input_hashes)
         with self._write() as conn:
             conn.execute(
@@ -319,7 +200,7 @@ class ReviewStore:
 
     def get_session(self, session_id: str) -> Session:
         with self._read() as conn:
-            return _session(self._session_row(conn, session_id))
+            return session_from_row(self._session_row(conn, session_id))
 
     def list_sessions(self) -> list[SessionSummary]:
         """Every session, most recently changed first, with its edit and current-decision counts."""
@@ -329,7 +210,7 @@ class ReviewStore:
                 " (SELECT COUNT(*) FROM latest_decisions d WHERE d.session_id = s.id) AS decision_count"
                 " FROM sessions s ORDER BY s.updated_at DESC, s.id"
             ).fetchall()
-        return [SessionSummary(_session(row), row["edit_count"], row["decision_count"]) for row in rows]
+        return [SessionSummary(session_from_row(row), row["edit_count"], row["decision_count"]) for row in rows]
 
     def set_notes(self, session_id: str, notes: str) -> None:
         with self._write() as conn:
@@ -346,7 +227,7 @@ class ReviewStore:
                                    (session_id,)).fetchone()[0])
             conn.execute(
                 f"INSERT INTO edits (session_id, {_EDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, seq, edit.who, _timestamp(edit.at), edit.target_kind, edit.target_id, edit.field,
+                (session_id, seq, edit.who, iso_utc_text(edit.at), edit.target_kind, edit.target_id, edit.field,
                  json.dumps(edit.old_value), json.dumps(edit.new_value), edit.why),
             )
             self._touch(conn, session_id)
@@ -358,7 +239,7 @@ class ReviewStore:
             self._session_row(conn, session_id)
             rows = conn.execute(f"SELECT {_EDIT_COLUMNS} FROM edits WHERE session_id = ? ORDER BY seq",
                                 (session_id,)).fetchall()
-        return [(row["seq"], _edit(row)) for row in rows]
+        return [(row["seq"], edit_from_row(row)) for row in rows]
 
     def edits(self, session_id: str) -> list[Edit]:
         """Every edit of a session in order; feed to :func:`riskmodel.edits.apply_edits`."""
@@ -370,13 +251,13 @@ class ReviewStore:
 
     def _decide(self, session_id: str, kind: str, item_id: str, decision: str, owner: str,
                 due_date: date | str | None, note: str, who: str, unit: str | None) -> Decision:
-        _check_decision(kind, item_id, decision)
-        due, at = _due_date(due_date), utc_now()
+        check_decision(kind, item_id, decision)
+        due, at = iso_due_date(due_date), utc_now()
         with self._write() as conn:
             self._session_row(conn, session_id)
             conn.execute(
                 f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, kind, item_id, unit or "", decision, owner, due, note, who, _timestamp(at)),
+                (session_id, kind, item_id, unit or "", decision, owner, due, note, who, iso_utc_text(at)),
             )
             self._touch(conn, session_id)
         return Decision(kind, item_id, unit or None, decision, owner, date.fromisoformat(due) if due else None,
@@ -399,7 +280,7 @@ class ReviewStore:
             self._session_row(conn, session_id)
             rows = conn.execute(f"SELECT {_DECISION_COLUMNS} FROM {source} WHERE {where} ORDER BY {order}",
                                 (session_id, kind) if kind else (session_id,)).fetchall()
-        return [_decision(row) for row in rows]
+        return [decision_from_row(row) for row in rows]
 
     def risk_decisions(self, session_id: str) -> list[Decision]:
         """The current (latest) decision per failure mode and unit."""
@@ -417,7 +298,7 @@ class ReviewStore:
         """A copy to try another plan: same inputs, all edits, current decisions; parent set."""
         if not name.strip():
             raise InvalidReviewValue("a review session needs a name; got an empty name")
-        new_id, now = uuid.uuid4().hex, _timestamp(utc_now())
+        new_id, now = uuid.uuid4().hex, iso_utc_text(utc_now())
         with self._write() as conn:
             self._session_row(conn, session_id)
             conn.execute(

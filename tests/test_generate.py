@@ -8,10 +8,11 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from riskmodel.generate import cpu_quantity, generate_large_scenario, memory_quantity, scenario_to_yaml
+from riskmodel.generate import generate_large_scenario
 from riskmodel.loader import parse_scenario
 from riskmodel.quantity import cpu_millicores, memory_bytes
 from riskmodel.scenario import Scenario, scenario_problems
+from riskmodel.scenario_yaml import cpu_quantity, memory_quantity, scenario_to_yaml
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def scenario_yaml(dump: ClusterDump, name: str) -> str:
     """The imported scenario as YAML, each placeholder service flagged by a comment."""
-    from riskmodel.generate import scenario_to_yaml
+    from riskmodel.scenario_yaml import scenario_to_yaml
     from riskmodel.sources.topology import dump_to_scenario
 
     if not dump.nodes:

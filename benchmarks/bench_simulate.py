@@ -35,13 +35,8 @@ from riskmodel.simulate.parallel import default_workers  # noqa: E402
 from riskmodel.topology import RESCHEDULABLE_KINDS, build_graph  # noqa: E402
 
 
-def naive_cost(graph: nx.DiGraph, failed, duration_minutes: float, services: dict) -> float:
-    """Per-incident graph traversal: failed nodes → pods → workloads → services → dependants.
-
-    No rescheduling and no overlap handling (it is the *simple* baseline): a workload is down
-    when its surviving replicas fall below what it needs; a service is down when a backing
-    workload is down or a service it depends on is down.
-    """
+def lost_replicas(graph: nx.DiGraph, failed) -> dict[str, int]:
+    """Replicas each workload loses, found by walking the graph from the failed nodes."""
     lost: dict[str, int] = {}
     for name in failed.nodes:
         for pod in graph.successors(f"node:{name}"):
@@ -49,6 +44,17 @@ def naive_cost(graph: nx.DiGraph, failed, duration_minutes: float, services: dic
             lost[workload] = lost.get(workload, 0) + 1
     for name in failed.workloads:
         lost[name] = graph.nodes[f"workload:{name}"]["replicas"]
+    return lost
+
+
+def naive_cost(graph: nx.DiGraph, failed, duration_minutes: float, services: dict) -> float:
+    """Per-incident graph traversal: failed nodes → pods → workloads → services → dependants.
+
+    No rescheduling and no overlap handling (it is the *simple* baseline): a workload is down
+    when its surviving replicas fall below what it needs; a service is down when a backing
+    workload is down or a service it depends on is down.
+    """
+    lost = lost_replicas(graph, failed)
     down: set[str] = {f"service:{s}" for s in failed.services}
     for workload, count in lost.items():
         replicas = graph.nodes[f"workload:{workload}"]["replicas"]
@@ -123,13 +129,7 @@ def first_fit(graph: nx.DiGraph, failed, ctx: dict) -> dict[str, int]:
 def full_loss(graph: nx.DiGraph, failed, phase_a: float, phase_b: float, scale: float, incident_cost: float,
               ctx: dict) -> float:
     """One incident's loss: phase A before rescheduling, phase B after it (DESIGN.md)."""
-    lost: dict[str, float] = {}
-    for name in failed.nodes:
-        for pod in graph.successors(f"node:{name}"):
-            workload = graph.nodes[pod]["workload"]
-            lost[workload] = lost.get(workload, 0) + 1
-    for name in failed.workloads:
-        lost[name] = graph.nodes[f"workload:{name}"]["replicas"]
+    lost: dict[str, float] = dict(lost_replicas(graph, failed))
     if failed.degraded:
         lost = {w: n * failed.impact_fraction for w, n in lost.items()}
     cost_a = full_cost_per_minute(graph, lost, failed, ctx)

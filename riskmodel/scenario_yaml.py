@@ -57,10 +57,7 @@ _Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 def scenario_to_yaml(scenario: Scenario) -> str:
     """YAML text that :func:`riskmodel.loader.parse_scenario` reads back as an equal scenario."""
-    # The header still names this function's old home (riskmodel.generate) on purpose: a file
-    # regenerated or re-imported after the move is byte-identical to one written before it, so
-    # review sessions, which record the sha256 of every input file, still see the same inputs.
-    header = f"# Scenario {scenario.name!r}, written by riskmodel.generate.scenario_to_yaml\n"
+    header = f"# Scenario {scenario.name!r}, written by riskmodel.scenario_yaml.scenario_to_yaml\n"
     body = yaml.dump(
         scenario_document(scenario),
         Dumper=_Dumper,

@@ -31,8 +31,8 @@ st.dataframe(pd.DataFrame([{
     "ΔEAL ($/yr)": m["eal_reduction"], "net ($/yr)": m["net_benefit"], "ROI": m["roi"],
     "decision": decisions[m["id"]].decision if m["id"] in decisions else ""} for m in report["measures"]]),
     hide_index=True, width="stretch", key="measures_table",
-    column_config={c: st.column_config.NumberColumn(format="dollar") for c in ("cost ($/yr)", "ΔEAL ($/yr)",
-                                                                                 "net ($/yr)")})
+    column_config=ui.number_columns(**{"cost ($/yr)": "money", "ΔEAL ($/yr)": "money", "net ($/yr)": "money",
+                                       "ROI": "%.1f"}))
 services = report["services"]
 st.plotly_chart(budget_chart([s["name"] for s in services], [s["error_budget_minutes"] for s in services],
                              [s["bad_minutes_per_year"] for s in services],

@@ -32,7 +32,8 @@ budget_table = pd.DataFrame([{
     "EAL ($/yr)": s.eal_per_year} for s in register.services])
 st.dataframe(budget_table, hide_index=True, width="stretch",
              column_config={"budget used": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-                            "EAL ($/yr)": st.column_config.NumberColumn(format="dollar")})
+                            **ui.number_columns(**{"EAL ($/yr)": "money", "expected bad minutes/yr": "%.1f",
+                                                   "error budget (min/yr)": "%.1f"})})
 st.plotly_chart(budget_chart([s.name for s in register.services], [s.error_budget_minutes for s in register.services],
                              [s.bad_minutes_per_year for s in register.services]), width="stretch")
 for flag in register.flags:
@@ -44,4 +45,4 @@ st.dataframe(pd.DataFrame([{"failure mode": m.failure_mode_id, "title": m.title,
                             "incidents/yr": m.frequency_per_year, "EAL ($/yr)": m.eal_per_year}
                            for m in register.failure_modes[:10]]),
              hide_index=True, width="stretch",
-             column_config={"EAL ($/yr)": st.column_config.NumberColumn(format="dollar")})
+             column_config=ui.number_columns(**{"EAL ($/yr)": "money", "incidents/yr": "%.3f"}))

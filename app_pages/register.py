@@ -21,7 +21,7 @@ table = pd.DataFrame([{
     "incidents/yr": m.frequency_per_year, "EAL ($/yr)": m.eal_per_year,
     "edited": edited_marker(edits, "failure_mode", m.failure_mode_id)} for m in register.failure_modes])
 st.dataframe(table, hide_index=True, width="stretch", key="register_table",
-             column_config={"EAL ($/yr)": st.column_config.NumberColumn(format="dollar")})
+             column_config=ui.number_columns(**{"EAL ($/yr)": "money", "incidents/yr": "%.3f"}))
 st.plotly_chart(risk_matrix(register), width="stretch")
 
 st.subheader("Edit a number")

@@ -24,7 +24,9 @@ st.dataframe(pd.DataFrame([{"failure mode": r.failure_mode_id, "incidents/yr": r
                             "detect min": r.detect_minutes, "repair min": r.repair_minutes,
                             "loss/incident ($)": r.loss_per_incident, "EAL ($/yr)": r.eal_per_year}
                            for r in sorted(rows, key=lambda r: -r.eal_per_year)]),
-             hide_index=True, width="stretch")
+             hide_index=True, width="stretch",
+             column_config=ui.number_columns(**{"incidents/yr": "%.3f", "detect min": "%.1f", "repair min": "%.1f",
+                                                "loss/incident ($)": "money", "EAL ($/yr)": "money"}))
 
 st.subheader("Evidence behind the rates")
 explanations = [a for (mode_id, name), a in adjusted_rates(analysis.loaded.catalog, [node], evidence).items()

@@ -158,3 +158,9 @@ def edit_form(key: str, target_kind: str, ids: list[str], fields: list[str], lab
         return
     store().record_edit(ensure_session(), edit)
     st.rerun()
+
+
+def number_columns(**formats: str) -> dict:
+    """Column formats for st.dataframe: ``money`` columns in dollars, others printf-style."""
+    return {name: st.column_config.NumberColumn(format="dollar" if fmt == "money" else fmt)
+            for name, fmt in formats.items()}

@@ -69,7 +69,7 @@ def group_room(index: TopologyIndex) -> GroupRoom:
 def _csr(rows: list[np.ndarray], dtype: type = np.int64) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.array([len(r) for r in rows], dtype=np.int64)
     pointer = np.concatenate([[0], np.cumsum(lengths)])
-    values = np.concatenate(rows).astype(dtype) if rows and lengths.sum() else np.zeros(0, dtype=dtype)
+    values: np.ndarray = np.concatenate(rows).astype(dtype) if rows and lengths.sum() else np.zeros(0, dtype=dtype)
     return pointer, values
 
 

@@ -39,7 +39,7 @@ class UnionEvaluator:
     cache: dict[UnionKey, tuple[float, np.ndarray]] = field(default_factory=dict)
     _positions: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     _resched: dict[int, np.ndarray] = field(default_factory=dict)
-    _position_sets: dict[int, tuple[frozenset[int], ...]] = field(default_factory=dict)
+    _position_sets: dict[int, tuple[frozenset[int], frozenset[int], frozenset[int]]] = field(default_factory=dict)
 
     def positions(self, structure: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Failed node, workload and service positions of one structure."""
@@ -71,14 +71,18 @@ class UnionEvaluator:
 
     def _sets(self, structure: int) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
         if structure not in self._position_sets:
-            self._position_sets[structure] = tuple(frozenset(p.tolist()) for p in self.positions(structure))
+            nodes, workloads, services = (frozenset(p.tolist()) for p in self.positions(structure))
+            self._position_sets[structure] = (nodes, workloads, services)
         return self._position_sets[structure]
 
     def _union(self, key: UnionKey) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Failed nodes, failed workloads, directly-down services and moving nodes of a key."""
         _, before, after, blocked = key
         parts = [self._sets(s) for s in before | after]
-        nodes, workloads, services, moving = set(), set(), set(), set()
+        nodes: set[int] = set()
+        workloads: set[int] = set()
+        services: set[int] = set()
+        moving: set[int] = set()
         for structure_nodes, structure_workloads, structure_services in parts:
             nodes |= structure_nodes
             workloads |= structure_workloads

@@ -56,7 +56,7 @@ class FailureSpec(StrictModel):
 
     @property
     def length_minutes(self) -> float:
-        return self.duration_minutes if self.duration_minutes is not None else float(self.duration_hours) * 60.0
+        return self.duration_minutes if self.duration_minutes is not None else (self.duration_hours or 0.0) * 60.0
 
 
 class WhatIfFile(StrictModel):
@@ -118,9 +118,9 @@ def load_whatif(path: Path | str) -> LoadedWhatIf:
     known = {m.id for m in loaded.catalog.measures}
     for position, measure_id in enumerate(spec.measures):
         if measure_id not in known:
-            field = ("measures", position)
+            measure_field: tuple[str, int] = ("measures", position)
             errors.append(InputError(str(path), f"unknown measure id {measure_id!r}; expected one of the catalog's "
                                      f"measures such as {', '.join(sorted(known)[:6])}",
-                                     line=line_of(text, field), field=field))
+                                     line=line_of(text, measure_field), field=measure_field))
     InputErrors.raise_if_any(errors)
     return LoadedWhatIf(str(path), spec, loaded, tuple(injected))

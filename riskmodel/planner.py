@@ -135,8 +135,9 @@ class Planner:
             self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence, parent=self.base)
         return self._models[topology_ids]
 
-    def _groups(self, chosen: list[Measure]) -> dict[tuple[str, ...], list[int]]:
-        """Failure modes grouped by the topology measures that apply to them."""
+    def topology_groups(self, chosen: Sequence[Measure]) -> dict[tuple[str, ...], list[int]]:
+        """Failure-mode positions grouped by the topology measures of ``chosen`` that apply to them;
+        each group is evaluated on the scenario those measures give (see :meth:`model_for`)."""
         topology = [m for m in chosen if m.changes_topology]
         groups: dict[tuple[str, ...], list[int]] = {}
         for i, mode in enumerate(self.catalog.failure_modes):
@@ -150,7 +151,7 @@ class Planner:
         chosen = [m for m in self.catalog.measures if m.id in key]
         factors = combine_factors([self._single_factors[m.id] for m in chosen], len(self.catalog.failure_modes))
         evaluations = []
-        for topology_ids, modes in self._groups(chosen).items():
+        for topology_ids, modes in self.topology_groups(chosen).items():
             selected = np.zeros(len(self.catalog.failure_modes), dtype=bool)
             selected[modes] = True
             group_factors = dataclasses.replace(factors, frequency=np.where(selected, factors.frequency, 0.0))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskmodel.catalog import FailureMode, measure_applies
+from riskmodel.catalog import FailureMode
 from riskmodel.errors import InputError
 from riskmodel.estimate import Estimate, Interval
 from riskmodel.impact import FailedSet, structural_impact
@@ -118,11 +118,8 @@ def _groups(planner: Planner, measure_ids: Iterable[str]) -> tuple[list, dict[tu
         sample = ", ".join(sorted(planner.measures)[:10])
         raise InputError("--plan", f"unknown measure id(s) {', '.join(unknown)}; expected catalog ids such as: {sample}")
     chosen = [m for m in planner.catalog.measures if m.id in ids]
-    topology = [m for m in chosen if m.changes_topology]
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for i, mode in enumerate(planner.catalog.failure_modes):
-        groups.setdefault(tuple(m.id for m in topology if measure_applies(m, mode)), []).append(i)
-    return chosen, groups, tuple(m.id for m in topology)
+    topology = tuple(m.id for m in chosen if m.changes_topology)
+    return chosen, planner.topology_groups(chosen), topology
 
 
 def build_pair_table(planner: Planner, measure_ids: Iterable[str] = (),

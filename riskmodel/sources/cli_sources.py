@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.errors import InputError
+from riskmodel.likelihood import blind_spot_nodes
 from riskmodel.sources import read_sources, split_uri
 from riskmodel.sources.dump import ClusterDump
 
@@ -78,7 +79,7 @@ def evidence_summary(dump: ClusterDump) -> dict[str, Any]:
         "sources": list(evidence.sources),
         "observed_at": evidence.observed_at.isoformat() if evidence.observed_at else None,
         "nodes": {n: {"problems": e["problems"], "events": dict(e["events"])} for n, e in sorted(nodes.items())},
-        "npd_blind_spots": sorted(set(nodes) - evidence.npd_covered_nodes()),
+        "npd_blind_spots": sorted(blind_spot_nodes(nodes, evidence)),
         "metrics": len(evidence.metrics),
         "skipped": dump.skipped,
         "notes": dump.notes,

@@ -7,7 +7,6 @@ comes from ``riskmodel``.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tempfile
 from datetime import UTC, datetime
@@ -38,11 +37,7 @@ def _load(path: str, stamp: tuple) -> LoadedScenario:
 
 @st.cache_resource(show_spinner="Computing blast radii and expected losses…", max_entries=16)
 def _analysis(path: str, stamp: tuple, edits: tuple[Edit, ...]) -> Analysis:
-    loaded = _load(path, stamp)
-    if edits:
-        catalog, scenario = apply_edits(loaded.catalog, loaded.scenario, edits)
-        loaded = dataclasses.replace(loaded, catalog=catalog, scenario=scenario)
-    return analyse(loaded)
+    return analyse(_load(path, stamp), edits)
 
 
 @st.cache_resource

@@ -8,14 +8,13 @@ renders it as Markdown, HTML, CSV or JSON.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from riskmodel.edits import Edit, apply_edits
+from riskmodel.edits import Edit
 from riskmodel.loader import LoadedScenario
 from riskmodel.register import ModeRisk
 from riskmodel.report import Analysis, analyse, default_budget
@@ -184,11 +183,7 @@ def document_for_session(loaded: LoadedScenario, store: ReviewStore | None, sess
         return build_plan_document(analysis, budget=budget), analysis
     session = store.get_session(session_id)
     edits = store.edits(session_id)
-    if analysis is None:
-        if edits:
-            catalog, scenario = apply_edits(loaded.catalog, loaded.scenario, edits)
-            loaded = dataclasses.replace(loaded, catalog=catalog, scenario=scenario)
-        analysis = analyse(loaded)
+    analysis = analysis or analyse(loaded, edits)
     document = build_plan_document(analysis, session, edits, store.measure_decisions(session_id),
                                    store.risk_decisions(session_id), budget)
     return document, analysis

@@ -4,9 +4,12 @@ to the dict that the CLI prints, the exports write and the app shows.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from riskmodel.edits import Edit, apply_edits
 from riskmodel.loader import LoadedScenario
 from riskmodel.planner import Planner
 from riskmodel.register import RiskRegister, build_register
@@ -29,7 +32,11 @@ def money(value: float) -> str:
     return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
 
 
-def analyse(loaded: LoadedScenario) -> Analysis:
+def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
+    """Register, measures and plan of the inputs, with a review session's ``edits`` applied."""
+    if edits:
+        catalog, scenario = apply_edits(loaded.catalog, loaded.scenario, edits)
+        loaded = dataclasses.replace(loaded, catalog=catalog, scenario=scenario)
     model = RiskModel(loaded.scenario, loaded.catalog, loaded.evidence)
     return Analysis(loaded, model, Planner(loaded.scenario, loaded.catalog, loaded.evidence, base=model),
                     build_register(model))

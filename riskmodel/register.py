@@ -76,26 +76,21 @@ class RiskRegister:
     blind_spot_nodes: tuple[str, ...]
 
 
-def _service_loss(model: RiskModel, evaluation: Evaluation, factors: ModeFactors) -> np.ndarray:
+def _service_loss(model: RiskModel, evaluation: Evaluation) -> np.ndarray:
     """Expected annual loss attributed to each service (fixed incident costs not included)."""
     per_minute_a, per_minute_b = model.structure_service_cost_per_minute
-    _, _, phase_a, phase_b = model.phase_minutes(factors)
-    weight = evaluation.rate_per_year * model.impact_fraction * factors.impact[model.pair_mode]
-    structures = len(model.structures)
-    weight_a = np.bincount(model.pair_structure, weight * phase_a, minlength=structures)
-    weight_b = np.bincount(model.pair_structure, weight * phase_b, minlength=structures)
-    return weight_a @ per_minute_a + weight_b @ per_minute_b
+    return (model.per_structure(evaluation.impact_minutes_a) @ per_minute_a
+            + model.per_structure(evaluation.impact_minutes_b) @ per_minute_b)
 
 
-def _mode_bad_minutes(model: RiskModel, factors: ModeFactors, evaluation: Evaluation) -> np.ndarray:
+def _mode_bad_minutes(model: RiskModel, evaluation: Evaluation) -> np.ndarray:
     """Bad minutes per (failure mode, service) per year."""
-    _, _, phase_a, phase_b = model.phase_minutes(factors)
-    weight = evaluation.rate_per_year * model.impact_fraction * factors.impact[model.pair_mode]
     bad_a, bad_b = model.structure_bad_minutes
-    per_pair = (weight * phase_a)[:, None] * bad_a[model.pair_structure] + (
-        weight * phase_b)[:, None] * bad_b[model.pair_structure]
     result = np.zeros((len(model.modes), len(model.index.service_names)))
-    np.add.at(result, model.pair_mode, per_pair)
+    for mode in np.unique(model.pair_mode):
+        mine = model.pair_mode == mode
+        result[mode] = (model.per_structure(np.where(mine, evaluation.impact_minutes_a, 0.0)) @ bad_a
+                        + model.per_structure(np.where(mine, evaluation.impact_minutes_b, 0.0)) @ bad_b)
     return result
 
 
@@ -123,7 +118,7 @@ def build_register(model: RiskModel, factors: ModeFactors | None = None) -> Risk
             nodes[row.unit] += row.eal_per_year
         if row.zone is not None:
             zones[row.zone] += row.eal_per_year
-    service_loss = _service_loss(model, evaluation, factors)
+    service_loss = _service_loss(model, evaluation)
     index = model.index
     services = tuple(
         ServiceBudget(name, model.scenario.services[i].slo, float(index.error_budget_minutes[i]),
@@ -136,14 +131,14 @@ def build_register(model: RiskModel, factors: ModeFactors | None = None) -> Risk
         nodes=dict(sorted(nodes.items(), key=lambda item: -item[1])),
         zones=dict(sorted(zones.items(), key=lambda item: -item[1])),
         services=services,
-        flags=_flags(model, factors, evaluation),
+        flags=_flags(model, evaluation),
         blind_spot_nodes=tuple(sorted(model.blind_spot_nodes)),
     )
 
 
-def _flags(model: RiskModel, factors: ModeFactors, evaluation: Evaluation) -> tuple[BudgetFlag, ...]:
+def _flags(model: RiskModel, evaluation: Evaluation) -> tuple[BudgetFlag, ...]:
     share = model.scenario.settings.budget_share_flag
-    per_mode = _mode_bad_minutes(model, factors, evaluation)
+    per_mode = _mode_bad_minutes(model, evaluation)
     budgets = model.index.error_budget_minutes
     flags = []
     for m, s in zip(*np.nonzero(per_mode > share * budgets[None, :]), strict=True):

@@ -63,6 +63,11 @@ class Evaluation:
     rate_per_year: np.ndarray
     detect_minutes: np.ndarray
     repair_minutes: np.ndarray
+    impact_minutes_a: np.ndarray
+    """Per pair: rate × impact scale × phase-A minutes, i.e. scaled incident-minutes per year
+    before rescheduling (multiply by a failed set's per-minute cost or bad minutes)."""
+    impact_minutes_b: np.ndarray
+    """The same after rescheduling, until repair."""
 
     @property
     def eal_per_year(self) -> float:
@@ -260,12 +265,11 @@ class RiskModel:
         s = self.pair_structure
         loss = scale * (cost_a[s] * phase_a + cost_b[s] * phase_b) + self.incident_cost * factors.impact[m]
         eal = rate * loss
+        impact_a, impact_b = rate * scale * phase_a, rate * scale * phase_b
         bad = np.zeros(len(self.index.service_names))
         if service_minutes and self.structures:
             bad_a, bad_b = self.structure_bad_minutes
-            structures = len(self.structures)
-            bad = (np.bincount(s, rate * scale * phase_a, minlength=structures) @ bad_a
-                   + np.bincount(s, rate * scale * phase_b, minlength=structures) @ bad_b)
+            bad = self.per_structure(impact_a) @ bad_a + self.per_structure(impact_b) @ bad_b
         return Evaluation(
             eal_per_pair=eal,
             eal_per_mode=np.bincount(m, eal, minlength=len(self.modes)),
@@ -274,7 +278,10 @@ class RiskModel:
             rate_per_year=rate,
             detect_minutes=detect,
             repair_minutes=repair,
+            impact_minutes_a=impact_a,
+            impact_minutes_b=impact_b,
         )
 
-    def structure_of(self, pair: int) -> StructuralImpact:
-        return self.structures[int(self.pair_structure[pair])]
+    def per_structure(self, per_pair: np.ndarray) -> np.ndarray:
+        """Sum a per-pair quantity over the pairs sharing each distinct failed set."""
+        return np.bincount(self.pair_structure, per_pair, minlength=len(self.structures))

@@ -62,27 +62,41 @@ def _grouped(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return order, starts, np.diff(np.concatenate([starts, [len(keys)]]))
 
 
+def _shared_entries(pointer: np.ndarray, keys: np.ndarray, stride: int, cluster: np.ndarray,
+                    structure: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Entries (workloads or services) of each incident, grouped by (cluster, entry).
+
+    Returns the values' positions in group order, the group starts and lengths, and the
+    cluster of each group; a clash test reduces over each group.
+    """
+    owner, position = _expand(pointer, structure)
+    order, starts, runs = _grouped(cluster[owner] * stride + keys[position])
+    return position[order], starts, runs, cluster[owner][order][starts]
+
+
+def _clusters_with(clash: np.ndarray, group_cluster: np.ndarray, count: int) -> np.ndarray:
+    return np.bincount(group_cluster[clash], minlength=count) > 0
+
+
 def _workload_clash(table: StructureTable, cluster: np.ndarray, structure: np.ndarray, count: int) -> np.ndarray:
-    owner, position = _expand(table.workload_ptr, structure)
-    stride = len(table.indexes) * table.workload_stride
-    order, starts, runs = _grouped(cluster[owner] * stride + table.workload_key[position])
+    """Clusters where incidents together take more pods of one workload than it can spare."""
+    position, starts, runs, group_cluster = _shared_entries(
+        table.workload_ptr, table.workload_key, len(table.indexes) * table.workload_stride, cluster, structure)
     if not len(starts):
         return np.zeros(count, dtype=bool)
-    lost = np.add.reduceat(table.workload_lost[position][order], starts)
-    slack = table.workload_slack[position][order][starts]
-    clash = (runs >= 2) & (lost > slack + 1e-9)
-    return np.bincount(cluster[owner][order][starts][clash], minlength=count) > 0
+    lost = np.add.reduceat(table.workload_lost[position], starts)
+    clash = (runs >= 2) & (lost > table.workload_slack[position][starts] + 1e-9)
+    return _clusters_with(clash, group_cluster, count)
 
 
 def _service_clash(table: StructureTable, cluster: np.ndarray, structure: np.ndarray, count: int) -> np.ndarray:
-    owner, position = _expand(table.service_ptr, structure)
-    stride = len(table.indexes) * table.service_stride
-    order, starts, runs = _grouped(cluster[owner] * stride + table.service_key[position])
+    """Clusters where two incidents touch one service and one of them takes it down."""
+    position, starts, runs, group_cluster = _shared_entries(
+        table.service_ptr, table.service_key, len(table.indexes) * table.service_stride, cluster, structure)
     if not len(starts):
         return np.zeros(count, dtype=bool)
-    down = np.add.reduceat(table.service_down[position][order].astype(np.int64), starts)
-    clash = (runs >= 2) & (down > 0)
-    return np.bincount(cluster[owner][order][starts][clash], minlength=count) > 0
+    down = np.add.reduceat(table.service_down[position].astype(np.int64), starts)
+    return _clusters_with((runs >= 2) & (down > 0), group_cluster, count)
 
 
 def _room_shortfall(table: StructureTable, cluster: np.ndarray, structure: np.ndarray, moves: np.ndarray,

@@ -72,9 +72,9 @@ others = [s.session for s in sessions if s.session.id != current]
 if others:
     other = st.selectbox("Compare with", others, format_func=lambda s: f"{s.name} · {s.id[:8]}", key="compare_with")
     comparison = store.compare_sessions(current, other.id)
-    theirs, _ = document_for_session(ui.base(), store, other.id, st.session_state.get("budget"))
+    theirs = ui.analysis(other.id).register.eal_per_year
     st.metric("EAL in this session vs the other", ui.money(document.eal_before),
-              delta=ui.money(document.eal_before - theirs.eal_before), delta_color="inverse")
+              delta=ui.money(document.eal_before - theirs), delta_color="inverse")
     st.write({"inputs that differ": list(comparison.inputs_changed),
               "edits only here": [".".join(k) for k in comparison.edits_only_a],
               "edits only there": [".".join(k) for k in comparison.edits_only_b],

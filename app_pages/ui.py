@@ -74,10 +74,11 @@ def base() -> LoadedScenario:
     return _load(path, _stamp(path))
 
 
-def analysis() -> Analysis:
-    """The analysis of the current scenario with the current session's edits applied."""
+def analysis(session: str | None = None) -> Analysis:
+    """The analysis of the current scenario with a session's edits applied (default: the open one)."""
     path = scenario_path()
-    return _analysis(path, _stamp(path), current_edits())
+    edits = tuple(store().edits(session)) if session else current_edits()
+    return _analysis(path, _stamp(path), edits)
 
 
 def report(budget: float | None) -> dict:

@@ -188,6 +188,26 @@ def test_review_page_offers_all_exports(review_db):
     assert labels == ["Download MD", "Download HTML", "Download CSV", "Download JSON"]
 
 
+def test_review_compares_two_sessions(review_db, demo_analysis):
+    from datetime import UTC, datetime
+
+    from riskmodel.edits import Edit
+
+    store = ReviewStore(review_db)
+    plain = store.create_session("plain", demo_analysis.loaded, "erin")
+    edited = store.duplicate_session(plain.id, "zone outages rarer", "erin")
+    old = demo_analysis.loaded.catalog.failure_mode("zone-outage").frequency_per_year.model_dump()
+    edit = Edit("failure_mode", "zone-outage", "frequency_per_year", old, 0.01, "erin", "new zones",
+                datetime(2026, 11, 26, tzinfo=UTC))
+    store.record_edit(edited.id, edit)
+    app = open_app("review", session_id=plain.id)
+    theirs = analyse(demo_analysis.loaded, [edit]).register.eal_per_year
+    compared = next(m for m in app.metric if m.label == "EAL in this session vs the other")
+    assert compared.value == money(demo_analysis.register.eal_per_year)
+    assert compared.delta == money(demo_analysis.register.eal_per_year - theirs)
+    assert any("zone-outage" in str(j.value) for j in app.json)
+
+
 def upload_script(name: str, data: bytes) -> None:
     """Runs as a Streamlit script: feeds an upload to the sidebar's upload handler."""
     import streamlit as st

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
@@ -146,7 +145,7 @@ def edit_form(key: str, target_kind: str, ids: list[str], fields: list[str], lab
         return
     loaded = base()
     old = current_value(loaded.catalog, loaded.scenario, target_kind, target_id, field)
-    edit = Edit(target_kind, target_id, field, old, float(new_value), reviewer(), why.strip(), datetime.now(UTC))
+    edit = Edit(target_kind, target_id, field, old, float(new_value), reviewer(), why.strip())
     try:
         validate_edit(edit)
     except RiskModelError as error:

@@ -17,6 +17,7 @@ from typing import Any
 from riskmodel.errors import InputError
 from riskmodel.loader import load_scenario
 from riskmodel.planner import Planner
+from riskmodel.report import money
 from riskmodel.simulate import InjectedFailure, compare, simulate
 from riskmodel.simulate.whatif_file import load_whatif, looks_like_whatif
 from riskmodel.yamlfile import parse_yaml, read_text
@@ -45,14 +46,10 @@ def progress_bar(done: int, total: int) -> None:
         print(file=sys.stderr)
 
 
-def _money(value: float) -> str:
-    return f"${value:,.0f}"
-
-
 def _table(data: dict[str, Any], title: str) -> list[str]:
-    lines = [f"{title}: mean {_money(data['mean_loss'])}/year ± {_money(data['std_error'])} (std. error), "
-             f"P50 {_money(data['p50'])}, P90 {_money(data['p90'])}, P99 {_money(data['p99'])}; "
-             f"analytic EAL {_money(data['analytic_eal'])}",
+    lines = [f"{title}: mean {money(data['mean_loss'])}/year ± {money(data['std_error'])} (std. error), "
+             f"P50 {money(data['p50'])}, P90 {money(data['p90'])}, P99 {money(data['p99'])}; "
+             f"analytic EAL {money(data['analytic_eal'])}",
              f"  {data['incidents']:,} incidents over {data['years']:,} years, {data['overlapped_share']:.2%} overlapped, "
              f"{data['combined_share']:.2%} evaluated as combined failures",
              f"  {'service':<24} {'bad min/yr':>10} {'budget':>8} {'P(budget out)':>14}"]
@@ -98,8 +95,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     else:
         diff = data["difference"]
         lines = _table(data["base"], "base") + _table(data["with_plan"], "with plan " + ", ".join(plan))
-        lines.append(f"plan avoids {_money(diff['mean_loss_avoided'])}/year ± {_money(diff['std_error'])}, "
-                     f"P99 lower by {_money(diff['p99_avoided'])}")
+        lines.append(f"plan avoids {money(diff['mean_loss_avoided'])}/year ± {money(diff['std_error'])}, "
+                     f"P99 lower by {money(diff['p99_avoided'])}")
         print("\n".join(lines))
     return 0
 

@@ -22,8 +22,8 @@ run: $(VENV)/.runtime-installed
 	RISKMODEL_SCENARIO=$(SCENARIO) $(PY) -m streamlit run app.py \
 		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
-## test: install everything (Python packages, headless Chromium) and run the whole test suite
-test: $(VENV)/.dev-installed browser
+## test: install everything (Python packages, headless Chromium), lint, and run the whole test suite
+test: $(VENV)/.dev-installed browser lint
 	$(PY) -m pytest -q
 
 ## browser: Debian's chromium + chromium-driver for the end-to-end test (root only; else it skips)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages import ui
 from riskmodel.errors import RiskModelError
-from riskmodel.loader import SHIPPED_SCENARIOS
+from riskmodel.files.loader import SHIPPED_SCENARIOS
 
 st.set_page_config(page_title="Kubernetes risk workbench", page_icon=":material/shield:", layout="wide")
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from riskmodel.charts import node_timeline
+from riskmodel.report.charts import node_timeline
 
 analysis = ui.require_analysis()
 evidence = analysis.loaded.evidence

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from riskmodel.charts import budget_chart
+from riskmodel.report.charts import budget_chart
 
 analysis = ui.require_analysis()
 register = analysis.register

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from riskmodel.charts import risk_matrix
-from riskmodel.edits import edited_marker
+from riskmodel.report.charts import risk_matrix
+from riskmodel.review.edits import edited_marker
 
 EDITABLE = ["frequency_per_year", "detect_minutes", "repair_minutes", "incident_cost"]
 SERVICE_FIELDS = ["cost_per_hour", "degraded_cost_per_hour", "slo"]

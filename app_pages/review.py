@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from riskmodel.export import RENDERERS, to_html
-from riskmodel.plan_document import document_for_session
-from riskmodel.review_store import RISK_DECISIONS, inputs_hash
+from riskmodel.report.document import document_for_session
+from riskmodel.report.export import RENDERERS, to_html
+from riskmodel.review.store import RISK_DECISIONS, inputs_hash
 
 analysis = ui.require_analysis()
 store = ui.store()

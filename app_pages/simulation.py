@@ -1,11 +1,14 @@
 """Simulation: Monte Carlo years with and without the plan, with progress and convergence."""
 
+from dataclasses import asdict
+
 import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from riskmodel.charts import loss_exceedance_chart
-from riskmodel.simulate import compare, simulate
+from riskmodel.report.charts import loss_exceedance_chart
+from riskmodel.simulate.montecarlo import simulate
+from riskmodel.simulate.result import compare
 
 analysis = ui.require_analysis()
 st.title("Simulated years")
@@ -16,7 +19,7 @@ years = columns[0].select_slider("Years to simulate", [1_000, 2_000, 5_000, 10_0
                                  value=5_000, key="sim_years")
 seed = int(columns[1].number_input("Seed", min_value=0, value=analysis.loaded.scenario.settings.seed, step=1,
                                    key="sim_seed"))
-plan = ui.report(st.session_state.get("budget"))["plan"]["selected"]
+plan = ui.report(st.session_state.get("budget")).plan.selected
 with_plan = columns[2].toggle(f"Also with the plan ({len(plan)} measures)", value=bool(plan), key="sim_with_plan")
 inputs = (ui.scenario_path(), ui.current_edits(), years, seed, tuple(plan) if with_plan else ())
 
@@ -47,10 +50,10 @@ st.caption(f"{base.incidents:,} incidents over {base.years:,} years; {base.overl
 st.plotly_chart(loss_exceedance_chart({name: (r.exceedance_thresholds, r.exceedance_probabilities)
                                        for name, r in results.items()}), width="stretch")
 if "with plan" in results:
-    difference = compare(base, results["with plan"])["difference"]
-    st.metric("Mean loss avoided by the plan", ui.money(difference["mean_loss_avoided"]),
-              help=f"± {ui.money(difference['std_error'])} (standard error)")
-    table = pd.DataFrame(difference["services"])
+    difference = compare(base, results["with plan"]).difference
+    st.metric("Mean loss avoided by the plan", ui.money(difference.mean_loss_avoided),
+              help=f"± {ui.money(difference.std_error)} (standard error)")
+    table = pd.DataFrame([asdict(service) for service in difference.services])
 else:
     table = pd.DataFrame([{"name": s.name, "mean_bad_minutes_base": s.mean_bad_minutes,
                            "p_budget_exhausted_base": s.p_budget_exhausted} for s in base.services])

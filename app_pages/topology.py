@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from riskmodel.charts import topology_chart
-from riskmodel.likelihood import adjusted_rates
+from riskmodel.engine.likelihood import adjusted_rates
+from riskmodel.report.charts import topology_chart
 
 analysis = ui.require_analysis()
 scenario, evidence = analysis.loaded.scenario, analysis.loaded.evidence

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from riskmodel.edits import Edit, apply_edits, current_value
 from riskmodel.errors import RiskModelError
-from riskmodel.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS, LoadedScenario, load_scenario
-from riskmodel.report import Analysis, analyse, money, rank_report  # noqa: F401 - money re-exported for pages
-from riskmodel.review_store import ReviewStore
+from riskmodel.files.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS
+from riskmodel.report.analysis import Analysis, RankReport, analyse, money, rank_report  # noqa: F401 - money re-exported for pages
+from riskmodel.review.edits import Edit, apply_edits, current_value
+from riskmodel.review.store import ReviewStore
+from riskmodel.sources.scenario import LoadedScenario, load_scenario
 
 UPLOAD_LIMIT_BYTES = 8 * 1024 * 1024
 
@@ -80,12 +81,13 @@ def analysis(session: str | None = None) -> Analysis:
     return _analysis(path, _stamp(path), edits)
 
 
-def report(budget: float | None) -> dict:
+def report(budget: float | None) -> RankReport:
+    """The register, measures and plan under ``budget`` (default: every measure that pays for itself)."""
     return _report(scenario_path(), _stamp(scenario_path()), current_edits(), budget)
 
 
 @st.cache_data(show_spinner="Ranking measures and planning…", max_entries=64)
-def _report(path: str, stamp: tuple, edits: tuple[Edit, ...], budget: float | None) -> dict:
+def _report(path: str, stamp: tuple, edits: tuple[Edit, ...], budget: float | None) -> RankReport:
     return rank_report(_analysis(path, stamp, edits), budget)
 
 

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from riskmodel.charts import topology_chart
-from riskmodel.whatif import whatif
+from riskmodel.report.charts import topology_chart
+from riskmodel.simulate.whatif import whatif
 
 analysis = ui.require_analysis()
 scenario = analysis.loaded.scenario

@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from riskmodel.generate import generate_large_scenario  # noqa: E402
-from riskmodel.scenario_yaml import scenario_to_yaml  # noqa: E402
+from riskmodel.files.scenario_yaml import scenario_to_yaml  # noqa: E402
+from riskmodel.generate.large import generate_large_scenario  # noqa: E402
 
 PAGES = ["overview", "topology", "node_problems", "register", "measures", "whatif", "simulation", "review"]
 TARGET_SECONDS = 2.0

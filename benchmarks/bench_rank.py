@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from riskmodel.catalog import Catalog  # noqa: E402
-from riskmodel.generate import generate_large_scenario  # noqa: E402
-from riskmodel.loader import SHIPPED_CATALOGS, load_catalog  # noqa: E402
-from riskmodel.planner import Planner  # noqa: E402
-from riskmodel.report import default_budget  # noqa: E402, F401
-from riskmodel.risk import RiskModel  # noqa: E402
+from riskmodel.engine.risk import RiskModel  # noqa: E402
+from riskmodel.files.loader import SHIPPED_CATALOGS, load_catalog  # noqa: E402
+from riskmodel.generate.large import generate_large_scenario  # noqa: E402
+from riskmodel.model.catalog import Catalog  # noqa: E402
+from riskmodel.plan.planner import Planner  # noqa: E402
+from riskmodel.report.analysis import default_budget  # noqa: E402, F401
 
 TARGET_MEASURES = 48
 

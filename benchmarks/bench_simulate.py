@@ -26,13 +26,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from riskmodel.generate import generate_large_scenario  # noqa: E402
-from riskmodel.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS, load_catalog, load_scenario  # noqa: E402
-from riskmodel.planner import Planner  # noqa: E402
-from riskmodel.simulate import build_pair_table, simulate_table  # noqa: E402
+from riskmodel.engine.topology import RESCHEDULABLE_KINDS, build_graph  # noqa: E402
+from riskmodel.files.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS, load_catalog  # noqa: E402
+from riskmodel.generate.large import generate_large_scenario  # noqa: E402
+from riskmodel.plan.planner import Planner  # noqa: E402
 from riskmodel.simulate.engine import BLOCK_YEARS, _single, chunk_years_for, draw_chunk  # noqa: E402
+from riskmodel.simulate.montecarlo import simulate_table
 from riskmodel.simulate.parallel import default_workers  # noqa: E402
-from riskmodel.topology import RESCHEDULABLE_KINDS, build_graph  # noqa: E402
+from riskmodel.simulate.tables import build_pair_table  # noqa: E402
+from riskmodel.sources.scenario import load_scenario
 
 
 def lost_replicas(graph: nx.DiGraph, failed) -> dict[str, int]:

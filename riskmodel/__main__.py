@@ -2,6 +2,6 @@
 
 import sys
 
-from riskmodel.cli import main
+from riskmodel.cli.main import main
 
 sys.exit(main())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskmodel.catalog import Catalog, FailureMode, Measure
-from riskmodel.scenario import Scenario
+from riskmodel.model.catalog import Catalog, FailureMode, Measure
+from riskmodel.model.scenario import Scenario
 
 
 def node(name: str, zone: str, cpu: str = "4", memory: str = "8Gi", **extra: Any) -> dict[str, Any]:

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from riskmodel.edits import apply_edits
-from riskmodel.loader import load_scenario
-from riskmodel.report import analyse, money
-from riskmodel.review_store import ReviewStore
-from riskmodel.whatif import whatif
+from riskmodel.report.analysis import analyse, money
+from riskmodel.review.edits import apply_edits
+from riskmodel.review.store import ReviewStore
+from riskmodel.simulate.whatif import whatif
+from riskmodel.sources.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -151,7 +151,7 @@ def test_decision_survives_reopening_the_session(review_db, demo_analysis):
 
 
 def test_simulation_runs_with_progress_and_matches_the_engine(review_db, demo_analysis):
-    from riskmodel.simulate import simulate
+    from riskmodel.simulate.montecarlo import simulate
 
     app = open_app("simulation")
     assert app.info[0].value.startswith("Choose years and seed")
@@ -191,7 +191,7 @@ def test_review_page_offers_all_exports(review_db):
 def test_review_compares_two_sessions(review_db, demo_analysis):
     from datetime import UTC, datetime
 
-    from riskmodel.edits import Edit
+    from riskmodel.review.edits import Edit
 
     store = ReviewStore(review_db)
     plain = store.create_session("plain", demo_analysis.loaded, "erin")

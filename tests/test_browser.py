@@ -1,7 +1,7 @@
 """End to end: `streamlit run app.py` on a free loopback port, driven in headless Chromium.
 
 Loads the demo, changes the budget, starts a review session, exports Markdown and checks
-the file, and saves the screenshot the README shows (docs/screenshot.png).
+the file, and saves a screenshot of Measures under the test's temp dir (never into the checkout).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _go(driver, title: str) -> None:
     link.click()
 
 
-def test_review_in_the_browser(app_url, browser):
+def test_review_in_the_browser(app_url, browser, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -124,7 +124,7 @@ def test_review_in_the_browser(app_url, browser):
     ActionChains(browser).send_keys(Keys.END).perform()
     WebDriverWait(browser, 30).until(lambda d: _metric(d, "Plan cost") != "$0/yr")
     time.sleep(1.0)
-    browser.save_screenshot(str(ROOT / "docs" / "screenshot.png"))
+    assert browser.save_screenshot(str(tmp_path / "measures.png"))
 
     _go(browser, "Review")
     _wait_text(browser, "Start a review session")

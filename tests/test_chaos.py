@@ -8,9 +8,9 @@ import pytest
 import yaml
 from builders import node, scenario, service, workload
 
-from riskmodel.chaos import chaos_manifests, dump_manifests
-from riskmodel.cli import main
+from riskmodel.cli.main import main
 from riskmodel.errors import InputError
+from riskmodel.simulate.chaos import chaos_manifests, dump_manifests
 
 CLUSTER = scenario(["a", "b", "c"], [node("n1", "a"), node("n2", "b"), node("n3", "b"), node("n4", "c")],
                    [workload("api", ["n1", "n2"], namespace="shop", labels={"app.kubernetes.io/name": "api"})],

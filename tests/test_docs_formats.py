@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-import riskmodel.catalog as catalog_module
-import riskmodel.estimate as estimate_module
-import riskmodel.scenario as scenario_module
+import riskmodel.model.catalog as catalog_module
+import riskmodel.model.estimate as estimate_module
+import riskmodel.model.scenario as scenario_module
 import riskmodel.simulate.whatif_file as whatif_module
-from riskmodel.loader import load_catalog, load_scenario, parse_scenario
-from riskmodel.planner import Planner
+from riskmodel.files.loader import load_catalog, parse_scenario
+from riskmodel.plan.planner import Planner
 from riskmodel.simulate.whatif_file import load_whatif
+from riskmodel.sources.scenario import load_scenario
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "formats.md"
 MARKERS = ("catalog", "scenario", "what-if")

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from builders import catalog, measure, mode, node, scenario, service, workload
 
-from riskmodel.catalog import Catalog
-from riskmodel.edits import EDITABLE_FIELDS, Edit, apply_edits, current_value, final_values
 from riskmodel.errors import InputError
-from riskmodel.estimate import Interval
-from riskmodel.loader import load_scenario
-from riskmodel.scenario import Scenario
+from riskmodel.model.catalog import Catalog
+from riskmodel.model.estimate import Interval
+from riskmodel.model.scenario import Scenario
+from riskmodel.review.edits import EDITABLE_FIELDS, Edit, apply_edits, current_value, final_values
+from riskmodel.sources.scenario import load_scenario
 
 
 @pytest.fixture

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from riskmodel.cli import main
-from riskmodel.edits import Edit
-from riskmodel.evidence import Evidence
-from riskmodel.export import to_csv, to_html, to_json, to_markdown
-from riskmodel.loader import load_scenario
-from riskmodel.plan_document import build_plan_document, document_for_session, sanitise
-from riskmodel.report import analyse
-from riskmodel.review_store import ReviewStore
+from riskmodel.cli.main import main
+from riskmodel.model.evidence import Evidence
+from riskmodel.report.analysis import analyse
+from riskmodel.report.document import build_plan_document, document_for_session, sanitise
+from riskmodel.report.export import to_csv, to_html, to_json, to_markdown
+from riskmodel.review.edits import Edit
+from riskmodel.review.store import ReviewStore
+from riskmodel.sources.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scenarios" / "demo.yaml"

@@ -1,4 +1,4 @@
-"""The seeded large-scenario generator and the YAML writer (riskmodel.generate)."""
+"""The seeded large-scenario generator and the YAML writer (riskmodel.generate.large)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from riskmodel.generate import generate_large_scenario
-from riskmodel.loader import parse_scenario
-from riskmodel.quantity import cpu_millicores, memory_bytes
-from riskmodel.scenario import Scenario, scenario_problems
-from riskmodel.scenario_yaml import cpu_quantity, memory_quantity, scenario_to_yaml
+from riskmodel.files.loader import parse_scenario
+from riskmodel.files.scenario_yaml import cpu_quantity, memory_quantity, scenario_to_yaml
+from riskmodel.generate.large import generate_large_scenario
+from riskmodel.model.quantity import cpu_millicores, memory_bytes
+from riskmodel.model.scenario import Scenario, scenario_problems
 
 
 @pytest.fixture(scope="module")

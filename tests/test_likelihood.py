@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from riskmodel.catalog import Catalog, FailureMode
-from riskmodel.evidence import Evidence, NodeCondition, NodeEvent
-from riskmodel.likelihood import adjusted_rates, blind_spot_nodes, observation_window_years, posterior_rate
+from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes, observation_window_years, posterior_rate
+from riskmodel.model.catalog import Catalog, FailureMode
+from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent
 
 END = datetime(2024, 6, 1, tzinfo=UTC)
 START = END - timedelta(days=30)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from riskmodel.cli import main
+from riskmodel.cli.main import main
 from riskmodel.errors import InputError, InputErrors
-from riskmodel.loader import load_scenario
+from riskmodel.sources.scenario import load_scenario
 
 
 def _errors(path) -> list[InputError]:

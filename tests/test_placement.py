@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from riskmodel.generate import generate_large_scenario
-from riskmodel.impact import place_lost_pods
-from riskmodel.loader import load_scenario
-from riskmodel.topology import TopologyIndex
+from riskmodel.engine.impact import place_lost_pods
+from riskmodel.engine.topology import TopologyIndex
+from riskmodel.generate.large import generate_large_scenario
+from riskmodel.sources.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

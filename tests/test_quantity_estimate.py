@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from riskmodel.estimate import Interval, draw, point
-from riskmodel.quantity import cpu_millicores, memory_bytes
+from riskmodel.model.estimate import Interval, draw, point
+from riskmodel.model.quantity import cpu_millicores, memory_bytes
 
 
 @pytest.mark.parametrize(

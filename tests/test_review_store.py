@@ -13,10 +13,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from riskmodel.edits import Edit
 from riskmodel.errors import InputError, RiskModelError
-from riskmodel.loader import load_scenario
-from riskmodel.review_store import (
+from riskmodel.review.edits import Edit
+from riskmodel.review.store import (
     SCHEMA_VERSION,
     InvalidReviewValue,
     ReviewStore,
@@ -24,6 +23,7 @@ from riskmodel.review_store import (
     UnknownSession,
     inputs_hash,
 )
+from riskmodel.sources.scenario import load_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 AT = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
@@ -202,8 +202,8 @@ def test_database_settings_and_default_path(tmp_path: Path, monkeypatch: pytest.
 
 CHILD = """
 import sqlite3, sys, time
-from riskmodel.edits import Edit
-from riskmodel.review_store import ReviewStore
+from riskmodel.review.edits import Edit
+from riskmodel.review.store import ReviewStore
 store = ReviewStore(sys.argv[1])
 for index in range(int(sys.argv[3])):
     seq = store.record_edit(sys.argv[2], Edit("service", "shop", "slo", None, 0.9, who="child", why=str(index)))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from builders import catalog, measure, mode, node, scenario, service, workload
 
-from riskmodel.planner import Planner, annual_cost
-from riskmodel.register import build_register
-from riskmodel.risk import RiskModel
-from riskmodel.whatif import whatif
+from riskmodel.engine.register import build_register
+from riskmodel.engine.risk import RiskModel
+from riskmodel.plan.planner import Planner, annual_cost
+from riskmodel.simulate.whatif import whatif
 
 NODE_LOSS = mode("node-loss", "node", frequency=0.5, detect=3, repair=60)
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from riskmodel.cli import main
-from riskmodel.evidence import KUBELET_CONDITION_TYPES
-from riskmodel.exposure import workload_zones
-from riskmodel.loader import SHIPPED_CATALOGS, load_catalog, load_scenario
+from riskmodel.cli.main import main
+from riskmodel.engine.exposure import workload_zones
+from riskmodel.files.loader import SHIPPED_CATALOGS, load_catalog
+from riskmodel.model.evidence import KUBELET_CONDITION_TYPES
+from riskmodel.sources.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 NPD_CONFIGS = Path(__file__).resolve().parent / "fixtures" / "npd"

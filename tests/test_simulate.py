@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 from builders import catalog, measure, mode, node, scenario, service, workload
 
-from riskmodel.impact import FailedSet
-from riskmodel.planner import Planner
-from riskmodel.simulate import InjectedFailure, compare, simulate
+from riskmodel.engine.impact import FailedSet
+from riskmodel.plan.planner import Planner
+from riskmodel.simulate.montecarlo import simulate
+from riskmodel.simulate.result import compare
+from riskmodel.simulate.tables import InjectedFailure
 
 MINUTES_PER_YEAR = 525_600.0
 REPAIR = {"low": 30, "high": 300}
@@ -45,8 +47,10 @@ def test_plan_matches_analytic_eal_with_measures():
     assert planned.analytic_eal == pytest.approx(base.analytic_eal / 2)
     assert abs(planned.mean_loss - planned.analytic_eal) < 3 * planned.std_error
     side_by_side = compare(base, planned)
-    assert side_by_side["base"]["mean_loss"] > side_by_side["with_plan"]["mean_loss"]
-    assert side_by_side["with_plan"]["measures"] == ["hardening"]
+    assert side_by_side.base.mean_loss > side_by_side.with_plan.mean_loss
+    assert side_by_side.with_plan.measures == ("hardening",)
+    assert side_by_side.difference.mean_loss_avoided == pytest.approx(base.mean_loss - planned.mean_loss)
+    assert side_by_side.to_dict()["with_plan"]["measures"] == ["hardening"]
 
 
 def test_single_risk_matches_compound_poisson_lognormal():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import small_catalog, small_scenario, write_yaml
 
-from riskmodel.cli import main
+from riskmodel.cli.main import main
 from riskmodel.errors import RiskModelError
 from riskmodel.simulate.whatif_file import load_whatif
 

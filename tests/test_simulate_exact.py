@@ -1,7 +1,7 @@
 """The fast engine against a straightforward reference of the same rules, chunk by chunk.
 
 The reference below is the engine's first implementation: one cluster at a time, numpy
-masks per segment, and every union evaluated alone with :func:`riskmodel.impact.phase_state`
+masks per segment, and every union evaluated alone with :func:`riskmodel.engine.impact.phase_state`
 and a full first fit (no room shortcut, no single-incident shortcut, no batching). The fast
 engine must give the same per-year losses, per-mode losses and bad minutes (float rounding
 aside) — the speed-ups are exact. One deliberate difference: the reference once added a
@@ -14,15 +14,17 @@ import numpy as np
 import pytest
 from builders import catalog, mode, node, scenario, service, workload
 
-from riskmodel.generate import generate_large_scenario
-from riskmodel.impact import phase_state, place_lost_pods
-from riskmodel.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS, load_catalog, load_scenario
-from riskmodel.planner import Planner
-from riskmodel.simulate import build_pair_table, simulate_table
+from riskmodel.engine.impact import phase_state, place_lost_pods
+from riskmodel.files.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS, load_catalog
+from riskmodel.generate.large import generate_large_scenario
+from riskmodel.plan.planner import Planner
 from riskmodel.simulate.draw import Incidents
 from riskmodel.simulate.engine import _single, draw_chunk, evaluate_chunk
+from riskmodel.simulate.montecarlo import simulate_table
 from riskmodel.simulate.overlap import clusters, interacting
+from riskmodel.simulate.tables import build_pair_table
 from riskmodel.simulate.unions import UnionEvaluator
+from riskmodel.sources.scenario import load_scenario
 
 
 def reference_rate(ev: UnionEvaluator, key) -> tuple[float, np.ndarray]:

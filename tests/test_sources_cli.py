@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from riskmodel.cli import main
+from riskmodel.cli.main import main
 from riskmodel.sources.dump import ClusterDump, PdbInfo, PodInfo, WorkloadInfo
 from riskmodel.sources.file import read_dump
 from riskmodel.sources.topology import dump_to_scenario, min_available

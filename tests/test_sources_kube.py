@@ -186,7 +186,7 @@ def test_snapshot_round_trip_and_last_good_kept(api_server: FakeApiServer, tmp_p
 
 
 def test_snapshot_command(api_server: FakeApiServer, tmp_path: Path, monkeypatch, capsys) -> None:
-    from riskmodel.cli import main
+    from riskmodel.cli.main import main
 
     monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", api_server.server_port)))
     out = tmp_path / "snap"

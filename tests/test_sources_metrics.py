@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from riskmodel.errors import InputError, SourceUnavailable
-from riskmodel.sources import heapster, prometheus, read_source
+from riskmodel.sources import heapster, prometheus
 from riskmodel.sources.promtext import parse_exposition
+from riskmodel.sources.registry import read_source
 
 PROM = Path(__file__).parent / "fixtures" / "prometheus"
 HEAP = Path(__file__).parent / "fixtures" / "heapster"

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from riskmodel.generate import generate_large_scenario
-from riskmodel.loader import SHIPPED_CATALOGS, load_catalog, load_scenario
-from riskmodel.mitigation import apply_topology_measures
-from riskmodel.risk import RiskModel
+from riskmodel.engine.risk import RiskModel
+from riskmodel.files.loader import SHIPPED_CATALOGS, load_catalog
+from riskmodel.generate.large import generate_large_scenario
+from riskmodel.plan.mitigation import apply_topology_measures
+from riskmodel.sources.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog([SHIPPED_CATALOGS])[0]

@@ -6,7 +6,7 @@ incident then picks its pair in proportion to the pair rates (Poisson splitting:
 law as one Poisson draw per pair, at a cost independent of the number of pairs). Start
 times are uniform in the year; detect and repair minutes are drawn per incident from their
 intervals (the pair's evidence- and blind-spot-adjusted value scaled by draw / point), and
-the plan's factors are applied as in :meth:`riskmodel.risk.RiskModel.phase_minutes`.
+the plan's factors are applied as in :meth:`riskmodel.engine.risk.RiskModel.phase_minutes`.
 """
 
 from __future__ import annotations

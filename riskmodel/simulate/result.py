@@ -90,21 +90,52 @@ def std_error(values: np.ndarray) -> float:
     return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("inf")
 
 
-def compare(base: SimulationResult, with_plan: SimulationResult) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ServiceComparison:
+    """A service's mean bad minutes per year and P(error budget exhausted in a year), both runs."""
+
+    name: str
+    mean_bad_minutes_base: float
+    mean_bad_minutes_with_plan: float
+    p_budget_exhausted_base: float
+    p_budget_exhausted_with_plan: float
+
+
+@dataclass(frozen=True)
+class PlanDifference:
+    """Base − with plan, in dollars per year (positive: the plan helps)."""
+
+    mean_loss_avoided: float
+    std_error: float
+    p90_avoided: float
+    p99_avoided: float
+    services: tuple[ServiceComparison, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two simulations of the same years and seed, without and with a plan."""
+
+    base: SimulationResult
+    with_plan: SimulationResult
+    difference: PlanDifference
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures of both runs and their difference."""
+        return {"base": self.base.to_dict(), "with_plan": self.with_plan.to_dict(),
+                "difference": asdict(self.difference)}
+
+
+def compare(base: SimulationResult, with_plan: SimulationResult) -> Comparison:
     """Both runs and their differences (base − with plan: positive means the plan helps)."""
-    services = [
-        {"name": b.name, "mean_bad_minutes_base": b.mean_bad_minutes, "mean_bad_minutes_with_plan": p.mean_bad_minutes,
-         "p_budget_exhausted_base": b.p_budget_exhausted, "p_budget_exhausted_with_plan": p.p_budget_exhausted}
+    services = tuple(
+        ServiceComparison(b.name, b.mean_bad_minutes, p.mean_bad_minutes, b.p_budget_exhausted, p.p_budget_exhausted)
         for b, p in zip(base.services, with_plan.services, strict=True)
-    ]
-    return {
-        "base": base.to_dict(),
-        "with_plan": with_plan.to_dict(),
-        "difference": {
-            "mean_loss_avoided": base.mean_loss - with_plan.mean_loss,
-            "std_error": float(np.hypot(base.std_error, with_plan.std_error)),
-            "p90_avoided": base.p90 - with_plan.p90,
-            "p99_avoided": base.p99 - with_plan.p99,
-            "services": services,
-        },
-    }
+    )
+    return Comparison(base, with_plan, PlanDifference(
+        mean_loss_avoided=base.mean_loss - with_plan.mean_loss,
+        std_error=float(np.hypot(base.std_error, with_plan.std_error)),
+        p90_avoided=base.p90 - with_plan.p90,
+        p99_avoided=base.p99 - with_plan.p99,
+        services=services,
+    ))

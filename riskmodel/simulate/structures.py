@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskmodel.impact import StructuralImpact
-from riskmodel.topology import TopologyIndex
+from riskmodel.engine.impact import StructuralImpact
+from riskmodel.engine.topology import TopologyIndex
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,8 +1,8 @@
 """The flat pair table a simulation draws from: every (failure mode, unit) pair of a plan.
 
-A plan is applied the way :meth:`riskmodel.planner.Planner.evaluate` applies it: frequency,
+A plan is applied the way :meth:`riskmodel.plan.planner.Planner.evaluate` applies it: frequency,
 detect, repair and impact factors per failure mode from
-:func:`~riskmodel.planner.mode_factors`, and each failure mode evaluated on the topology that
+:func:`~riskmodel.plan.planner.mode_factors`, and each failure mode evaluated on the topology that
 the topology measures applying to it give (one *group* per distinct set of such measures).
 Injected what-if failures become extra pairs with their own pseudo failure mode that occur
 exactly once per simulated year at a set time.
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskmodel.catalog import FailureMode
+from riskmodel.engine.impact import FailedSet, structural_impact
+from riskmodel.engine.risk import RiskModel
 from riskmodel.errors import InputError
-from riskmodel.estimate import Estimate, Interval
-from riskmodel.impact import FailedSet, structural_impact
-from riskmodel.planner import Planner, mode_factors
-from riskmodel.risk import RiskModel
+from riskmodel.model.catalog import FailureMode
+from riskmodel.model.estimate import Estimate, Interval
+from riskmodel.plan.planner import Planner, mode_factors
 from riskmodel.simulate.structures import StructureTable, build_structure_table
 
 

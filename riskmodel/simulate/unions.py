@@ -3,9 +3,9 @@
 A *union key* is (group, structures before their reschedule time, structures past it,
 scheduling blocked). Its failed nodes, workloads and services are united; lost pods per
 workload are counted; only pods of nodes failed by structures past their reschedule time
-move (none while blocked), first-fit decreasing — as :func:`riskmodel.impact.place_lost_pods`.
+move (none while blocked), first-fit decreasing — as :func:`riskmodel.engine.impact.place_lost_pods`.
 Many keys are evaluated at once: lost pods from the (nodes × workloads) pod counts, and one
-:func:`riskmodel.impact.phase_states` call for all of them.
+:func:`riskmodel.engine.impact.phase_states` call for all of them.
 
 Rescheduling shortcut (exact, not an approximation): when the room check of
 :class:`~riskmodel.simulate.structures.GroupRoom` proves that first fit places *every*
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskmodel.impact import phase_states, place_lost_pods
+from riskmodel.engine.impact import phase_states, place_lost_pods
 from riskmodel.simulate.structures import StructureTable
 
 UnionKey = tuple[int, frozenset[int], frozenset[int], bool]

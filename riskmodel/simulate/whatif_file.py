@@ -22,11 +22,12 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from riskmodel.errors import InputError, InputErrors, RiskModelError
-from riskmodel.estimate import StrictModel
-from riskmodel.loader import LoadedScenario, load_scenario, parse_model
+from riskmodel.files.loader import parse_model
+from riskmodel.files.yamlfile import line_of
+from riskmodel.model.estimate import StrictModel
 from riskmodel.simulate.tables import InjectedFailure
-from riskmodel.whatif import parse_failures
-from riskmodel.yamlfile import line_of
+from riskmodel.simulate.whatif import parse_failures
+from riskmodel.sources.scenario import LoadedScenario, load_scenario
 
 NonNegative = Field(default=None, ge=0, allow_inf_nan=False)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from riskmodel.evidence import Evidence
+from riskmodel.model.evidence import Evidence
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from riskmodel.errors import InputError, InputErrors
-from riskmodel.evidence import Evidence, NodeCondition, NodeEvent
+from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent
 from riskmodel.sources.dump import ClusterDump
 from riskmodel.sources.k8s_evidence import node_event
 from riskmodel.sources.k8s_fields import ParseContext, Place, timestamp

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from riskmodel.errors import InputError
-from riskmodel.evidence import Evidence, NodeMetric
+from riskmodel.model.evidence import Evidence, NodeMetric
 from riskmodel.sources.dump import ClusterDump
 
 FIELDS = {

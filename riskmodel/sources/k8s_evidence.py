@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from riskmodel.evidence import KUBELET_CONDITION_TYPES, NPD_CONDITION_TYPES, NodeCondition, NodeEvent
+from riskmodel.model.evidence import KUBELET_CONDITION_TYPES, NPD_CONDITION_TYPES, NodeCondition, NodeEvent
 from riskmodel.sources.k8s_fields import ParseContext, Place, integer, mapping, sequence, text, timestamp
 
 KNOWN_CONDITION_TYPES = NPD_CONDITION_TYPES | KUBELET_CONDITION_TYPES

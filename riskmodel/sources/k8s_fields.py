@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from riskmodel.errors import FieldPath, InputError
-from riskmodel.quantity import cpu_millicores, memory_bytes
+from riskmodel.model.quantity import cpu_millicores, memory_bytes
 
 
 class Place:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskmodel.evidence import NodeCondition
+from riskmodel.model.evidence import NodeCondition
 from riskmodel.sources.dump import NodeInfo, PdbInfo, PodInfo, PvcInfo, PvInfo, WorkloadInfo
 from riskmodel.sources.k8s_evidence import node_conditions
 from riskmodel.sources.k8s_fields import (

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.errors import InputError, SourceUnavailable
-from riskmodel.evidence import Evidence, NodeCondition, NodeEvent, NodeMetric
+from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent, NodeMetric
 from riskmodel.sources.dump import ClusterDump
 from riskmodel.sources.promtext import Sample, parse_exposition
 

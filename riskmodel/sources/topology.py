@@ -1,4 +1,4 @@
-"""A :class:`ClusterDump` into a :class:`~riskmodel.scenario.Scenario`: real objects, reviewable.
+"""A :class:`ClusterDump` into a :class:`~riskmodel.model.scenario.Scenario`: real objects, reviewable.
 
 Pods are grouped by their controller (a ReplicaSet counts for its Deployment, found through
 its owner reference or, without ReplicaSet objects, through the ``pod-template-hash``
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from riskmodel.scenario import Allocatable, Node, Requests, Scenario, Service, Taint, Workload, Zone
+from riskmodel.model.scenario import Allocatable, Node, Requests, Scenario, Service, Taint, Workload, Zone
 from riskmodel.sources.dump import ClusterDump, PdbInfo, PodInfo, WorkloadInfo
 
 PLACEHOLDER_COST_PER_HOUR = 100.0

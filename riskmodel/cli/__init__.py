@@ -1,0 +1,3 @@
+"""``python -m riskmodel``: argument parsing and printing only; every number comes from the
+packages below, which this one may all import.
+"""

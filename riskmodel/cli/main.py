@@ -1,0 +1,175 @@
+"""``python -m riskmodel``: the command-line face of the same library the app uses.
+
+Each command is a small function from parsed arguments to an exit code. Errors of the
+:class:`~riskmodel.errors.RiskModelError` family print as they are (they already name the
+file, line and field) and exit 2; nothing prints a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from riskmodel.errors import InputError, InputErrors, RiskModelError
+from riskmodel.files.loader import SHIPPED_CATALOGS, load_catalog, parse_model, yaml_files
+from riskmodel.sources.scenario import load_scenario
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+Command = Callable[[argparse.Namespace], int]
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _looks_like_catalog(path: Path) -> bool:
+    """A catalog file has a top-level ``catalog:`` key; anything else is read as a scenario."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return any(line.startswith("catalog:") for line in head.splitlines())
+
+
+def _validate_one(path: Path) -> str:
+    from riskmodel.simulate.whatif_file import load_whatif, looks_like_whatif
+
+    if looks_like_whatif(path):
+        return load_whatif(path).summary()
+    if _looks_like_catalog(path):
+        catalog, _ = load_catalog([path])
+        return f"ok  {path}: catalog, {len(catalog.failure_modes)} failure modes, {len(catalog.measures)} measures"
+    loaded = load_scenario(path)
+    scenario = loaded.scenario
+    pods = sum(workload.replicas for workload in scenario.workloads)
+    return (
+        f"ok  {path}: scenario {scenario.name!r}, {len(scenario.zones)} zones, {len(scenario.nodes)} nodes, "
+        f"{len(scenario.workloads)} workloads, {pods} pods, {len(scenario.services)} services, "
+        f"{len(loaded.catalog.failure_modes)} failure modes, {len(loaded.evidence.conditions)} conditions, "
+        f"{len(loaded.evidence.events)} events"
+    )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate catalog and scenario files (folders expand to their YAML files)."""
+    failed = False
+    files = yaml_files(Path(p) for p in args.paths)
+    missing = [Path(p) for p in args.paths if not Path(p).exists()]
+    for path in missing:
+        print(f"error {path}: file or folder not found", file=sys.stderr)
+        failed = True
+    if not files and not missing:
+        print("error: no .yaml files found in " + ", ".join(args.paths), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if _has_duplicate_ids_across(files):
+        failed = True
+    for path in files:
+        if not path.exists():
+            continue
+        try:
+            print(_validate_one(path))
+        except RiskModelError as error:
+            failed = True
+            print(str(error), file=sys.stderr)
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _has_duplicate_ids_across(files: Sequence[Path]) -> bool:
+    """Catalog files validated together must not repeat ids (they merge into one catalog)."""
+    catalogs = [path for path in files if path.exists() and _looks_like_catalog(path)]
+    if len(catalogs) < 2:
+        return False
+    try:
+        load_catalog(catalogs)
+    except InputErrors as error:
+        duplicates = [e for e in error.errors if "duplicate" in e.message]
+        for problem in duplicates:
+            print(str(problem), file=sys.stderr)
+        return bool(duplicates)
+    except InputError:
+        return False
+    return False
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of catalog and scenario files."""
+    from riskmodel.model.catalog import CatalogFile
+    from riskmodel.model.scenario import Scenario
+
+    schemas = {
+        "catalog": CatalogFile.model_json_schema(mode="validation"),
+        "scenario": Scenario.model_json_schema(mode="validation"),
+    }
+    chosen = schemas if args.kind == "all" else schemas[args.kind]
+    print(json.dumps(chosen, indent=2))
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write the seeded large scenario (1,000 nodes, ~10,000 pods) used by the benchmarks."""
+    from riskmodel.files.scenario_yaml import scenario_to_yaml
+    from riskmodel.generate.large import generate_large_scenario
+
+    scenario = generate_large_scenario(seed=args.seed, nodes=args.nodes)
+    Path(args.output).write_text(scenario_to_yaml(scenario), encoding="utf-8")
+    pods = sum(workload.replicas for workload in scenario.workloads)
+    print(f"wrote {args.output}: {len(scenario.nodes)} nodes, {len(scenario.workloads)} workloads, {pods} pods, "
+          f"{len(scenario.services)} services (seed {args.seed})")
+    return EXIT_OK
+
+
+def _register_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    validate = commands.add_parser("validate", help="check catalog and scenario files; exit 2 on errors")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    validate.set_defaults(handler=cmd_validate)
+    schema = commands.add_parser("schema", help="print the JSON Schema of catalog and scenario files")
+    schema.add_argument("kind", nargs="?", choices=("all", "catalog", "scenario"), default="all")
+    schema.set_defaults(handler=cmd_schema)
+    generate = commands.add_parser("generate", help="write the seeded large scenario for benchmarks")
+    generate.add_argument("kind", choices=("large",))
+    generate.add_argument("--output", required=True, metavar="FILE")
+    generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument("--nodes", type=int, default=1000)
+    generate.set_defaults(handler=cmd_generate)
+
+
+def _registrars() -> list[Registrar]:
+    """Every module that adds commands; each owns its own arguments and handler."""
+    from riskmodel.cli import export, risk, simulate, sources
+
+    return [_register_core, risk.register, sources.register, simulate.register, export.register]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m riskmodel",
+        description="Reliability risk workbench for Kubernetes: validate inputs, rank risks and "
+        f"measures, simulate failures, export plans. Shipped catalogs: {SHIPPED_CATALOGS}",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in _registrars():
+        register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except RiskModelError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; stop quietly like other Unix tools.
+        sys.stderr.close()
+        return 0
+
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main", "parse_model"]

@@ -1,0 +1,287 @@
+"""The risk model: every (failure mode, unit) pair with its rate and impact, evaluated fast.
+
+Built once per scenario: each distinct failed set's timing-free impact is computed once
+(node-scope modes on the same node share it) and kept as per-minute cost and per-minute
+bad minutes of each phase. :meth:`RiskModel.evaluate` then turns rates, detect/repair
+times and factors into expected annual loss with numpy alone, which is what lets the
+planner try hundreds of measure combinations in a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from riskmodel.engine.exposure import RiskUnit, failed_set_for, has_workload_filter, reschedule_kind, units_for
+from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impacts
+from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
+from riskmodel.engine.topology import TopologyIndex
+from riskmodel.engine.variants import StructureReuse
+from riskmodel.model.catalog import Catalog, FailureMode
+from riskmodel.model.estimate import point
+from riskmodel.model.evidence import Evidence
+from riskmodel.model.scenario import Scenario
+
+MINUTES_PER_YEAR = 525_600.0
+
+PairRow = tuple[RiskUnit, tuple[FailedSet, bool], float, float, float, int]
+"""(unit, (failed set, may reschedule), rate per year, detect minutes, repair minutes, reschedule kind)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ModeFactors:
+    """Per-failure-mode multipliers and savings (arrays over the catalog's failure modes).
+
+    All ones / zeros / False means "no measure": see :func:`riskmodel.plan.planner.mode_factors`.
+    """
+
+    frequency: np.ndarray
+    detect: np.ndarray
+    repair: np.ndarray
+    detect_saved_minutes: np.ndarray
+    repair_saved_minutes: np.ndarray
+    impact: np.ndarray
+    drain: np.ndarray
+
+    @classmethod
+    def neutral(cls, modes: int) -> ModeFactors:
+        return cls(np.ones(modes), np.ones(modes), np.ones(modes), np.zeros(modes), np.zeros(modes),
+                   np.ones(modes), np.zeros(modes, dtype=bool))
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """Expected annual figures of one evaluation: per pair, per mode, per service."""
+
+    eal_per_pair: np.ndarray
+    eal_per_mode: np.ndarray
+    bad_minutes_per_service: np.ndarray
+    loss_per_incident: np.ndarray
+    rate_per_year: np.ndarray
+    detect_minutes: np.ndarray
+    repair_minutes: np.ndarray
+    impact_minutes_a: np.ndarray
+    """Per pair: rate × impact scale × phase-A minutes, i.e. scaled incident-minutes per year
+    before rescheduling (multiply by a failed set's per-minute cost or bad minutes)."""
+    impact_minutes_b: np.ndarray
+    """The same after rescheduling, until repair."""
+
+    @property
+    def eal_per_year(self) -> float:
+        return float(self.eal_per_pair.sum())
+
+
+def _node_rates(catalog: Catalog, scenario: Scenario, evidence: Evidence) -> dict[tuple[str, str], float]:
+    """Evidence-adjusted per-node rates, where evidence exists (prior elsewhere)."""
+    if not (evidence.conditions or evidence.events):
+        return {}
+    adjusted = adjusted_rates(catalog, [n.name for n in scenario.nodes], evidence)
+    return {key: adjustment.rate_per_year for key, adjustment in adjusted.items()}
+
+
+def _blind_spots(scenario: Scenario, evidence: Evidence) -> frozenset[str]:
+    """Nodes without node-problem-detector conditions, once some node does report them
+    (with no NPD evidence at all, coverage is unknown rather than absent)."""
+    if not evidence.npd_covered_nodes():
+        return frozenset()
+    return frozenset(blind_spot_nodes([n.name for n in scenario.nodes], evidence))
+
+
+@dataclass(eq=False)
+class RiskModel:
+    """All (failure mode, unit) pairs of a scenario with their timing-free impacts."""
+
+    scenario: Scenario
+    catalog: Catalog
+    evidence: Evidence = field(default_factory=Evidence)
+    parent: RiskModel | None = field(default=None, repr=False)
+    """A model of the topology this one varies; its unchanged blast radii are reused."""
+
+    def __post_init__(self) -> None:
+        self.index = TopologyIndex(self.scenario)
+        self.modes: tuple[FailureMode, ...] = self.catalog.failure_modes
+        self.mode_position = {mode.id: i for i, mode in enumerate(self.modes)}
+        self.blind_spot_nodes = _blind_spots(self.scenario, self.evidence)
+        self._build_pairs(_node_rates(self.catalog, self.scenario, self.evidence))
+
+    def _mode_pairs(self, mode: FailureMode, node_rates: dict[tuple[str, str], float]) -> list[PairRow]:
+        """The (unit, failed set, rate, detect, repair, reschedule kind) rows of one mode."""
+        frequency, detect_minutes = point(mode.frequency_per_year), point(mode.detect_minutes)
+        repair_minutes = point(mode.repair_minutes)
+        blind_factor = self.scenario.settings.blind_spot_detect_factor
+        rows = []
+        for unit in units_for(mode, self.scenario):
+            kind = reschedule_kind(mode, unit)
+            blind = unit.scope == "node" and unit.name in self.blind_spot_nodes and mode.signals.conditions
+            rows.append((unit, (failed_set_for(mode, unit, self.scenario), kind > 0),
+                         node_rates.get((mode.id, unit.name), frequency),
+                         detect_minutes * (blind_factor if blind else 1.0), repair_minutes, kind))
+        return rows
+
+    def _reusable_pairs(self, mode: FailureMode) -> list[PairRow] | None:
+        """A parent's rows of a mode whose units cannot differ (same nodes, no workload filter)."""
+        parent = self.parent
+        if parent is None or parent.index.node_names != self.index.node_names:
+            return None
+        if mode.scope in ("workload", "control_plane") or (mode.scope == "cluster" and has_workload_filter(mode.targets)):
+            return None
+        return parent.pairs_by_mode.get(mode.id)
+
+    def _build_pairs(self, node_rates: dict[tuple[str, str], float]) -> None:
+        self.pairs_by_mode: dict[str, list[PairRow]] = {}
+        structures: dict[tuple[FailedSet, bool], int] = {}
+        rows: list[PairRow] = []
+        mode_idx = []
+        for position, mode in enumerate(self.modes):
+            mode_rows = self._reusable_pairs(mode) or self._mode_pairs(mode, node_rates)
+            self.pairs_by_mode[mode.id] = mode_rows
+            rows.extend(mode_rows)
+            mode_idx.extend([position] * len(mode_rows))
+        struct_idx = [structures.setdefault(row[1], len(structures)) for row in rows]
+        self.structure_keys = list(structures)
+        self.structures, self._parent_rows = self._impacts(self.structure_keys)
+        self.units = [row[0] for row in rows]
+        self.pair_mode = np.array(mode_idx, dtype=np.int64)
+        self.pair_structure = np.array(struct_idx, dtype=np.int64)
+        self.base_rate = np.array([row[2] for row in rows], dtype=float)
+        self.base_detect = np.array([row[3] for row in rows], dtype=float)
+        self.base_repair = np.array([row[4] for row in rows], dtype=float)
+        self.reschedule_kind = np.array([row[5] for row in rows], dtype=np.int64)
+        mode_incident_cost = np.array([point(mode.incident_cost) for mode in self.modes])
+        mode_fraction = np.array([mode.effect.impact_fraction if mode.effect.type == "unavailable" else 1.0
+                                  for mode in self.modes])
+        self.incident_cost = mode_incident_cost[self.pair_mode] if self.modes else np.zeros(0)
+        self.impact_fraction = mode_fraction[self.pair_mode] if self.modes else np.zeros(0)
+
+    def _impacts(self, keys: list[tuple[FailedSet, bool]]) -> tuple[list[StructuralImpact], list[int | None]]:
+        """Impacts of the distinct failed sets, and for each the parent's row it reuses (if any)."""
+        parent_rows: list[int | None] = [None] * len(keys)
+        found: list[StructuralImpact | None] = [None] * len(keys)
+        if self.parent is not None:
+            parent_position = {key: i for i, key in enumerate(self.parent.structure_keys)}
+            reuse = StructureReuse(self.parent.index, dict(zip(self.parent.structure_keys, self.parent.structures,
+                                                               strict=True)), self.index)
+            for i, key in enumerate(keys):
+                found[i] = reuse.get(*key)
+                parent_rows[i] = parent_position[key] if found[i] is not None else None
+        missing = [key for key, impact in zip(keys, found, strict=True) if impact is None]
+        fresh = iter(structural_impacts(self.index, missing))
+        return [impact if impact is not None else next(fresh) for impact in found], parent_rows
+
+    def _per_structure(self, compute: Callable[[list[StructuralImpact]], tuple[np.ndarray, np.ndarray]],
+                       inherited: Callable[[RiskModel], tuple[np.ndarray, np.ndarray]],
+                       columns: int | None = -1) -> tuple[np.ndarray, np.ndarray]:
+        """Per-failed-set rows (one per service, or a scalar when ``columns`` is None): rows
+        reused from the parent are copied, not recomputed."""
+        services = len(self.index.service_names) if columns == -1 else columns
+        shape = (len(self.structures),) if services is None else (len(self.structures), services)
+        reused = [i for i, row in enumerate(self._parent_rows) if row is not None]
+        if self.parent is None or not reused:
+            if not self.structures:
+                return np.zeros(shape), np.zeros(shape)
+            return compute(self.structures)
+        todo = [i for i, row in enumerate(self._parent_rows) if row is None]
+        rows = [row for row in self._parent_rows if row is not None]
+        results = []
+        fresh = compute([self.structures[i] for i in todo]) if todo else None
+        for phase, parent_matrix in enumerate(inherited(self.parent)):
+            matrix = np.empty(shape)
+            matrix[reused] = parent_matrix[rows]
+            if fresh is not None:
+                matrix[todo] = fresh[phase]
+            results.append(matrix)
+        return results[0], results[1]
+
+    @cached_property
+    def structure_service_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:
+        """Dollars per minute per (distinct failed set, service), in phase A and phase B.
+
+        Full cost while down, degraded cost scaled by the share of replicas lost while
+        degraded (as :meth:`riskmodel.engine.impact.PhaseState.service_cost_per_minute`).
+        """
+        index = self.index
+
+        def cost(states: list) -> np.ndarray:
+            down = np.stack([state.down_services for state in states])
+            fraction = np.stack([state.degraded_service_fraction for state in states])
+            return (down * index.cost_per_hour + fraction * index.degraded_cost_per_hour) / 60.0
+
+        return self._per_structure(
+            lambda impacts: (cost([s.before for s in impacts]), cost([s.after or s.before for s in impacts])),
+            lambda parent: parent.structure_service_cost_per_minute)
+
+    @cached_property
+    def structure_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:
+        """Dollars per minute in phase A and phase B of each distinct failed set."""
+        index = self.index
+
+        def total(states: list) -> np.ndarray:
+            down = np.stack([state.down_services for state in states])
+            fraction = np.stack([state.degraded_service_fraction for state in states])
+            return (down @ index.cost_per_hour + fraction @ index.degraded_cost_per_hour) / 60.0
+
+        return self._per_structure(
+            lambda impacts: (total([s.before for s in impacts]), total([s.after or s.before for s in impacts])),
+            lambda parent: parent.structure_cost_per_minute, columns=None)
+
+    @cached_property
+    def structure_bad_minutes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bad minutes per minute of incident for each (failed set, service), phases A and B."""
+        return self._per_structure(
+            lambda impacts: (np.stack([s.before.bad_minutes_per_minute() for s in impacts]),
+                             np.stack([(s.after or s.before).bad_minutes_per_minute() for s in impacts])),
+            lambda parent: parent.structure_bad_minutes)
+
+    def phase_minutes(self, factors: ModeFactors) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Detect, repair, phase A and phase B minutes of every pair under ``factors``."""
+        m = self.pair_mode
+        detect = np.maximum(0.0, self.base_detect * factors.detect[m] - factors.detect_saved_minutes[m])
+        repair = np.maximum(0.0, self.base_repair * factors.repair[m] - factors.repair_saved_minutes[m])
+        settings = self.scenario.settings
+        evict = detect + settings.eviction_timeout_seconds / 60.0 + settings.startup_minutes
+        drained = detect + settings.startup_minutes
+        kind = self.reschedule_kind
+        reschedule_at = np.where(
+            (kind > 0) & factors.drain[m], drained, np.where(kind == 1, evict, np.inf))
+        end = detect + repair
+        phase_a = np.minimum(reschedule_at, end)
+        return detect, repair, phase_a, end - phase_a
+
+    def evaluate(self, factors: ModeFactors | None = None, service_minutes: bool = True) -> Evaluation:
+        """Expected annual loss and bad minutes with ``factors`` applied (None: as catalogued).
+
+        ``service_minutes=False`` skips the per-service bad minutes (zeros), which the
+        planner's many EAL comparisons do not need.
+        """
+        factors = factors or ModeFactors.neutral(len(self.modes))
+        m = self.pair_mode
+        detect, repair, phase_a, phase_b = self.phase_minutes(factors)
+        rate = self.base_rate * factors.frequency[m]
+        scale = self.impact_fraction * factors.impact[m]
+        cost_a, cost_b = self.structure_cost_per_minute
+        s = self.pair_structure
+        loss = scale * (cost_a[s] * phase_a + cost_b[s] * phase_b) + self.incident_cost * factors.impact[m]
+        eal = rate * loss
+        impact_a, impact_b = rate * scale * phase_a, rate * scale * phase_b
+        bad = np.zeros(len(self.index.service_names))
+        if service_minutes and self.structures:
+            bad_a, bad_b = self.structure_bad_minutes
+            bad = self.per_structure(impact_a) @ bad_a + self.per_structure(impact_b) @ bad_b
+        return Evaluation(
+            eal_per_pair=eal,
+            eal_per_mode=np.bincount(m, eal, minlength=len(self.modes)),
+            bad_minutes_per_service=bad,
+            loss_per_incident=loss,
+            rate_per_year=rate,
+            detect_minutes=detect,
+            repair_minutes=repair,
+            impact_minutes_a=impact_a,
+            impact_minutes_b=impact_b,
+        )
+
+    def per_structure(self, per_pair: np.ndarray) -> np.ndarray:
+        """Sum a per-pair quantity over the pairs sharing each distinct failed set."""
+        return np.bincount(self.pair_structure, per_pair, minlength=len(self.structures))

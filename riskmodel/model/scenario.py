@@ -1,0 +1,238 @@
+"""Cluster topology as a scenario file describes it: zones, nodes, workloads and pods, services.
+
+Resources follow Kubernetes: ``allocatable: {cpu: "8", memory: 32Gi, pods: 110}`` and
+``requests: {cpu: 500m, memory: 1Gi}``; they are parsed into ``cpu_millicores`` and
+``memory_bytes``. Parsing checks each entry; :func:`scenario_problems` checks references
+between entries, dependency cycles and pods that no node could hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Annotated, Literal
+
+import networkx as nx
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
+
+from riskmodel.errors import FieldPath
+from riskmodel.model.catalog import Money, WorkloadKind
+from riskmodel.model.estimate import StrictModel
+from riskmodel.model.quantity import cpu_millicores, memory_bytes
+
+Name = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9._/:-]*[A-Za-z0-9])?$")]
+_QUANTITY_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^[+-]?(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"},
+                              {"type": "number"}], "description": "a Kubernetes quantity: 500m, 2, 16Gi, 1000Mi, 1e3"}
+Millicores = Annotated[
+    float, BeforeValidator(cpu_millicores), PlainSerializer(lambda value: f"{value:.15g}m", return_type=str),
+    WithJsonSchema(_QUANTITY_SCHEMA, mode="validation"),
+]
+"""CPU in millicores; read from a Kubernetes quantity and written back as one (``'500m'``)."""
+Bytes = Annotated[int, BeforeValidator(memory_bytes), WithJsonSchema(_QUANTITY_SCHEMA, mode="validation")]
+
+KUBERNETES_EVICTION_TIMEOUT_SECONDS = 300.0
+"""Default ``--pod-eviction-timeout`` / not-ready toleration of Kubernetes."""
+
+
+class Allocatable(StrictModel):
+    """What a node offers to pods (``status.allocatable``)."""
+
+    cpu_millicores: Millicores = Field(alias="cpu")
+    memory_bytes: Bytes = Field(alias="memory")
+    max_pods: int = Field(default=110, ge=1, alias="pods")
+
+
+class Requests(StrictModel):
+    """What each pod of a workload asks for (``resources.requests``, summed over containers)."""
+
+    cpu_millicores: Millicores = Field(default=0.0, alias="cpu")
+    memory_bytes: Bytes = Field(default=0, alias="memory")
+
+
+class Taint(StrictModel):
+    key: str
+    value: str = ""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class Zone(StrictModel):
+    name: Name
+    region: Name
+
+
+class Node(StrictModel):
+    name: Name
+    zone: Name
+    allocatable: Allocatable
+    labels: dict[str, str] = Field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+
+    @property
+    def schedulable(self) -> bool:
+        """Whether pods without a toleration may land here (no NoSchedule/NoExecute taint)."""
+        return not any(taint.effect in ("NoSchedule", "NoExecute") for taint in self.taints)
+
+
+class Workload(StrictModel):
+    """A Deployment, StatefulSet, DaemonSet or control-plane component and where its pods run.
+
+    ``pods`` lists the node of each replica. ``min_available`` comes from a
+    PodDisruptionBudget; a ``quorum`` system needs ⌊n/2⌋+1; otherwise 1.
+    ``zonal_volumes``: each pod's volume is bound to the zone of its node (zonal disks).
+    """
+
+    name: Name
+    namespace: Name = "default"
+    kind: WorkloadKind = "Deployment"
+    requests: Requests = Requests()
+    pods: tuple[Name, ...] = Field(min_length=1)
+    min_available: int | None = Field(default=None, ge=1)
+    quorum: bool = False
+    zonal_volumes: bool = False
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _min_available_fits(self) -> Workload:
+        if self.min_available is not None and self.min_available > len(self.pods):
+            raise ValueError(
+                f"min_available {self.min_available} exceeds the {len(self.pods)} replicas listed in pods; "
+                "expected at most the number of replicas"
+            )
+        if self.quorum and self.min_available is not None:
+            raise ValueError("set either quorum (⌊n/2⌋+1 needed) or min_available, not both")
+        return self
+
+    @property
+    def replicas(self) -> int:
+        return len(self.pods)
+
+    @property
+    def required_replicas(self) -> int:
+        """Replicas that must run for the workload to be available."""
+        if self.quorum:
+            return self.replicas // 2 + 1
+        return self.min_available if self.min_available is not None else 1
+
+
+class Service(StrictModel):
+    """A user-facing service: what backs it, what it hard-depends on, what an outage costs."""
+
+    name: Name
+    workloads: tuple[Name, ...] = Field(min_length=1)
+    depends_on: tuple[Name, ...] = ()
+    cost_per_hour: Money
+    degraded_cost_per_hour: Money = 0.0
+    slo: float = Field(gt=0, lt=1, allow_inf_nan=False)
+    review_placeholder: bool = False
+
+    @property
+    def error_budget_minutes_per_year(self) -> float:
+        return (1 - self.slo) * 525_600
+
+
+class Settings(StrictModel):
+    """Model constants a team may tune per scenario."""
+
+    amortisation_years: float = Field(default=3.0, gt=0, allow_inf_nan=False)
+    eviction_timeout_seconds: float = Field(default=KUBERNETES_EVICTION_TIMEOUT_SECONDS, ge=0, allow_inf_nan=False)
+    startup_minutes: float = Field(default=2.0, ge=0, allow_inf_nan=False)
+    budget_share_flag: float = Field(default=0.25, gt=0, le=1, allow_inf_nan=False)
+    blind_spot_detect_factor: float = Field(default=2.0, ge=1, le=100, allow_inf_nan=False)
+    seed: int = Field(default=20261126, ge=0, lt=2**63)
+
+
+class Scenario(StrictModel):
+    """One cluster topology plus the catalogs and evidence a review reads with it."""
+
+    name: Name
+    description: str = ""
+    catalogs: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    settings: Settings = Settings()
+    zones: tuple[Zone, ...] = Field(min_length=1)
+    nodes: tuple[Node, ...] = Field(min_length=1)
+    workloads: tuple[Workload, ...] = ()
+    services: tuple[Service, ...] = ()
+
+    @cached_property
+    def nodes_by_name(self) -> dict[str, Node]:
+        return {node.name: node for node in self.nodes}
+
+    @cached_property
+    def zones_by_name(self) -> dict[str, Zone]:
+        return {zone.name: zone for zone in self.zones}
+
+    @cached_property
+    def nodes_by_zone(self) -> dict[str, frozenset[str]]:
+        """Node names of each zone (every zone present, possibly empty)."""
+        zones: dict[str, set[str]] = {zone.name: set() for zone in self.zones}
+        for node in self.nodes:
+            zones.setdefault(node.zone, set()).add(node.name)
+        return {zone: frozenset(names) for zone, names in zones.items()}
+
+    @cached_property
+    def workloads_by_name(self) -> dict[str, Workload]:
+        return {workload.name: workload for workload in self.workloads}
+
+    @cached_property
+    def services_by_name(self) -> dict[str, Service]:
+        return {service.name: service for service in self.services}
+
+
+def _duplicates(kind: str, names: list[str]) -> Iterator[tuple[FieldPath, str]]:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            yield (kind, index, "name"), f"duplicate name {name!r}; each {kind[:-1]} needs a unique name"
+        seen.add(name)
+
+
+def _unknown(path: FieldPath, kind: str, name: str, known: dict[str, object]) -> tuple[FieldPath, str]:
+    sample = ", ".join(sorted(known)[:5]) + (", …" if len(known) > 5 else "")
+    return path, f"unknown {kind} {name!r}; expected one of: {sample}"
+
+
+def _dependency_cycles(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
+    graph = nx.DiGraph()
+    for service in scenario.services:
+        graph.add_node(service.name)
+        graph.add_edges_from((service.name, dependency) for dependency in service.depends_on)
+    index = {service.name: position for position, service in enumerate(scenario.services)}
+    for cycle in nx.simple_cycles(graph):
+        loop = " -> ".join([*cycle, cycle[0]])
+        yield ("services", index[cycle[0]], "depends_on"), f"dependency cycle {loop}; hard dependencies must not loop"
+
+
+def scenario_problems(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
+    """References between entries, cycles and impossible pods, as (field path, message)."""
+    yield from _duplicates("zones", [zone.name for zone in scenario.zones])
+    yield from _duplicates("nodes", [node.name for node in scenario.nodes])
+    yield from _duplicates("workloads", [workload.name for workload in scenario.workloads])
+    yield from _duplicates("services", [service.name for service in scenario.services])
+    for index, node in enumerate(scenario.nodes):
+        if node.zone not in scenario.zones_by_name:
+            yield _unknown(("nodes", index, "zone"), "zone", node.zone, scenario.zones_by_name)  # type: ignore[arg-type]
+    largest_cpu = max(node.allocatable.cpu_millicores for node in scenario.nodes)
+    largest_memory = max(node.allocatable.memory_bytes for node in scenario.nodes)
+    for index, workload in enumerate(scenario.workloads):
+        for position, node_name in enumerate(workload.pods):
+            if node_name not in scenario.nodes_by_name:
+                yield _unknown(("workloads", index, "pods", position), "node", node_name, scenario.nodes_by_name)  # type: ignore[arg-type]
+        if workload.requests.cpu_millicores > largest_cpu:
+            yield ("workloads", index, "requests", "cpu"), (
+                f"each pod requests {workload.requests.cpu_millicores:g} millicores but the largest node "
+                f"offers {largest_cpu:g}; expected a request that fits on some node"
+            )
+        if workload.requests.memory_bytes > largest_memory:
+            yield ("workloads", index, "requests", "memory"), (
+                f"each pod requests {workload.requests.memory_bytes} bytes but the largest node "
+                f"offers {largest_memory}; expected a request that fits on some node"
+            )
+    for index, service in enumerate(scenario.services):
+        for position, workload_name in enumerate(service.workloads):
+            if workload_name not in scenario.workloads_by_name:
+                yield _unknown(("services", index, "workloads", position), "workload", workload_name, scenario.workloads_by_name)  # type: ignore[arg-type]
+        for position, dependency in enumerate(service.depends_on):
+            if dependency not in scenario.services_by_name:
+                yield _unknown(("services", index, "depends_on", position), "service", dependency, scenario.services_by_name)  # type: ignore[arg-type]
+    yield from _dependency_cycles(scenario)

@@ -1,0 +1,158 @@
+"""Topology-changing mitigations: the scenario as it would be with a measure in place.
+
+Each change returns a new, validated :class:`~riskmodel.model.scenario.Scenario`; the risk model
+is then rebuilt on it, so the same blast-radius code judges the mitigated cluster.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+
+from riskmodel.engine.exposure import workload_matches
+from riskmodel.engine.topology import RESCHEDULABLE_KINDS, TopologyIndex
+from riskmodel.model.catalog import Measure
+from riskmodel.model.scenario import Node, Scenario, Workload
+
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+
+
+def target_workloads(measure: Measure, scenario: Scenario) -> list[Workload]:
+    """Workloads a topology measure changes (DaemonSets never: they already run everywhere)."""
+    return [w for w in scenario.workloads
+            if w.kind != "DaemonSet" and workload_matches(measure.targets, w, scenario)]
+
+
+class _Capacity:
+    """Free cpu, memory and pod slots per node, updated as pods are placed."""
+
+    def __init__(self, scenario: Scenario, avoid_nodes: frozenset[str] = frozenset()) -> None:
+        index = TopologyIndex(scenario)
+        self.scenario = scenario
+        self.names = index.node_names
+        self.zone = [node.zone for node in scenario.nodes]
+        self.cpu = index.free_cpu_millicores.copy()
+        self.memory = index.free_memory_bytes.copy()
+        self.slots = index.free_pod_slots.copy()
+        healthy = np.array([n.name not in avoid_nodes for n in scenario.nodes], dtype=bool)
+        self.schedulable = index.node_schedulable & healthy
+        self.control_plane = np.array([CONTROL_PLANE_LABEL in n.labels for n in scenario.nodes]) & healthy
+
+    def place(self, workload: Workload, zone: str | None, avoid: Counter[str]) -> str | None:
+        """The node in ``zone`` (any zone if None) with most free cpu that fits one more pod."""
+        cpu, memory = workload.requests.cpu_millicores, workload.requests.memory_bytes
+        allowed = self.control_plane if workload.kind == "ControlPlane" else self.schedulable
+        best, best_key = None, None
+        for i, name in enumerate(self.names):
+            if not allowed[i] or (zone is not None and self.zone[i] != zone):
+                continue
+            if self.cpu[i] < cpu or self.memory[i] < memory or self.slots[i] < 1:
+                continue
+            key = (-avoid[name], self.cpu[i])
+            if best_key is None or key > best_key:
+                best, best_key = i, key
+        if best is None:
+            return None
+        self.cpu[best] -= cpu
+        self.memory[best] -= memory
+        self.slots[best] -= 1
+        return self.names[best]
+
+    def release(self, workload: Workload) -> None:
+        for name in workload.pods:
+            i = self.names.index(name)
+            self.cpu[i] += workload.requests.cpu_millicores
+            self.memory[i] += workload.requests.memory_bytes
+            self.slots[i] += 1
+
+
+def _zones_by_use(scenario: Scenario, pods: Iterable[str]) -> list[str]:
+    """Zones ordered by how few of ``pods`` they hold (fewest first), then by name."""
+    used = Counter(scenario.nodes_by_name[node].zone for node in pods)
+    return sorted((zone.name for zone in scenario.zones), key=lambda zone: (used[zone], zone))
+
+
+def _add_replicas(scenario: Scenario, capacity: _Capacity, workload: Workload, count: int) -> dict:
+    pods = list(workload.pods)
+    for _ in range(count):
+        for zone in _zones_by_use(scenario, pods):
+            node = capacity.place(workload, zone, Counter(pods))
+            if node is not None:
+                pods.append(node)
+                break
+    return {"pods": tuple(pods)}
+
+
+def _spread(scenario: Scenario, capacity: _Capacity, workload: Workload) -> dict:
+    capacity.release(workload)
+    pods: list[str] = []
+    zones = [zone.name for zone in scenario.zones]
+    for position in range(workload.replicas):
+        preferred = zones[position % len(zones)]
+        node = capacity.place(workload, preferred, Counter(pods)) or capacity.place(workload, None, Counter(pods))
+        pods.append(node if node is not None else workload.pods[position])
+    return {"pods": tuple(pods)}
+
+
+def _spare_nodes(scenario: Scenario, per_zone: int) -> list[dict]:
+    spares = []
+    for zone in scenario.zones:
+        workers = [n for n in scenario.nodes if n.zone == zone.name and n.schedulable]
+        if not workers:
+            continue
+        template = max(workers, key=lambda n: (n.allocatable.cpu_millicores, n.allocatable.memory_bytes))
+        for i in range(per_zone):
+            spare = template.model_dump(by_alias=False)
+            spare.update(name=f"spare-{zone.name}-{i + 1}", labels={**template.labels, "riskmodel/spare": "true"})
+            spares.append(spare)
+    return spares
+
+
+def _replaced(scenario: Scenario, **fields: object) -> Scenario:
+    """A copy with some fields replaced. New entries are validated one by one; the
+    scenario-level checks hold by construction (nodes are only added, pods only placed on
+    existing nodes that fit them), so the 10,000-pod whole is not re-validated."""
+    values = {name: getattr(scenario, name) for name in Scenario.model_fields}
+    values.update(fields)
+    return Scenario.model_construct(**values)
+
+
+def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure],
+                            avoid_nodes: frozenset[str] = frozenset()) -> Scenario:
+    """The scenario with every topology change of ``measures`` applied, in the order given.
+
+    New or moved pods never land on ``avoid_nodes`` (nodes with an active problem now).
+    """
+    for measure in measures:
+        effect = measure.effect
+        if effect.spare_nodes_per_zone:
+            spares = tuple(Node.model_validate(spare) for spare in _spare_nodes(scenario, effect.spare_nodes_per_zone))
+            scenario = _replaced(scenario, nodes=scenario.nodes + spares)
+        if not (effect.add_replicas or effect.spread_zones or effect.regional_volumes):
+            continue
+        capacity = _Capacity(scenario, avoid_nodes)
+        changed: dict[str, Workload] = {}
+        for workload in target_workloads(measure, scenario):
+            change: dict = {}
+            if effect.regional_volumes:
+                change["zonal_volumes"] = False
+            if effect.spread_zones and workload.kind in RESCHEDULABLE_KINDS | {"ControlPlane"}:
+                change.update(_spread(scenario, capacity, workload))
+            if effect.add_replicas:
+                grown = workload.model_copy(update=change) if change else workload
+                change.update(_add_replicas(scenario, capacity, grown, effect.add_replicas))
+            changed[workload.name] = Workload.model_validate({**workload.model_dump(), **change})
+        scenario = _replaced(scenario, workloads=tuple(changed.get(w.name, w) for w in scenario.workloads))
+    return scenario
+
+
+def target_count(measure: Measure, scenario: Scenario) -> int:
+    """Units a per-target cost multiplies: workloads changed, nodes added, or cluster nodes."""
+    if measure.effect.spare_nodes_per_zone:
+        zones_with_workers = {n.zone for n in scenario.nodes if n.schedulable}
+        return measure.effect.spare_nodes_per_zone * len(zones_with_workers)
+    if measure.changes_topology:
+        return len(target_workloads(measure, scenario))
+    return len(scenario.nodes)

@@ -1,0 +1,242 @@
+"""Ranking measures against what they cost, and choosing a plan under a budget.
+
+A measure's annual cost is ``per_year + once / amortisation_years`` (plus per-target parts).
+Alone it is worth ΔEAL = EAL(base) − EAL(with it); several measures on one failure mode
+multiply their factors. The budget plan is greedy by marginal ΔEAL per dollar, recomputed
+after every pick; for up to :data:`EXHAUSTIVE_LIMIT` candidates an exhaustive search checks
+it and the better plan is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from riskmodel.engine.risk import Evaluation, ModeFactors, RiskModel
+from riskmodel.model.catalog import Catalog, Measure, measure_applies
+from riskmodel.model.evidence import Evidence
+from riskmodel.model.scenario import Scenario
+from riskmodel.plan.mitigation import apply_topology_measures, target_count
+
+EXHAUSTIVE_LIMIT = 12
+
+
+def annual_cost(measure: Measure, scenario: Scenario) -> float:
+    """Dollars per year: recurring cost plus one-off cost spread over the amortisation years."""
+    years = measure.amortisation_years or scenario.settings.amortisation_years
+    targets = target_count(measure, scenario)
+    cost = measure.cost
+    once = cost.once + cost.per_target_once * targets
+    return cost.per_year + cost.per_target_per_year * targets + once / years
+
+
+def combine_factors(parts: Sequence[ModeFactors], modes: int) -> ModeFactors:
+    """Several measures' factors together: factors multiply, minutes saved add, drains or."""
+    if not parts:
+        return ModeFactors.neutral(modes)
+    return ModeFactors(
+        np.prod([p.frequency for p in parts], axis=0), np.prod([p.detect for p in parts], axis=0),
+        np.prod([p.repair for p in parts], axis=0), np.sum([p.detect_saved_minutes for p in parts], axis=0),
+        np.sum([p.repair_saved_minutes for p in parts], axis=0), np.prod([p.impact for p in parts], axis=0),
+        np.any([p.drain for p in parts], axis=0))
+
+
+def mode_factors(catalog: Catalog, measures: Iterable[Measure]) -> ModeFactors:
+    """Per-failure-mode factors of the non-topology effects of ``measures`` (they multiply)."""
+    factors = ModeFactors.neutral(len(catalog.failure_modes))
+    for measure in measures:
+        effect = measure.effect
+        for i, mode in enumerate(catalog.failure_modes):
+            if not measure_applies(measure, mode):
+                continue
+            factors.frequency[i] *= effect.frequency_factor or 1.0
+            factors.detect[i] *= effect.detect_factor or 1.0
+            factors.repair[i] *= effect.repair_factor or 1.0
+            factors.detect_saved_minutes[i] += effect.detect_minutes_saved or 0.0
+            factors.repair_saved_minutes[i] += effect.repair_minutes_saved or 0.0
+            factors.impact[i] *= effect.impact_factor or 1.0
+            factors.drain[i] |= effect.auto_drain
+    return factors
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Expected annual loss and per-service bad minutes with a set of measures in place."""
+
+    measure_ids: tuple[str, ...]
+    eal_per_year: float
+    eal_per_mode: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    id: str
+    title: str
+    kind: str
+    annual_cost: float
+    eal_reduction: float
+
+    @property
+    def net_benefit(self) -> float:
+        return self.eal_reduction - self.annual_cost
+
+    @property
+    def roi(self) -> float | None:
+        """ΔEAL per dollar of annual cost; None for a free measure."""
+        return self.eal_reduction / self.annual_cost if self.annual_cost > 0 else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    budget: float
+    selected: tuple[str, ...]
+    annual_cost: float
+    residual_eal_per_year: float
+    base_eal_per_year: float
+    method: str
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    budget: float
+    residual_eal_per_year: float
+    added: str | None
+
+
+class Planner:
+    """Evaluates any set of measures on one scenario, reusing every risk model it built."""
+
+    def __init__(self, scenario: Scenario, catalog: Catalog, evidence: Evidence | None = None,
+                 base: RiskModel | None = None) -> None:
+        self.scenario = scenario
+        self.catalog = catalog
+        self.evidence = evidence or Evidence()
+        self._models: dict[tuple[str, ...], RiskModel] = {
+            (): base or RiskModel(scenario, catalog, self.evidence)}
+        self._outcomes: dict[frozenset[str], Outcome] = {}
+        self.measures = {m.id: m for m in catalog.measures}
+        self.costs = {m.id: annual_cost(m, scenario) for m in catalog.measures}
+        self._single_factors = {m.id: mode_factors(catalog, [m]) for m in catalog.measures}
+        self.problem_nodes = frozenset(c.node for c in self.evidence.conditions if c.is_problem)
+
+    @property
+    def base(self) -> RiskModel:
+        return self._models[()]
+
+    def model_for(self, topology_ids: tuple[str, ...]) -> RiskModel:
+        """The risk model on the scenario changed by these topology measures (cached)."""
+        if topology_ids not in self._models:
+            changed = apply_topology_measures(self.scenario, [self.measures[i] for i in topology_ids],
+                                              self.problem_nodes)
+            self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence, parent=self.base)
+        return self._models[topology_ids]
+
+    def topology_groups(self, chosen: Sequence[Measure]) -> dict[tuple[str, ...], list[int]]:
+        """Failure-mode positions grouped by the topology measures of ``chosen`` that apply to them;
+        each group is evaluated on the scenario those measures give (see :meth:`model_for`)."""
+        topology = [m for m in chosen if m.changes_topology]
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, mode in enumerate(self.catalog.failure_modes):
+            applied = tuple(m.id for m in topology if measure_applies(m, mode))
+            groups.setdefault(applied, []).append(i)
+        return groups
+
+    def _evaluations(self, measure_ids: Iterable[str], service_minutes: bool) -> list[Evaluation]:
+        """One evaluation per topology group; frequencies of the other groups' modes are zeroed."""
+        key = frozenset(measure_ids)
+        chosen = [m for m in self.catalog.measures if m.id in key]
+        factors = combine_factors([self._single_factors[m.id] for m in chosen], len(self.catalog.failure_modes))
+        evaluations = []
+        for topology_ids, modes in self.topology_groups(chosen).items():
+            selected = np.zeros(len(self.catalog.failure_modes), dtype=bool)
+            selected[modes] = True
+            group_factors = dataclasses.replace(factors, frequency=np.where(selected, factors.frequency, 0.0))
+            evaluations.append(self.model_for(topology_ids).evaluate(group_factors, service_minutes))
+        return evaluations
+
+    def evaluate(self, measure_ids: Iterable[str]) -> Outcome:
+        """EAL with the measures in place; modes use the topology their measures give them."""
+        key = frozenset(measure_ids)
+        if key not in self._outcomes:
+            eal_per_mode = sum(e.eal_per_mode for e in self._evaluations(key, service_minutes=False))
+            self._outcomes[key] = Outcome(tuple(sorted(key)), float(np.sum(eal_per_mode)), np.asarray(eal_per_mode))
+        return self._outcomes[key]
+
+    def bad_minutes(self, measure_ids: Iterable[str]) -> np.ndarray:
+        """Expected bad minutes per year of each service with the measures in place."""
+        evaluations = self._evaluations(measure_ids, service_minutes=True)
+        return np.sum([e.bad_minutes_per_service for e in evaluations], axis=0)
+
+    def rank(self) -> list[MeasureResult]:
+        """Every measure alone, best net benefit first."""
+        base = self.evaluate(()).eal_per_year
+        results = [MeasureResult(m.id, m.title, m.kind, self.costs[m.id], base - self.evaluate([m.id]).eal_per_year)
+                   for m in self.catalog.measures]
+        return sorted(results, key=lambda r: (-r.net_benefit, r.id))
+
+    def greedy(self, budget: float, candidates: Sequence[str] | None = None) -> list[str]:
+        """Pick by marginal ΔEAL per dollar, recomputing after each pick, within ``budget``."""
+        remaining = list(candidates if candidates is not None else self.measures)
+        chosen: list[str] = []
+        spent = 0.0
+        current = self.evaluate(chosen).eal_per_year
+        while True:
+            best, best_ratio, best_eal = None, 0.0, current
+            for measure_id in remaining:
+                cost = self.costs[measure_id]
+                if spent + cost > budget + 1e-9:
+                    continue
+                eal = self.evaluate([*chosen, measure_id]).eal_per_year
+                gain = current - eal
+                if gain <= 1e-9:
+                    continue
+                ratio = gain / cost if cost > 0 else np.inf
+                if best is None or ratio > best_ratio:
+                    best, best_ratio, best_eal = measure_id, ratio, eal
+            if best is None:
+                return chosen
+            chosen.append(best)
+            remaining.remove(best)
+            spent += self.costs[best]
+            current = best_eal
+
+    def exhaustive(self, budget: float, candidates: Sequence[str]) -> list[str]:
+        """The subset of ``candidates`` within ``budget`` with the least residual EAL."""
+        best: tuple[float, float, tuple[str, ...]] = (self.evaluate(()).eal_per_year, 0.0, ())
+        for size in range(1, len(candidates) + 1):
+            for subset in itertools.combinations(candidates, size):
+                cost = sum(self.costs[i] for i in subset)
+                if cost > budget + 1e-9:
+                    continue
+                score = (self.evaluate(subset).eal_per_year, cost, subset)
+                if score[:2] < best[:2]:
+                    best = score
+        return list(best[2])
+
+    def plan(self, budget: float) -> Plan:
+        """The budget plan; exhaustive search checks greedy when there are few candidates."""
+        base = self.evaluate(()).eal_per_year
+        useful = [r.id for r in self.rank() if r.eal_reduction > 1e-9 and r.annual_cost <= budget + 1e-9]
+        selected, method = self.greedy(budget, useful), "greedy"
+        if len(useful) <= EXHAUSTIVE_LIMIT:
+            best = self.exhaustive(budget, useful)
+            if self.evaluate(best).eal_per_year < self.evaluate(selected).eal_per_year - 1e-6:
+                selected, method = best, "exhaustive"
+            else:
+                method = "greedy (exhaustive search agrees)"
+        return Plan(budget, tuple(selected), sum(self.costs[i] for i in selected),
+                    self.evaluate(selected).eal_per_year, base, method)
+
+    def frontier(self) -> list[FrontierPoint]:
+        """Residual EAL against annual budget along the unconstrained greedy order."""
+        order = self.greedy(np.inf)
+        points = [FrontierPoint(0.0, self.evaluate(()).eal_per_year, None)]
+        spent = 0.0
+        for position, measure_id in enumerate(order):
+            spent += self.costs[measure_id]
+            points.append(FrontierPoint(spent, self.evaluate(order[: position + 1]).eal_per_year, measure_id))
+        return points

@@ -1,0 +1,100 @@
+"""The numbers of a review as typed results: one function from a loaded scenario (and a budget)
+to the frozen report that the CLI prints, the exports write and the app shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from riskmodel.engine.register import BudgetFlag, ModeRisk, RiskRegister, ServiceBudget, build_register
+from riskmodel.engine.risk import RiskModel
+from riskmodel.plan.planner import FrontierPoint, MeasureResult, Plan, Planner
+from riskmodel.review.edits import Edit, apply_edits
+from riskmodel.sources.scenario import LoadedScenario
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Register, ranked measures, plan and frontier of one scenario, computed once."""
+
+    loaded: LoadedScenario
+    model: RiskModel
+    planner: Planner
+    register: RiskRegister
+
+
+def money(value: float) -> str:
+    """Dollars without cents, with the sign in front: ``-$1,500``."""
+    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
+
+
+def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
+    """Register, measures and plan of the inputs, with a review session's ``edits`` applied."""
+    if edits:
+        catalog, scenario = apply_edits(loaded.catalog, loaded.scenario, edits)
+        loaded = dataclasses.replace(loaded, catalog=catalog, scenario=scenario)
+    model = RiskModel(loaded.scenario, loaded.catalog, loaded.evidence)
+    return Analysis(loaded, model, Planner(loaded.scenario, loaded.catalog, loaded.evidence, base=model),
+                    build_register(model))
+
+
+def default_budget(analysis: Analysis) -> float:
+    """Without a budget, fund every measure that pays for itself (net benefit > 0)."""
+    return sum(r.annual_cost for r in analysis.planner.rank() if r.net_benefit > 0)
+
+
+@dataclass(frozen=True)
+class PlaceLoss:
+    """Expected annual loss (dollars per year) of incidents on one node or zone."""
+
+    name: str
+    eal_per_year: float
+
+
+@dataclass(frozen=True)
+class ServiceWithPlan:
+    """A service's error budget now, and its expected bad minutes per year with the plan in place."""
+
+    budget: ServiceBudget
+    bad_minutes_per_year_with_plan: float
+
+
+@dataclass(frozen=True)
+class RankReport:
+    """Everything ``rank`` prints and the Measures page shows (dollars per year, minutes per year)."""
+
+    scenario: str
+    eal_per_year: float
+    failure_modes: tuple[ModeRisk, ...]
+    nodes: tuple[PlaceLoss, ...]
+    zones: tuple[PlaceLoss, ...]
+    services: tuple[ServiceWithPlan, ...]
+    flags: tuple[BudgetFlag, ...]
+    blind_spot_nodes: tuple[str, ...]
+    measures: tuple[MeasureResult, ...]
+    plan: Plan
+    frontier: tuple[FrontierPoint, ...]
+
+
+def rank_report(analysis: Analysis, budget: float | None = None) -> RankReport:
+    """The register, every measure alone, the plan under ``budget`` (default: :func:`default_budget`)
+    and the frontier."""
+    register, planner = analysis.register, analysis.planner
+    budget = default_budget(analysis) if budget is None else budget
+    plan = planner.plan(budget)
+    after = planner.bad_minutes(plan.selected)
+    return RankReport(
+        scenario=analysis.loaded.scenario.name,
+        eal_per_year=register.eal_per_year,
+        failure_modes=register.failure_modes,
+        nodes=tuple(PlaceLoss(name, eal) for name, eal in register.nodes.items()),
+        zones=tuple(PlaceLoss(name, eal) for name, eal in register.zones.items()),
+        services=tuple(ServiceWithPlan(service, float(after[i])) for i, service in enumerate(register.services)),
+        flags=register.flags,
+        blind_spot_nodes=register.blind_spot_nodes,
+        measures=tuple(planner.rank()),
+        plan=plan,
+        frontier=tuple(planner.frontier()),
+    )

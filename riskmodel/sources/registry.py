@@ -1,0 +1,69 @@
+"""Data sources: each turns one kind of input into the same topology and evidence records.
+
+Selected like Heapster's ``--sink=`` flags, by repeatable URIs: ``file:DIR_OR_FILE``,
+``kube[:CONTEXT]``, ``prometheus:URL`` (or a scraped ``/metrics`` file), ``heapster:FILE``.
+The registry maps a scheme to its reader (as node-problem-detector's exporters registry
+does); readers are imported on first use so that ``file`` never pays for the kube client.
+Adding a source touches its module and one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+
+from riskmodel.errors import InputError
+from riskmodel.sources.dump import ClusterDump
+
+Reader = Callable[[str], ClusterDump]
+"""A reader takes what follows ``scheme:`` in the URI and returns one complete read."""
+
+_BUILTIN: dict[str, str] = {
+    "file": "riskmodel.sources.file:read_uri",
+    "kube": "riskmodel.sources.kube:read_uri",
+    "prometheus": "riskmodel.sources.prometheus:read_uri",
+    "heapster": "riskmodel.sources.heapster:read_uri",
+}
+_READERS: dict[str, Reader] = {}
+
+
+def register(scheme: str, reader: Reader) -> None:
+    """Make ``scheme:`` URIs read by ``reader`` (also to override a built-in in tests)."""
+    _READERS[scheme] = reader
+
+
+def schemes() -> list[str]:
+    return sorted(set(_BUILTIN) | set(_READERS))
+
+
+def reader_for(scheme: str) -> Reader:
+    if scheme in _READERS:
+        return _READERS[scheme]
+    if scheme not in _BUILTIN:
+        raise InputError("--source", f"unknown source {scheme!r}; expected one of: {', '.join(schemes())}")
+    module_name, function = _BUILTIN[scheme].split(":")
+    reader: Reader = getattr(importlib.import_module(module_name), function)
+    _READERS[scheme] = reader
+    return reader
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """``'kube:prod'`` → ``('kube', 'prod')``; ``'kube'`` → ``('kube', '')``."""
+    scheme, _, rest = uri.partition(":")
+    if not scheme:
+        raise InputError("--source", f"expected SCHEME[:ARGUMENT] such as file:dump/ or kube:prod, got {uri!r}")
+    return scheme, rest
+
+
+def read_source(uri: str) -> ClusterDump:
+    """One complete read of one source (all-or-nothing)."""
+    scheme, rest = split_uri(uri)
+    return reader_for(scheme)(rest)
+
+
+def read_sources(uris: Iterable[str]) -> ClusterDump:
+    """Every source read in turn and merged; any failure fails the whole read."""
+    merged = ClusterDump()
+    for uri in uris:
+        merged = merged.merge(read_source(uri))
+    return merged

@@ -1,0 +1,59 @@
+"""A scenario file with everything it names read: its catalogs (default: the shipped ones)
+and its evidence, through the file source.
+
+This sits in ``sources`` because a scenario's ``evidence:`` entries are file sources; the
+parsing and validation of the scenario and catalog files themselves is :mod:`riskmodel.files`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from riskmodel.files.loader import SHIPPED_CATALOGS, load_catalog, parse_scenario, sha256_of
+from riskmodel.files.yamlfile import MAX_INPUT_BYTES
+from riskmodel.model.catalog import Catalog
+from riskmodel.model.evidence import Evidence
+from riskmodel.model.scenario import Scenario
+from riskmodel.sources.file import load_evidence
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A scenario with its catalog and evidence, and the hashes of every input file."""
+
+    path: str
+    scenario: Scenario
+    catalog: Catalog
+    evidence: Evidence = Evidence()
+    input_hashes: dict[str, str] = field(default_factory=dict)
+
+
+def _relative(base: Path, entries: tuple[str, ...]) -> list[Path]:
+    return [(base / entry).resolve() for entry in entries]
+
+
+def load_evidence_paths(paths: Iterable[Path]) -> Evidence:
+    """Evidence from recorded files (kubectl JSON dumps), merged."""
+    evidence = Evidence()
+    for path in paths:
+        evidence = evidence.merged(load_evidence(path))
+    return evidence
+
+
+def load_scenario(path: Path | str, max_bytes: int = MAX_INPUT_BYTES) -> LoadedScenario:
+    """Load a scenario, the catalogs it names (default: the shipped ones) and its evidence."""
+    path = Path(path)
+    scenario, text = parse_scenario(path, max_bytes)
+    catalog_paths = _relative(path.parent, scenario.catalogs) or [SHIPPED_CATALOGS]
+    catalog, hashes = load_catalog(catalog_paths, max_bytes)
+    evidence_paths = _relative(path.parent, scenario.evidence)
+    evidence = load_evidence_paths(evidence_paths) if evidence_paths else Evidence()
+    hashes = {str(path): sha256_of(text), **hashes}
+    for evidence_path in evidence_paths:
+        for file in sorted(evidence_path.rglob("*")) if evidence_path.is_dir() else [evidence_path]:
+            if file.is_file():
+                hashes[str(file)] = hashlib.sha256(file.read_bytes()).hexdigest()
+    return LoadedScenario(str(path), scenario, catalog, evidence, hashes)

@@ -127,8 +127,7 @@ def _add_clusters(table: PairTable, inc: Incidents, evaluator: UnionEvaluator, m
     st, years, count = table.structures, len(annual), int(cluster[-1]) + 1
     segments = sweep(_hard_members(table, inc, slow, cluster, hard))
     keys = list(segments.keys)
-    evaluator.ensure(keys)
-    rates = [evaluator.cache[k] for k in keys]
+    rates = evaluator.rates(keys)
     kind, ref = np.array(segments.kind, dtype=np.int64), np.array(segments.ref, dtype=np.int64)
     seg_cluster, seg_weight = np.array(segments.cluster, dtype=np.int64), np.array(segments.weight)
     own = np.where(kind < UNION, ref, 0)

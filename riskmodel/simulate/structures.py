@@ -163,6 +163,7 @@ def build_structure_table(indexes: list[TopologyIndex],
     service_ptr, service_key = _csr(joined["sk"])
     _, service_down = _csr(joined["sd"], bool)
     zones = len(indexes[0].zone_names)
+    rows = len(joined["g"])
     return StructureTable(
         indexes=tuple(indexes),
         impacts=tuple(impact for _, structures in sources for impact in structures),
@@ -170,11 +171,11 @@ def build_structure_table(indexes: list[TopologyIndex],
         group=np.array(joined["g"], dtype=np.int64),
         cost_a=np.array(joined["ca"], dtype=float),
         cost_b=np.array(joined["cb"], dtype=float),
-        bad_a=np.array(joined["ba"], dtype=float).reshape(-1, services),
-        bad_b=np.array(joined["bb"], dtype=float).reshape(-1, services),
+        bad_a=np.array(joined["ba"], dtype=float).reshape(rows, services),
+        bad_b=np.array(joined["bb"], dtype=float).reshape(rows, services),
         workload_ptr=workload_ptr, workload_key=workload_key, workload_lost=workload_lost,
         workload_slack=workload_slack, service_ptr=service_ptr, service_key=service_key, service_down=service_down,
-        demand_unbound=np.array(joined["du"]), demand_zone=np.array(joined["dz"]).reshape(-1, zones),
+        demand_unbound=np.array(joined["du"]), demand_zone=np.array(joined["dz"]).reshape(rows, zones),
         max_cpu=np.array(joined["mc"]), max_memory=np.array(joined["mm"]),
         single_node=np.array(joined["sn"], dtype=np.int64), node_count=np.array(joined["nc"], dtype=np.int64),
         degraded=np.array([s.failed_set.degraded for _, structures in sources for s in structures], dtype=bool),

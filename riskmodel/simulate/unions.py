@@ -14,7 +14,9 @@ the demand per zone and in total), the rescheduled pods per workload are simply 
 pods per workload — which is what first fit returns then. Otherwise first fit runs.
 
 Values depend on the key alone (never on the batch), so caching and the number of worker
-processes cannot change a result. The cache is bounded: it is emptied when full.
+processes cannot change a result. The cache is bounded: it is emptied when full, after the
+values a call asked for have been collected, so a call never loses its own keys (a call may
+need more keys than the bound; it still gets them all).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class UnionEvaluator:
     """Cost per minute and bad minutes per minute of united failed sets (cached)."""
 
     table: StructureTable
+    cache_limit: int = field(default_factory=lambda: CACHE_LIMIT)
     cache: dict[UnionKey, tuple[float, np.ndarray]] = field(default_factory=dict)
     _positions: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     _resched: dict[int, np.ndarray] = field(default_factory=dict)
@@ -54,20 +57,26 @@ class UnionEvaluator:
 
     def rate(self, key: UnionKey) -> tuple[float, np.ndarray]:
         """One key (evaluated alone when not cached)."""
-        self.ensure([key])
-        return self.cache[key]
+        return self.rates([key])[0]
 
-    def ensure(self, keys: list[UnionKey]) -> None:
-        """Evaluate the keys not yet cached, grouped by topology, in batches."""
-        missing = list(dict.fromkeys(k for k in keys if k not in self.cache))
-        if not missing:
-            return
-        if len(self.cache) + len(missing) > CACHE_LIMIT:
-            self.cache.clear()
+    def rates(self, keys: list[UnionKey]) -> list[tuple[float, np.ndarray]]:
+        """(cost per minute, bad minutes per minute per service) of each key, in order.
+
+        Keys not cached are evaluated grouped by topology, in batches; the cache is emptied
+        first when they would overflow it, but the values of this call are kept aside.
+        """
+        found = {k: self.cache[k] for k in keys if k in self.cache}
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        fresh: dict[UnionKey, tuple[float, np.ndarray]] = {}
         for group in sorted({k[0] for k in missing}):
             mine = [k for k in missing if k[0] == group]
             cost, bad = self._evaluate(group, mine)
-            self.cache.update(zip(mine, zip(cost.tolist(), bad, strict=True), strict=True))
+            fresh.update(zip(mine, zip(cost.tolist(), bad, strict=True), strict=True))
+        if len(self.cache) + len(fresh) > self.cache_limit:
+            self.cache.clear()
+        self.cache.update(fresh)
+        found.update(fresh)
+        return [found[k] for k in keys]
 
     def _sets(self, structure: int) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
         if structure not in self._position_sets:

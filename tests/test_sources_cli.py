@@ -12,6 +12,7 @@ import yaml
 from riskmodel.cli.main import main
 from riskmodel.sources.dump import ClusterDump, PdbInfo, PodInfo, WorkloadInfo
 from riskmodel.sources.file import read_dump
+from riskmodel.sources.scenario import load_scenario
 from riskmodel.sources.topology import dump_to_scenario, min_available
 
 K8S = Path(__file__).parent / "fixtures" / "k8s"
@@ -89,3 +90,16 @@ def test_bad_source_exits_2(tmp_path: Path, capsys) -> None:
 def test_snapshot_needs_a_kube_source(tmp_path: Path, capsys) -> None:
     assert main(["snapshot", "--source", "file:x", "--output", str(tmp_path / "s")]) == 2
     assert "kube[:CONTEXT]" in capsys.readouterr().err
+
+
+
+def test_imported_services_list_their_placeholder_fields(minikube: Path, tmp_path: Path) -> None:
+    from riskmodel.model.placeholders import placeholders
+
+    out = tmp_path / "mk.yaml"
+    assert main(["import", "--source", f"file:{minikube}", "--output", str(out)]) == 0
+    scenario = load_scenario(out).scenario
+    paths = [p.field_path for p in placeholders(scenario)]
+    assert len(paths) == 2 * len(scenario.services) > 0
+    first = scenario.services[0].name
+    assert paths[:2] == [f"services.{first}.cost_per_hour", f"services.{first}.slo"]

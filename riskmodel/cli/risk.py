@@ -39,15 +39,50 @@ def rank_json(report: RankReport) -> dict[str, Any]:
                  "annual_cost": report.plan.annual_cost, "residual_eal_per_year": report.plan.residual_eal_per_year,
                  "method": report.plan.method},
         "frontier": [asdict(point) for point in report.frontier],
+        "current_problems": [asdict(problem) for problem in report.current_problems],
+        "findings": [asdict(finding) for finding in report.findings],
+        "placeholders": [placeholder.field_path for placeholder in report.placeholders],
     }
 
 
+def current_state_lines(report: RankReport, top: int = 10) -> list[str]:
+    """The current problems, most expensive first: what the table shows before the risks."""
+    if not report.current_problems:
+        return []
+    lines = [f"Broken now ({len(report.current_problems)} problems; each cost is what fixing it alone saves):",
+             f"  {'kind':<24} {'name':<44} {'cost/h':>9}  detail"]
+    for problem in report.current_problems[:top]:
+        lines.append(f"  {problem.kind:<24} {problem.name[:44]:<44} {money(problem.cost_per_hour):>9}  "
+                     f"{problem.detail[:100]}")
+    return [*lines, ""]
+
+
+def findings_lines(report: RankReport, top: int = 10) -> list[str]:
+    """Configuration findings ranked by the expected annual loss a fix removes."""
+    if not report.findings:
+        return []
+    lines = ["", f"{'finding':<48} {'EAL/yr':>12}  fixed by"]
+    for finding in report.findings[:top]:
+        lines.append(f"{finding.id[:48]:<48} {money(finding.eal_per_year):>12}  {', '.join(finding.fixed_by) or '-'}")
+    return lines
+
+
+def placeholder_lines(report: RankReport) -> list[str]:
+    """The "not yet reviewed" list every output ends with."""
+    if not report.placeholders:
+        return []
+    return ["", f"Not yet reviewed ({len(report.placeholders)} placeholder values):"] + [
+        f"  {p.field_path}: {p.reason}" for p in report.placeholders]
+
+
 def _rank_table(report: RankReport, top: int = 15) -> str:
-    lines = [f"Scenario {report.scenario}: expected annual loss {money(report.eal_per_year)}/year", "",
+    lines = [*current_state_lines(report),
+             f"Scenario {report.scenario}: expected annual loss {money(report.eal_per_year)}/year", "",
              f"{'failure mode':<40} {'units':>5} {'freq/yr':>8} {'EAL/yr':>12}"]
     for mode in report.failure_modes[:top]:
         lines.append(f"{mode.failure_mode_id:<40} {mode.units:>5} {mode.frequency_per_year:>8.3f} "
                      f"{money(mode.eal_per_year):>12}")
+    lines += findings_lines(report)
     lines += ["", f"{'service':<24} {'bad min/yr':>10} {'budget min':>10} {'used':>7} {'with plan':>10}"]
     for service in report.services:
         budget = service.budget
@@ -66,6 +101,7 @@ def _rank_table(report: RankReport, top: int = 15) -> str:
     plan = report.plan
     lines += ["", f"Plan for {money(plan.budget)}/year ({plan.method}): {', '.join(plan.selected) or 'nothing'}",
               f"  costs {money(plan.annual_cost)}/year, residual EAL {money(plan.residual_eal_per_year)}/year"]
+    lines += placeholder_lines(report)
     return "\n".join(lines)
 
 

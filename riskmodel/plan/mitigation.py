@@ -96,6 +96,17 @@ def _spread(scenario: Scenario, capacity: _Capacity, workload: Workload) -> dict
     return {"pods": tuple(pods)}
 
 
+def _spread_nodes(capacity: _Capacity, workload: Workload) -> dict:
+    """Each replica on a node of its own where its zone has room (anti-affinity on the hostname),
+    each staying in the zone it was in so that zone-level risk is unchanged."""
+    capacity.release(workload)
+    pods: list[str] = []
+    for node_name in workload.pods:
+        zone = capacity.scenario.nodes_by_name[node_name].zone
+        pods.append(capacity.place(workload, zone, Counter(pods)) or node_name)
+    return {"pods": tuple(pods)}
+
+
 def _spare_nodes(scenario: Scenario, per_zone: int) -> list[dict]:
     spares = []
     for zone in scenario.zones:
@@ -130,7 +141,7 @@ def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure],
         if effect.spare_nodes_per_zone:
             spares = tuple(Node.model_validate(spare) for spare in _spare_nodes(scenario, effect.spare_nodes_per_zone))
             scenario = _replaced(scenario, nodes=scenario.nodes + spares)
-        if not (effect.add_replicas or effect.spread_zones or effect.regional_volumes):
+        if not (effect.add_replicas or effect.spread_zones or effect.spread_nodes or effect.regional_volumes):
             continue
         capacity = _Capacity(scenario, avoid_nodes)
         changed: dict[str, Workload] = {}
@@ -140,6 +151,8 @@ def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure],
                 change["zonal_volumes"] = False
             if effect.spread_zones and workload.kind in RESCHEDULABLE_KINDS | {"ControlPlane"}:
                 change.update(_spread(scenario, capacity, workload))
+            if effect.spread_nodes and workload.kind in RESCHEDULABLE_KINDS:
+                change.update(_spread_nodes(capacity, workload.model_copy(update=change) if change else workload))
             if effect.add_replicas:
                 grown = workload.model_copy(update=change) if change else workload
                 change.update(_add_replicas(scenario, capacity, grown, effect.add_replicas))

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from riskmodel.errors import FieldPath, InputError
-from riskmodel.model.quantity import cpu_millicores, memory_bytes
+from riskmodel.model.quantity import cpu_millicores, memory_bytes, resource_count
 
 
 class Place:
@@ -126,6 +126,32 @@ def quantity(resources: dict[str, Any], key: str, place: Place) -> float:
         raise place.error(f"expected a Kubernetes quantity such as '500m' or '1Gi', got {value!r}", key)
     try:
         return _cpu(value) if key == "cpu" else float(_memory(value))
+    except ValueError as error:
+        raise place.error(str(error), key) from None
+
+
+@lru_cache(maxsize=4096)
+def _count(value: str | int | float) -> float:
+    return resource_count(value)
+
+
+def is_byte_resource(key: str) -> bool:
+    """Resources measured in bytes: memory, ephemeral-storage, hugepages-2Mi …"""
+    return key in ("memory", "ephemeral-storage") or key.startswith("hugepages-")
+
+
+def amount(resources: dict[str, Any], key: str, place: Place) -> float:
+    """Any resource of a resource map in its unit: cpu in millicores, byte resources in bytes,
+    extended resources (``nvidia.com/gpu``) as counts; absent is 0."""
+    if key == "cpu" or is_byte_resource(key):
+        return quantity(resources, key, place)
+    value = resources.get(key)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise place.error(f"expected a Kubernetes quantity such as '1' or '2Mi', got {value!r}", key)
+    try:
+        return _count(value)
     except ValueError as error:
         raise place.error(str(error), key) from None
 

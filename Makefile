@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SCENARIO ?= scenarios/demo.yaml
 PORT ?= 8501
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench browser fuzz clean
 
 $(VENV)/.runtime-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(VENV)/.dev-installed
 ## bench: the speed figures of DESIGN.md, printed with their ratios
 bench: $(VENV)/.dev-installed
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+## fuzz: the long input checks: import and rank every pair of tests/fixtures/k8s files (minutes)
+fuzz: $(VENV)/.dev-installed
+	RISKMODEL_ALL_COMBINATIONS=1 $(PY) -m pytest -q tests/test_import_combinations.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

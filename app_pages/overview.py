@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages import ui
+from app_pages import current_state, ui
 from riskmodel.report.charts import budget_chart
 
 analysis = ui.require_analysis()
@@ -11,6 +11,8 @@ register = analysis.register
 loaded = analysis.loaded
 
 st.title(f"Risk overview · {loaded.scenario.name}")
+current_state.placeholder_banner(analysis)
+current_state.current_problems_table(analysis)
 problems = [c for c in loaded.evidence.conditions if c.is_problem]
 if problems:
     st.warning("Active node problems: " + "; ".join(f"**{c.node}** {c.type} ({c.reason})" for c in problems))

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app_pages import ui
+from app_pages import current_state, ui
 from riskmodel.report.charts import risk_matrix
 from riskmodel.review.edits import edited_marker
 
@@ -23,6 +23,7 @@ table = pd.DataFrame([{
 st.dataframe(table, hide_index=True, width="stretch", key="register_table",
              column_config=ui.number_columns(**{"EAL ($/yr)": "money", "incidents/yr": "%.3f"}))
 st.plotly_chart(risk_matrix(register), width="stretch")
+current_state.findings_table(analysis)
 
 st.subheader("Edit a number")
 st.caption("Every edit is recorded in the review session with who, when, the old and new value and why.")

@@ -149,7 +149,7 @@ def test_truncated_json_names_file_and_line(tmp_path: Path) -> None:
 def test_real_file_without_kind_is_rejected() -> None:
     # insights-operator's reduced format is not kubectl output: no kind at the top
     with pytest.raises(InputErrors, match="missing 'kind'"):
-        read_dump(K8S / "openshift-insights-events-trimmed.json")
+        read_dump(K8S.parent / "not-kubectl" / "openshift-insights-events-trimmed.json")
 
 
 def test_wrong_kind_inside_a_typed_list(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ class _Capacity:
         self.slots = index.free_pod_slots.copy()
         healthy = np.array([n.name not in avoid_nodes for n in scenario.nodes], dtype=bool)
         self.schedulable = index.node_schedulable & healthy
-        self.control_plane = np.array([CONTROL_PLANE_LABEL in n.labels for n in scenario.nodes]) & healthy
+        self.control_plane = np.array([CONTROL_PLANE_LABEL in n.labels for n in scenario.nodes], dtype=bool) & healthy
 
     def place(self, workload: Workload, zone: str | None, avoid: Counter[str]) -> str | None:
         """The node in ``zone`` (any zone if None) with most free cpu that fits one more pod."""
@@ -89,7 +89,7 @@ def _spread(scenario: Scenario, capacity: _Capacity, workload: Workload) -> dict
     capacity.release(workload)
     pods: list[str] = []
     zones = [zone.name for zone in scenario.zones]
-    for position in range(workload.replicas):
+    for position in range(len(workload.pods) if zones else 0):  # placed pods only: unplaced ones have no node
         preferred = zones[position % len(zones)]
         node = capacity.place(workload, preferred, Counter(pods)) or capacity.place(workload, None, Counter(pods))
         pods.append(node if node is not None else workload.pods[position])

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from riskmodel.engine.register import ModeRisk
+from riskmodel.model.placeholders import Placeholder, edited_paths, placeholders
 from riskmodel.report.analysis import Analysis, analyse, default_budget
 from riskmodel.review.edits import Edit
 from riskmodel.review.store import Decision, ReviewStore, Session
@@ -67,6 +68,8 @@ class PlanDocument:
     assumptions: tuple[Edit, ...]
     settings: dict[str, float | int]
     provenance: dict[str, object] = field(default_factory=dict)
+    not_yet_reviewed: tuple[Placeholder, ...] = ()
+    """Placeholder values of the scenario no edit has settled; every format ends with them."""
 
     @property
     def proposed(self) -> bool:
@@ -167,6 +170,7 @@ def build_plan_document(analysis: Analysis, session: Session | None = None, edit
                   "eviction_timeout_seconds": settings.eviction_timeout_seconds,
                   "startup_minutes": settings.startup_minutes, "budget_share_flag": settings.budget_share_flag},
         provenance=_provenance(analysis, session, generated_at),
+        not_yet_reviewed=placeholders(analysis.loaded.scenario, edited_paths(edits)),
     )
 
 

@@ -97,6 +97,8 @@ def to_markdown(doc: PlanDocument) -> str:
         "All numbers as in the reviewed catalogs and scenario (no edits in this session)."]
     lines += ["", "Model settings: " + ", ".join(f"{k} = {v:g}" for k, v in doc.settings.items()),
               "", "## Provenance", "", "```json", json.dumps(doc.provenance, indent=2), "```", ""]
+    if doc.not_yet_reviewed:
+        lines += ["## Not yet reviewed", "", *[f"- `{p.field_path}`: {p.reason}" for p in doc.not_yet_reviewed], ""]
     return "\n".join(lines)
 
 
@@ -128,7 +130,15 @@ def to_html(doc: PlanDocument, frontier: list[FrontierPoint] | None = None) -> s
             f"<h2>Measures</h2>{_html_table(MEASURE_HEADER, _measure_rows(doc))}<ul>{declined}</ul>"
             f"<h2>Error budgets before and after</h2>{_html_table(SERVICE_HEADER, _service_rows(doc))}{charts}"
             f"<h2>Assumptions</h2>{assumptions}<h2>Provenance</h2>"
-            f"<pre>{html.escape(json.dumps(doc.provenance, indent=2))}</pre></body></html>")
+            f"<pre>{html.escape(json.dumps(doc.provenance, indent=2))}</pre>{_not_reviewed_html(doc)}</body></html>")
+
+
+def _not_reviewed_html(doc: PlanDocument) -> str:
+    if not doc.not_yet_reviewed:
+        return ""
+    items = "".join(f"<li><code>{html.escape(p.field_path)}</code>: {html.escape(p.reason)}</li>"
+                    for p in doc.not_yet_reviewed)
+    return f"<h2>Not yet reviewed</h2><ul>{items}</ul>"
 
 
 CSV_COLUMNS = ["section", "id", "title", "kind", "status", "owner", "due_date", "annual_cost",
@@ -156,6 +166,8 @@ def to_csv(doc: PlanDocument) -> str:
                          "original": _value(e.old_value), "new": _value(e.new_value), "who": e.who, "why": e.why})
     for key, value in doc.provenance.items():
         writer.writerow({"section": "provenance", "id": key, "note": json.dumps(value, default=str)})
+    for placeholder in doc.not_yet_reviewed:
+        writer.writerow({"section": "not_yet_reviewed", "id": placeholder.field_path, "note": placeholder.reason})
     return out.getvalue()
 
 

@@ -73,7 +73,7 @@ class Accounting:
         return Accounting(self.seen + other.seen, self.skips + other.skips)
 
     def summary(self) -> ImportSummary:
-        skipped = Counter(s.kind for s in self.skips if s.kind != FILE_KIND)
+        skipped = Counter(s.kind for s in self.skips if s.kind in self.seen)
         kinds = tuple(KindCount(kind, count, count - skipped[kind], skipped[kind])
                       for kind, count in sorted(self.seen.items()))
         return ImportSummary(kinds, tuple(self.skips))

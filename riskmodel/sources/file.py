@@ -25,7 +25,7 @@ from typing import Any
 
 from riskmodel.errors import InputError, InputErrors
 from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent
-from riskmodel.sources.accounting import Accounting
+from riskmodel.sources.accounting import FILE_KIND, Accounting
 from riskmodel.sources.dump import ClusterDump
 from riskmodel.sources.k8s_evidence import node_event
 from riskmodel.sources.k8s_fields import ParseContext, Place, timestamp
@@ -58,12 +58,25 @@ def _metadata_name(obj: dict[str, Any]) -> tuple[str, str]:
     return (namespace if isinstance(namespace, str) else ""), (name if isinstance(name, str) else "")
 
 
+def _kind_by_shape(document: dict[str, Any]) -> str | None:
+    """The kind of an object written without one, where only that kind has the fields: a Node
+    (``status.nodeInfo``), as insights-operator archives store nodes; a Pod (``spec.containers``)."""
+    status, spec = document.get("status"), document.get("spec")
+    if not isinstance(document.get("metadata"), dict):
+        return None
+    if isinstance(status, dict) and isinstance(status.get("nodeInfo"), dict):
+        return "Node"
+    if isinstance(spec, dict) and isinstance(spec.get("containers"), list) and "template" not in spec:
+        return "Pod"
+    return None
+
+
 def _objects(document: Any, file: str, index: int, many: bool) -> Iterator[tuple[str, dict[str, Any], Place]]:
     """(kind, object, place) of each object in one document (a List or a single object)."""
     root = Place(file, (f"<document {index + 1}>",) if many else ())
     if not isinstance(document, dict):
         raise root.error(f"expected a Kubernetes object or List, got {type(document).__name__}")
-    kind = document.get("kind")
+    kind = document.get("kind") or _kind_by_shape(document)
     if not isinstance(kind, str) or not kind:
         raise root.error("missing 'kind'; expected a Kubernetes object or List as kubectl get -o json prints")
     if kind != "List" and not kind.endswith("List"):
@@ -163,9 +176,8 @@ class _Collector:
             self.add(kind, obj, place)
         except InputError as error:
             namespace, name = _metadata_name(obj)
-            where = f" at {error.field}" if error.field else ""
             self.accounting.skip(place.file, kind, f"{namespace}/{name}" if namespace else name or "?",
-                                 f"unreadable{where}: {error.message}")
+                                 unreadable(error))
 
     def _mixed_dates(self) -> None:
         """Report captures of different dates: per file, and per node's last heartbeat."""
@@ -205,6 +217,12 @@ class _Collector:
         self.dump.skipped = self.ctx.skipped_lines() + self.accounting.reason_lines()
         self.dump.notes = self.ctx.note_lines()
         return self.dump
+
+
+def unreadable(error: InputError) -> str:
+    """A skip reason from an error: its message with the line or field where it was found."""
+    where = f" (line {error.line})" if error.line else f" (at {error.field})" if error.field else ""
+    return f"unreadable{where}: {error.message}"
 
 
 def _add_documents(collector: _Collector, file: str, docs: list[Any], errors: list[InputError]) -> None:
@@ -247,8 +265,8 @@ def parse_documents(
             if strict:
                 errors.append(error)
             else:
-                collector.accounting.skip_file(file, f"unreadable: {error}")
-    InputErrors.raise_if_any(errors)
+                collector.accounting.skip_file(file, unreadable(error))
+        InputErrors.raise_if_any(errors)  # strict: the first bad file stops the read, with all its problems
     return collector.finish(source, observed_at)
 
 
@@ -279,7 +297,7 @@ def _snapshot_time(path: Path) -> datetime | None:
 
 def _read_file(file: Path, root: Path, accounting: Accounting, strict: bool) -> tuple[Any, ...] | None:
     """The documents of one file, or None when it is not kubectl output (reported)."""
-    label = str(file.relative_to(root)) if file != root else file.name
+    label = str(file)
     try:
         raw = file.read_bytes()
     except OSError as error:
@@ -295,7 +313,7 @@ def _read_file(file: Path, root: Path, accounting: Accounting, strict: bool) -> 
         return None
     decoded = decode(raw, str(file), kind)
     if decoded.log_sections:
-        accounting.skip(str(file), "PodLog", f"{decoded.log_sections} containers",
+        accounting.skip(str(file), FILE_KIND, f"logs of {decoded.log_sections} container(s) in {file.name}",
                         "pod logs after the objects of kubectl cluster-info dump (logs are not read)")
     return tuple(decoded.documents)
 
@@ -317,7 +335,7 @@ def read_dump(path: Path, *, now: datetime | None = None, strict: bool = True) -
             if strict or file == path:
                 raise
             errors.append(error)
-            accounting.skip_file(str(file.relative_to(path)), f"unreadable: {error}")
+            accounting.skip_file(str(file), unreadable(error))
             continue
         if docs is not None:
             documents.append((str(file), docs))

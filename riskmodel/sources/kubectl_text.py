@@ -36,14 +36,22 @@ class Decoded:
     log_sections: int = 0
 
 
+def is_pod_log(path: Path) -> bool:
+    """A pod log of a dump tree: kubectl's ``<ns>/<pod>/logs.txt``, or ``…/logs/<container>.txt``
+    (sonobuoy and support bundles); decided by place, since logs may be JSON lines too."""
+    return path.suffix in (".txt", ".log") and (path.name == "logs.txt" or path.parent.name == "logs")
+
+
 def kind_of_file(path: Path, head: bytes) -> str:
     """``json``, ``yaml``, ``pod-log`` (a cluster-info dump's ``logs.txt``) or ``other``."""
+    if is_pod_log(path):
+        return "pod-log"
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if path.suffix in JSON_SUFFIXES or (path.suffix not in YAML_SUFFIXES and start in (b"{", b"[")):
         return "json"
     if path.suffix in YAML_SUFFIXES or _YAML_START.match(head.lstrip(b"\xef\xbb\xbf")):
         return "yaml"
-    if path.name == "logs.txt" or head.startswith(LOG_START.encode()):
+    if head.startswith(LOG_START.encode()):
         return "pod-log"
     return "other"
 

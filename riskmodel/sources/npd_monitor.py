@@ -100,6 +100,7 @@ def load_monitor(path: Path) -> Monitor:
         raise InputError(file, f"unreadable rule file: {error}") from None
     if not isinstance(data, dict):
         raise InputError(file, "expected a JSON object (a node-problem-detector system log monitor config)")
+    identifier = _identifier(data, file)
     conditions = []
     for index, raw in enumerate(data.get("conditions") or []):
         if not isinstance(raw, dict):
@@ -112,7 +113,7 @@ def load_monitor(path: Path) -> Monitor:
     size = data.get("bufferSize") or DEFAULT_BUFFER
     if not isinstance(size, int) or size < 1:
         raise InputError(file, f"expected a whole number of lines >= 1, got {size!r}", field="bufferSize")
-    return Monitor(file, _text(data, "source", file, ""), _identifier(data, file), size, tuple(conditions), rules)
+    return Monitor(file, _text(data, "source", file, ""), identifier, size, tuple(conditions), rules)
 
 
 def load_monitors(folder: Path = SHIPPED_RULES) -> tuple[Monitor, ...]:

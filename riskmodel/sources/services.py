@@ -13,9 +13,10 @@ Costs, SLO and hard dependencies come from annotations on the Service or its wor
     riskmodel.io/depends-on: "payments, shop/cart" # Service names (same namespace, or ns/name)
 
 then from the team's ``--defaults`` rules, and otherwise stay placeholders. Likely
-dependencies are inferred from env values, args and commands that name another Service's
-cluster DNS name (``cart.shop.svc.cluster.local``, ``cart.shop``) or ``name:port`` with one
-of its ports, and are marked inferred with that evidence.
+dependencies are inferred from env values, args and commands that name another service's
+cluster DNS name (``cart.shop.svc.cluster.local``, ``cart.shop``) or, in the same namespace,
+``name:port`` (a Service object's own ports; for a service built from a workload, its name
+and any port), and are marked inferred with that evidence.
 """
 
 from __future__ import annotations
@@ -185,18 +186,22 @@ class _Builder:
 
 
 def _dns_patterns(backed: list[Backed]) -> list[tuple[str, re.Pattern[str], str | None]]:
-    """(service, pattern, namespace the bare ``name:port`` form is valid in) per Service object."""
+    """(service, pattern, namespace the bare ``name:port`` form is valid in) per service.
+
+    A Service object's DNS name is its name; a service built from a workload takes the
+    workload's name (the usual convention: a Deployment's Service is named after it), any port.
+    """
     patterns: list[tuple[str, re.Pattern[str], str | None]] = []
     for item in backed:
-        info = item.info
-        if info is None or not info.selector:
+        if item.info is not None and not item.info.selector:
             continue
-        name, namespace = re.escape(info.name), re.escape(info.namespace)
+        cluster_name = item.info.name if item.info is not None else item.name.rsplit("/", 1)[-1]
+        name, namespace = re.escape(cluster_name), re.escape(item.namespace)
         qualified = re.compile(rf"(?<![\w.-]){name}\.{namespace}(\.svc(\.cluster\.local)?)?(?![\w-])")
         patterns.append((item.name, qualified, None))
-        ports = "|".join(str(port) for port, _ in info.ports)
+        ports = "|".join(str(port) for port, _ in item.info.ports) if item.info is not None else r"\d+"
         if ports:
-            patterns.append((item.name, re.compile(rf"(?<![\w.-]){name}:({ports})(?!\d)"), info.namespace))
+            patterns.append((item.name, re.compile(rf"(?<![\w.-]){name}:({ports})(?!\d)"), item.namespace))
     return patterns
 
 

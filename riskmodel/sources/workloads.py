@@ -73,7 +73,8 @@ def _owner(pod: PodInfo, replica_sets: dict[tuple[str, str], WorkloadInfo], depl
         if rs is not None and rs.owner_kind == "Deployment" and rs.owner_name:
             return "Deployment", rs.owner_name
         template_hash = pod.labels.get("pod-template-hash", "")
-        base = name.removesuffix(f"-{template_hash}") if template_hash else name.rsplit("-", 1)[0]
+        # the ReplicaSet is <deployment>-<hash>; clusters before 1.11 used a hash label that is not the suffix
+        base = name.removesuffix(f"-{template_hash}") if name.endswith(f"-{template_hash}") else name.rsplit("-", 1)[0]
         if rs is None and ((pod.namespace, base) in deployments or template_hash):
             return "Deployment", base
         return "Deployment", name

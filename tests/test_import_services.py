@@ -169,3 +169,15 @@ def _import_minikube(tmp_path: Path) -> Path:
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["import", "--source", f"file:{_folder(tmp_path, MINIKUBE, 'mk')}", "--output", str(out)]) == 0
     return out
+
+
+def test_the_documented_defaults_example_parses(tmp_path: Path) -> None:
+    from riskmodel.files.loader import parse_model
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "formats.md").read_text(encoding="utf-8")
+    block = doc.split("# defaults example\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "defaults.yaml").write_text(block)
+    defaults, _ = parse_model(ServiceDefaults, tmp_path / "defaults.yaml")
+    assert defaults.value("cost_per_hour", "shop", "checkout-api") == (20000.0, 0)
+    assert defaults.value("cost_per_hour", "shop", "cart") == (2000.0, 1)
+    assert defaults.value("slo", "batch", "nightly") == (0.99, 3)

@@ -20,9 +20,11 @@ CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 
 
 def target_workloads(measure: Measure, scenario: Scenario) -> list[Workload]:
-    """Workloads a topology measure changes (DaemonSets never: they already run everywhere)."""
+    """Workloads a topology measure changes (DaemonSets never: they already run everywhere;
+    nor a workload unavailable now: bringing it back is fixing a current problem, not a
+    change to future risk, and would make its outage's risk reappear as a loss)."""
     return [w for w in scenario.workloads
-            if w.kind != "DaemonSet" and workload_matches(measure.targets, w, scenario)]
+            if w.kind != "DaemonSet" and not w.unavailable_now and workload_matches(measure.targets, w, scenario)]
 
 
 class _Capacity:

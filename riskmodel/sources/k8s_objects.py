@@ -112,6 +112,9 @@ def parse_node(obj: dict[str, Any], place: Place, ctx: ParseContext) -> tuple[No
     return node, conditions
 
 
+_CPU_MEMORY = frozenset({"cpu", "memory"})
+
+
 def _one_container(container: Any, at: Place) -> dict[str, float]:
     """``resources.requests`` of one container, every resource in its unit.
 
@@ -120,16 +123,35 @@ def _one_container(container: Any, at: Place) -> dict[str, float]:
     """
     if not isinstance(container, dict):
         raise at.error("expected a container object")
-    resources = mapping(container, "resources", at)
-    requests = mapping(resources, "requests", at.at("resources"))
-    limits = mapping(resources, "limits", at.at("resources"))
-    found = {key: amount(limits, key, at.at("resources", "limits")) for key in limits}
-    found.update({key: amount(requests, key, at.at("resources", "requests")) for key in requests})
+    resources = container.get("resources")
+    if not resources:
+        return {}
+    if not isinstance(resources, dict):
+        raise at.error(f"expected an object, got {type(resources).__name__}", "resources")
+    requests = resources.get("requests") or {}
+    limits = resources.get("limits") or {}
+    if not isinstance(requests, dict) or not isinstance(limits, dict):
+        raise at.at("resources").error("expected an object", "requests" if not isinstance(requests, dict) else "limits")
+    if limits.keys() <= requests.keys() and requests.keys() <= _CPU_MEMORY:  # the common case, kept fast
+        where = at.at("resources", "requests")
+        return {key: quantity(requests, key, where) for key in requests}
+    found: dict[str, float] = {}
+    if limits:
+        where = at.at("resources", "limits")
+        found = {key: amount(limits, key, where) for key in limits if key not in requests}
+    if requests:
+        where = at.at("resources", "requests")
+        for key in requests:
+            found[key] = amount(requests, key, where)
     return found
 
 
 def _add(total: dict[str, float], more: dict[str, float]) -> dict[str, float]:
-    return {key: total.get(key, 0.0) + more.get(key, 0.0) for key in total.keys() | more.keys()}
+    if not total:
+        return dict(more)
+    for key, value in more.items():
+        total[key] = total.get(key, 0.0) + value
+    return total
 
 
 def _largest(total: dict[str, float], more: dict[str, float]) -> dict[str, float]:
@@ -149,7 +171,7 @@ def _init_requests(containers: list[Any], place: Place) -> tuple[dict[str, float
         if container.get("restartPolicy") == "Always":
             sidecars = _add(sidecars, one)
         else:
-            need = _largest(need, _add(sidecars, one))
+            need = _largest(need, _add(dict(sidecars), one))
     return need, sidecars
 
 
@@ -166,7 +188,9 @@ def pod_resources(spec: dict[str, Any], place: Place) -> dict[str, float]:
         need, sidecars = _init_requests(init, place)
         total = _largest(_add(total, sidecars), need)
     overhead = mapping(spec, "overhead", place)
-    return _add(total, {key: amount(overhead, key, place.at("overhead")) for key in overhead})
+    if overhead:
+        total = _add(total, {key: amount(overhead, key, place.at("overhead")) for key in overhead})
+    return total
 
 
 def pod_requests(spec: dict[str, Any], place: Place) -> tuple[float, int]:

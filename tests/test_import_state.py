@@ -107,6 +107,7 @@ def test_whatif_starts_from_the_current_state_and_the_scheduler_rule(kind, capsy
     # coredns is down already: it is not counted again. The scheduler dies with the node, so
     # the local-path-provisioner pod is not rescheduled onto kind-worker2 although it would fit.
     assert radius["down_services"] == ["local-path-provisioner", "kubernetes"]
+    assert radius["down_now_services"] == ["coredns"]
     assert radius["rescheduled_pods"] == [] and radius["unschedulable_pods"] == []
     assert radius["cost_per_hour"] == pytest.approx(200.0)
     assert radius["cost_per_hour_after_reschedule"] == pytest.approx(200.0)

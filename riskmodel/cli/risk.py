@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from riskmodel.engine.topology import TopologyIndex
 from riskmodel.report.analysis import RankReport, analyse, money, rank_report
 from riskmodel.simulate.whatif import BlastRadius, whatif
 from riskmodel.sources.scenario import load_scenario
@@ -146,9 +147,16 @@ def _whatif_table(radius: BlastRadius) -> str:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
+    """The blast radius starts from the current state: what is down now is named, not counted again."""
     loaded = load_scenario(Path(args.scenario))
-    radius = whatif(loaded.scenario, args.fail)
-    print(json.dumps(blast_radius_json(radius), indent=2) if args.format == "json" else _whatif_table(radius))
+    index = TopologyIndex(loaded.scenario)
+    radius = whatif(loaded.scenario, args.fail, index)
+    down_now = [name for name, down in zip(index.service_names, index.service_down_now, strict=True) if down]
+    if args.format == "json":
+        print(json.dumps({**blast_radius_json(radius), "down_now_services": down_now}, indent=2))
+    else:
+        print(_whatif_table(radius) + (f"\ndown now already (not counted again): {', '.join(down_now)}"
+                                       if down_now else ""))
     return 0
 
 

@@ -14,12 +14,12 @@ import io
 import itertools
 import json
 import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
+from builders import copied_folder
 
 from riskmodel.cli.main import main
 from riskmodel.files.loader import parse_scenario
@@ -77,11 +77,7 @@ def _import(folder: Path, output: Path) -> dict:
 
 
 def _folder(tmp_path: Path, paths: tuple[Path, ...], label: str) -> Path:
-    folder = tmp_path / label
-    folder.mkdir()
-    for path in paths:
-        shutil.copy(path, folder / path.name)
-    return folder
+    return copied_folder(tmp_path, paths, label)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

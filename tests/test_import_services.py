@@ -8,11 +8,11 @@ naming another Deployment), and the popeye node list (a node with NetworkUnavail
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import copied_folder
 
 from riskmodel.cli.main import main
 from riskmodel.engine.risk import RiskModel
@@ -31,11 +31,7 @@ MINIKUBE = ("nri-k8s-1.35-minikube-nodes.yaml", "nri-k8s-1.35-minikube-pods.yaml
 
 
 def _folder(tmp_path: Path, names: tuple[str, ...], label: str = "input") -> Path:
-    folder = tmp_path / label
-    folder.mkdir()
-    for name in names:
-        shutil.copy(K8S / name, folder / name)
-    return folder
+    return copied_folder(tmp_path, (K8S / name for name in names), label)
 
 
 def _import(tmp_path: Path, capsys, *sources: str, extra: tuple[str, ...] = ()) -> tuple[Path, dict]:

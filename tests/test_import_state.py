@@ -9,10 +9,10 @@ openshift-* namespaces.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from builders import copied_folder
 
 from riskmodel.cli.main import main
 from riskmodel.engine.impact import FailedSet, structural_impact
@@ -28,11 +28,7 @@ KIND = ("sonobuoy-kind-nodes.json", "sonobuoy-kind-kube-system-pods.json", "sono
 
 
 def _folder(tmp_path: Path, names: tuple[str, ...], label: str = "input") -> Path:
-    folder = tmp_path / label
-    folder.mkdir()
-    for name in names:
-        shutil.copy(K8S / name, folder / name)
-    return folder
+    return copied_folder(tmp_path, (K8S / name for name in names), label)
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,9 @@
 ``--source`` is repeatable (``file:DIR``, ``kube[:CONTEXT]``, ``prometheus:URL``,
 ``heapster:FILE``, ``logs:PATH``), like Heapster's ``--sink``. ``import`` accounts for every
 object it read (per kind: read, used, skipped with each skip's reason) and writes the
-evidence it read next to the scenario, so the scenario ranks with it as it is. Handlers return an exit code; bad input and
-unreachable sources raise the RiskModelError family, which the CLI prints (exit 2).
+evidence it read next to the scenario, so the scenario ranks with it as it is. Handlers
+return an exit code; bad input and unreachable sources raise the RiskModelError family,
+which the CLI prints (exit 2).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SCENARIO ?= scenarios/demo.yaml
 PORT ?= 8501
 
-.PHONY: run test lint bench browser fuzz clean
+.PHONY: run test lint bench browser scram fuzz clean
 
 $(VENV)/.runtime-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +23,16 @@ run: $(VENV)/.runtime-installed
 		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 ## test: install everything (Python packages, headless Chromium), lint, and run the whole test suite
-test: $(VENV)/.dev-installed browser lint
+test: $(VENV)/.dev-installed browser scram lint
 	$(PY) -m pytest -q
 
 ## browser: Debian's chromium + chromium-driver for the end-to-end test (root only; else it skips)
 browser:
 	@sh scripts/install-browser.sh
+
+## scram: Debian's SCRAM fault-tree engine for the fault-tree cross-check test (root only; else it skips)
+scram:
+	@sh scripts/install-scram.sh
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check riskmodel app.py app_pages tests benchmarks

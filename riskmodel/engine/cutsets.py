@@ -79,9 +79,10 @@ def _node_cut_candidates(forest: FaultForest, tree: ServiceTree) -> list[frozens
     per_gate = []
     pods_of = forest.event_pods[list(tree.node_events)] if tree.node_events else np.zeros((0, 0), dtype=np.int64)
     for gate in gates:
-        coverage = pods_of[:, gate.workload].tolist()
-        order = sorted((i for i, c in enumerate(coverage) if c > 0), key=lambda i: -coverage[i])
-        per_gate.append((gate, dict(gate.pods_on_node), coverage, order))
+        column = pods_of[:, gate.workload]
+        holding = np.flatnonzero(column)
+        order = holding[np.argsort(-column[holding], kind="stable")].tolist()
+        per_gate.append((gate, dict(gate.pods_on_node), column.tolist(), order))
     for size in range(1, LISTED_ORDER + 1):
         new: set[frozenset[int]] = set()
         for gate, pods, coverage, order in per_gate:
@@ -93,30 +94,41 @@ def _node_cut_candidates(forest: FaultForest, tree: ServiceTree) -> list[frozens
 
 def _gate_cuts_of_size(size: int, needed: int, pods: dict[int, int], coverage: list[int], order: list[int],
                        node_sets: list[frozenset[int]], known: set[frozenset[int]]) -> set[frozenset[int]]:
-    """Cuts of one gate with ``size`` events, none containing a ``known`` (smaller) cut."""
+    """Cuts of one gate with ``size`` events, none containing a ``known`` (smaller) cut.
+
+    An event nested in another chosen one adds nothing, so such sets are skipped; disjoint
+    events' pods add up; events that overlap without nesting fall back to the union."""
     cuts: set[frozenset[int]] = set()
 
     def contains_known(chosen: tuple[int, ...]) -> bool:
         return any(frozenset(sub) in known for k in range(1, len(chosen)) for sub in itertools.combinations(chosen, k))
 
-    def extend(chosen: tuple[int, ...], start: int, covered_bound: int) -> None:
-        if len(chosen) == size:
-            if not contains_known(chosen) and _union_coverage(pods, (node_sets[i] for i in chosen)) >= needed:
-                cuts.add(frozenset(chosen))
-            return
+    def lost(chosen: tuple[int, ...], additive: bool) -> int:
+        if additive:
+            return sum(coverage[i] for i in chosen)
+        return _union_coverage(pods, (node_sets[i] for i in chosen))
+
+    def extend(chosen: tuple[int, ...], start: int, covered_bound: int, additive: bool) -> None:
         missing = size - len(chosen)
         for k in range(start, len(order)):
             event = order[k]
             if covered_bound + coverage[event] * missing < needed:
                 break
+            events = node_sets[event]
+            if any(events <= node_sets[c] or node_sets[c] <= events for c in chosen):
+                continue
+            disjoint = additive and all(events.isdisjoint(node_sets[c]) for c in chosen)
             candidate = (*chosen, event)
-            if len(candidate) < size and (frozenset(candidate) in known or contains_known(candidate)):
+            if frozenset(candidate) in known or contains_known(candidate):
                 continue
-            if len(candidate) < size and _union_coverage(pods, (node_sets[i] for i in candidate)) >= needed:
-                continue
-            extend(candidate, k + 1, covered_bound + coverage[event])
+            breaks = lost(candidate, disjoint) >= needed
+            if len(candidate) == size:
+                if breaks:
+                    cuts.add(frozenset(candidate))
+            elif not breaks:
+                extend(candidate, k + 1, covered_bound + coverage[event], disjoint)
 
-    extend((), 0, 0)
+    extend((), 0, 0, True)
     return cuts
 
 
@@ -130,27 +142,31 @@ class CountCache:
 
     def __init__(self, forest: FaultForest) -> None:
         self.forest = forest
-        self._nesting: dict[int, tuple | None] = {}
-        self.local: dict[int, int | None] = {}
-        self.counted: dict[tuple[int, frozenset[int]], int] = {}
+        self._nesting: dict[tuple[int, frozenset[int]], tuple | None] = {}
+        self.local: dict[tuple[int, frozenset[int]], int | None] = {}
+        self.counted: dict[tuple[int, frozenset[int], frozenset[int]], int] = {}
 
-    def nesting(self, workload: int) -> tuple | None:
-        """(events holding the workload's pods in preorder, position after each subtree,
-        last position covering each node, the nodes covered), or None if not nested."""
-        if workload not in self._nesting:
+    def nesting(self, workload: int, excluded: frozenset[int]) -> tuple | None:
+        """(events holding the workload's pods in preorder, position after each subtree, and the
+        nodes they cover grouped by the last position covering them: the positions, where each
+        group starts, the nodes in that order), or None if not nested."""
+        key = (workload, excluded)
+        if key not in self._nesting:
             forest = self.forest
-            events = np.flatnonzero(forest.event_pods[:, workload] > 0).tolist()
+            events = [e for e in np.flatnonzero(forest.event_pods[:, workload] > 0).tolist() if e not in excluded]
             nested = _preorder(events, [forest.events[e].nodes for e in events])
             if nested is None:
-                self._nesting[workload] = None
+                self._nesting[key] = None
             else:
                 order = [events[i] for i in nested[0]]
                 last = np.full(len(forest.node_names), -1, dtype=np.int64)
                 for position, e in enumerate(order):
                     last[sorted(forest.events[e].nodes)] = position
                 covered = np.flatnonzero(last >= 0)
-                self._nesting[workload] = (order, nested[1], last[covered], covered)
-        return self._nesting[workload]
+                by_last = covered[np.argsort(last[covered], kind="stable")]
+                positions, starts = np.unique(last[by_last], return_index=True)
+                self._nesting[key] = (order, nested[1], positions, starts, by_last)
+        return self._nesting[key]
 
 
 def cut_sets(forest: FaultForest, tree: ServiceTree, budget: int = COUNT_STATE_BUDGET,
@@ -163,7 +179,8 @@ def cut_sets(forest: FaultForest, tree: ServiceTree, budget: int = COUNT_STATE_B
     sets = [frozenset({e}) for e in tree.direct] + _node_cut_candidates(forest, tree)
     listed = tuple(sorted((CutSet(tuple(sorted(forest.events[e].label for e in cut)), _probability(forest, cut))
                            for cut in sets), key=lambda c: (-c.probability, c.order, c.events)))
-    counter = _Count(forest, tree, cache or CountCache(forest))
+    alone = frozenset(next(iter(cut)) for cut in sets if len(cut) == 1)
+    counter = _Count(forest, tree, cache or CountCache(forest), alone)
     exact, bound = counter.beyond(budget)
     return CutSets(tree.service, listed, exact, bound)
 
@@ -181,9 +198,10 @@ class _Count:
     breaks: one more event would always be one to spare.
     """
 
-    def __init__(self, forest: FaultForest, tree: ServiceTree, cache: CountCache) -> None:
+    def __init__(self, forest: FaultForest, tree: ServiceTree, cache: CountCache, alone: frozenset[int]) -> None:
         self.forest = forest
         self.cache = cache
+        self.alone = alone
         self.gates = [gate.workload for gate in tree.gates if gate.nodes_can_break_it]
         self.needed = {gate.workload: gate.lost_pods_needed for gate in tree.gates}
 
@@ -198,7 +216,7 @@ class _Count:
             if not local:
                 continue
             others = self._others(g)
-            key = (g, frozenset(others))
+            key = (g, self._excluded(g), frozenset(others))
             if key not in self.cache.counted:
                 result = self._programme(g, others, left)
                 if result is None:
@@ -208,14 +226,19 @@ class _Count:
             exact += self.cache.counted[key]
         return exact, bound
 
+    def _excluded(self, g: int) -> frozenset[int]:
+        holding = np.flatnonzero(self.forest.event_pods[:, g] > 0).tolist()
+        return frozenset(e for e in holding if e in self.alone)
+
     def _local(self, g: int) -> int | None:
-        if g not in self.cache.local:
+        key = (g, self._excluded(g))
+        if key not in self.cache.local:
             result = self._programme(g, [], None)
-            self.cache.local[g] = None if result is None else result[0]
-        return self.cache.local[g]
+            self.cache.local[key] = None if result is None else result[0]
+        return self.cache.local[key]
 
     def _others(self, g: int) -> list[int]:
-        nesting = self.cache.nesting(g)
+        nesting = self.cache.nesting(g, self._excluded(g))
         if nesting is None:
             return []
         held = self.forest.event_pods[nesting[0]][:, self.gates].any(axis=0)
@@ -224,16 +247,19 @@ class _Count:
     def _programme(self, g: int, others: list[int], budget: int | None) -> tuple[int, int] | None:
         """Sets over the events holding gate g's pods that break g minimally (order ≥ 4), with
         ``others`` neither broken with an event to spare nor broken when listed before g."""
-        nesting = self.cache.nesting(g)
+        nesting = self.cache.nesting(g, self._excluded(g))
         if nesting is None:
             return None
-        order, skip, last, covered = nesting
+        order, skip, last_positions, starts, by_last = nesting
         tracked = [g, *others]
         needed = [self.needed[t] for t in tracked]
         held = self.forest.event_pods[order][:, tracked]
-        hits = [[(t, int(row[t])) for t in np.flatnonzero(row).tolist()] for row in held]
+        hits: list[list[tuple[int, int]]] = [[] for _ in order]
+        for row, column in zip(*np.nonzero(held), strict=True):
+            hits[row].append((int(column), int(held[row, column])))
         pods = self.forest.node_workload_pods
-        reach = _suffix_reach(len(order), last, pods[np.ix_(covered, tracked)] if pods is not None else None)
+        reach = _suffix_reach(len(order), last_positions, starts,
+                              pods[np.ix_(by_last, tracked)] if pods is not None else None)
         programme = _Programme(needed, reach, [t < g for t in tracked], hits)
         positions = len(order)
         buckets: dict[int, dict] = {0: {((), 0): 1}}
@@ -247,8 +273,12 @@ class _Count:
                 return None
             following = buckets.setdefault(i + 1, {})
             jump = buckets.setdefault(skip[i], {}) if skip[i] > i + 1 else following
+            dropping = programme.dropping(i)
             for (state, size), ways in bucket.items():
-                kept = programme.canonical(state, size, i + 1)
+                if dropping and (0 in dropping or any(entry[0] in dropping for entry in state)):
+                    kept = programme.canonical(state, size, i + 1)
+                else:
+                    kept = (state, size)
                 if kept is not None:
                     following[kept] = following.get(kept, 0) + ways
                 verdict, taken = programme.take(state, size, i)
@@ -277,6 +307,11 @@ class _Programme:
         self.reach = reach
         self.earlier = earlier
         self.hits = hits
+
+    def dropping(self, position: int) -> frozenset[int]:
+        """Tracked gates whose reach shrinks when the event at ``position`` is skipped: only
+        states holding them (or any state, when the counted gate is one) need re-checking."""
+        return frozenset(t for t, row in enumerate(self.reach) if row[position + 1] < row[position])
 
     def canonical(self, state: tuple, size: int, position: int) -> tuple | None:
         """Gates that can no longer break are dropped; None when the counted gate cannot."""
@@ -310,13 +345,16 @@ class _Programme:
         return ("cut" if broken[0] == 0 else "drop"), ()
 
 
-def _suffix_reach(positions: int, last: np.ndarray, pods: np.ndarray | None) -> list[list[int]]:
-    """Per tracked gate and position: pods on the nodes of the events from that position on
-    (``last``: per covered node the last position covering it; ``pods``: covered × tracked)."""
+def _suffix_reach(positions: int, last_positions: np.ndarray, starts: np.ndarray,
+                  pods: np.ndarray | None) -> list[list[int]]:
+    """Per tracked gate and position: pods on the nodes of the events from that position on.
+    ``pods`` (covered nodes × tracked gates) is grouped by the last position covering each
+    node: group k starts at row ``starts[k]`` and belongs to ``last_positions[k]``."""
     if pods is None or not positions:
         return [[0] * (positions + 1) for _ in range(0 if pods is None else pods.shape[1])]
     per_position = np.zeros((positions + 1, pods.shape[1]), dtype=np.int64)
-    np.add.at(per_position, last, pods)
+    if len(starts):
+        per_position[last_positions] = np.add.reduceat(pods, starts, axis=0)
     return np.cumsum(per_position[::-1], axis=0)[::-1].T.tolist()
 
 

@@ -74,11 +74,11 @@ class WorkloadGate:
     direct: tuple[int, ...]
     """Events (indices into :attr:`FaultForest.events`) that fail the workload whole."""
 
-    @property
+    @cached_property
     def placed_pods(self) -> int:
         return sum(count for _, count in self.pods_on_node)
 
-    @property
+    @cached_property
     def nodes_can_break_it(self) -> bool:
         return self.lost_pods_needed <= self.placed_pods
 

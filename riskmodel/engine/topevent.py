@@ -65,14 +65,16 @@ class TopEventSolver:
         self.state_cutoff = state_cutoff
         self._groups: dict[tuple, _GroupResult] = {}
         self._marginals: dict[tuple, float] = {}
+        single = [e for e, event in enumerate(forest.events) if len(event.nodes) == 1]
+        self.node_p, self.node_events = _node_probabilities(forest, single)
 
     def solve(self, tree: ServiceTree) -> TopEvent:
         if tree.down_now:
             return TopEvent(tree.service, 1.0, 0.0, {})
         q = self.forest.probabilities
-        direct_ok = float(np.prod([1.0 - q[d] for d in tree.direct]))
-        single, coarse = _split_node_events(self.forest, tree)
-        node_p, node_events = _node_probabilities(self.forest, single)
+        direct_ok = math.prod(1.0 - q[d] for d in tree.direct)
+        coarse = [e for e in tree.node_events if len(self.forest.events[e].nodes) > 1]
+        node_p, node_events = self.node_p, self.node_events
         gates = [gate for gate in tree.gates if gate.nodes_can_break_it]
         states, leftover = _coarse_states(self.forest, coarse)
         ok_sum, bound = 0.0, leftover
@@ -90,10 +92,13 @@ class TopEventSolver:
         birnbaum: dict[int, float] = {}
         for d in tree.direct:
             birnbaum[d] = (1.0 - probability) / (1.0 - q[d]) if q[d] < 1 else 0.0
-        for node, events in node_events.items():
+        for node, gradient in node_grad.items():
+            if not gradient:
+                continue
+            events = node_events[node]
             for e in events:
-                others = float(np.prod([1.0 - q[f] for f in events if f != e]))
-                birnbaum[e] = birnbaum.get(e, 0.0) - direct_ok * node_grad.get(node, 0.0) * others
+                others = math.prod(1.0 - q[f] for f in events if f != e)
+                birnbaum[e] = birnbaum.get(e, 0.0) - direct_ok * gradient * others
         for c in coarse:
             birnbaum[c] = -direct_ok * coarse_grad[c]
         return TopEvent(tree.service, float(np.clip(probability, 0.0, 1.0)), direct_ok * bound, birnbaum)
@@ -119,7 +124,7 @@ class TopEventSolver:
         for k, result in enumerate(results):
             ok *= result.ok
             pruned += result.pruned
-            rest = float(np.prod([r.ok for j, r in enumerate(results) if j != k]))
+            rest = math.prod(r.ok for j, r in enumerate(results) if j != k)
             for node, value in result.derivative.items():
                 grad[node] = grad.get(node, 0.0) + value * rest
         return ok, grad, pruned
@@ -158,19 +163,12 @@ def _coarse_gradient(q: np.ndarray, coarse: list[int], states: list[tuple[frozen
     return gradient
 
 
-def _split_node_events(forest: FaultForest, tree: ServiceTree) -> tuple[list[int], list[int]]:
-    single = [e for e in tree.node_events if len(forest.events[e].nodes) == 1]
-    coarse = [e for e in tree.node_events if len(forest.events[e].nodes) > 1]
-    return single, coarse
-
-
 def _node_probabilities(forest: FaultForest, single: list[int]) -> tuple[dict[int, float], dict[int, list[int]]]:
     """Per node, the probability that a single-node event has it out, and those events."""
     events: dict[int, list[int]] = defaultdict(list)
     for e in single:
         events[next(iter(forest.events[e].nodes))].append(e)
-    p = {node: 1.0 - float(np.prod([1.0 - forest.events[e].probability for e in found]))
-         for node, found in events.items()}
+    p = {node: 1.0 - math.prod(1.0 - forest.events[e].probability for e in found) for node, found in events.items()}
     return p, dict(events)
 
 
@@ -183,7 +181,7 @@ def _coarse_states(forest: FaultForest, coarse: list[int]) -> tuple[list[tuple[f
         limit -= 1
     states = []
     total = 0.0
-    off = float(np.prod([1.0 - x for x in q]))
+    off = math.prod(1.0 - x for x in q)
     for k in range(limit + 1):
         for on in itertools.combinations(range(len(coarse)), k):
             weight = off

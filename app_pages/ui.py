@@ -13,6 +13,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from riskmodel.analytics.uncertainty import Uncertainty, uncertainty
+from riskmodel.engine.importance import ImportanceReport, importance
 from riskmodel.errors import RiskModelError
 from riskmodel.files.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS
 from riskmodel.report.analysis import Analysis, RankReport, analyse, money, rank_report  # noqa: F401 - money re-exported for pages
@@ -161,3 +163,29 @@ def number_columns(**formats: str) -> dict:
     """Column formats for st.dataframe: ``money`` columns in dollars, others printf-style."""
     return {name: st.column_config.NumberColumn(format="dollar" if fmt == "money" else fmt)
             for name, fmt in formats.items()}
+
+
+APP_DRAWS = 500
+"""Joint draws the app samples by default (the CLI and the exports use 1,000)."""
+
+
+@st.cache_resource(show_spinner="Building every service's fault tree…", max_entries=8)
+def _importance(path: str, stamp: tuple, edits: tuple[Edit, ...]) -> ImportanceReport:
+    return importance(_analysis(path, stamp, edits).model)
+
+
+def importance_report() -> ImportanceReport:
+    """Cut sets and importance of every service of the current scenario (with the session's edits)."""
+    return _importance(scenario_path(), _stamp(scenario_path()), current_edits())
+
+
+@st.cache_resource(show_spinner="Sampling every uncertain input jointly…", max_entries=16)
+def _uncertainty(path: str, stamp: tuple, edits: tuple[Edit, ...], budget: float | None, draws: int) -> Uncertainty:
+    analysis = _analysis(path, stamp, edits)
+    plan = _report(path, stamp, edits, budget).plan
+    return uncertainty(analysis.planner, analysis.placeholders, plan.budget, plan.selected, draws)
+
+
+def uncertainty_report(budget: float | None = None, draws: int = APP_DRAWS) -> Uncertainty:
+    """Tornado, ranking stability and value of information under ``budget`` (default: the default budget)."""
+    return _uncertainty(scenario_path(), _stamp(scenario_path()), current_edits(), budget, draws)

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SCENARIO ?= scenarios/demo.yaml
 PORT ?= 8501
 
-.PHONY: run test lint bench browser fuzz clean
+.PHONY: run test lint bench browser monitoring fuzz clean
 
 $(VENV)/.runtime-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +23,16 @@ run: $(VENV)/.runtime-installed
 		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 ## test: install everything (Python packages, headless Chromium), lint, and run the whole test suite
-test: $(VENV)/.dev-installed browser lint
+test: $(VENV)/.dev-installed browser monitoring lint
 	$(PY) -m pytest -q
 
 ## browser: Debian's chromium + chromium-driver for the end-to-end test (root only; else it skips)
 browser:
 	@sh scripts/install-browser.sh
+
+## monitoring: Debian's prometheus + influxdb servers for the sink tests (root only; else they skip)
+monitoring:
+	@sh scripts/install-monitoring.sh
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check riskmodel app.py app_pages tests benchmarks

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -196,3 +197,53 @@ def test_wrong_credentials_are_reported_without_the_password_and_exit_1(influx, 
     assert "1 batch(es) NOT written" in err
     assert PASSWORD not in err + out
     assert len(_file_batches(jsonl)) == 1  # the other sink was written all the same
+
+
+def _panel_targets(kind: str) -> list[tuple[str, dict]]:
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / f"riskmodel-{kind}.json").read_text(encoding="utf-8"))
+    return [(panel["title"], target) for panel in dashboard["panels"] for target in panel["targets"]]
+
+
+def _grafana_influxql(query: str) -> str:
+    """What Grafana sends for a raw InfluxQL query with the dashboard's variables set to this test's data."""
+    for variable, value in (("$timeFilter", "time > now() - 1h"), ("$__interval", "10s"), ("$cluster", "demo"),
+                            ("$window", "10m")):
+        query = query.replace(variable, value)
+    assert not re.search(r"\$[a-zA-Z_]", query), query
+    return query
+
+
+def test_the_grafana_dashboards_queries_return_the_published_series(influx, prometheus, sink_port, expected):
+    from riskmodel.report.sinks.prometheus import PrometheusSink
+
+    now = int(time.time())
+    batch = Batch(now * 10**9, "demo", expected)
+    influx_sink = InfluxDBSink(_influx_uri(influx, "dashboards").removeprefix("influxdb:"))
+    prometheus_sink = PrometheusSink("127.0.0.1", sink_port)
+    shares = {f.tag("service"): f.value for f in expected if f.metric == "risk/budget_share"}
+    try:
+        influx_sink.write(batch)
+        prometheus_sink.write(batch)
+        prometheus.wait_for("riskmodel_last_publish_timestamp_seconds",
+                            lambda r: r and float(r[0]["value"][1]) == now)
+        for title, target in _panel_targets("influxdb"):
+            series = influx.query(_grafana_influxql(target["query"]), "dashboards")["results"][0].get("series", [])
+            assert series, title
+            if "budget share" in title.lower():
+                found = {s["tags"]["service"]: [v for _, v in s["values"] if v is not None][-1] for s in series}
+                assert found == shares
+        values = influx.query('SHOW TAG VALUES FROM "risk/eal_per_year" WITH KEY = "cluster"', "dashboards")
+        assert ["cluster", "demo"] in values["results"][0]["series"][0]["values"]
+        for title, target in _panel_targets("prometheus"):
+            expr = target["expr"].replace("$cluster", "demo")
+            result = prometheus.instant(expr)
+            assert result, title
+            if target["range"]:
+                ranged = prometheus.api("query_range", query=expr, start=str(now - 60), end=str(now + 5), step="5")
+                assert ranged["result"], title
+            if "budget share" in title.lower():
+                assert {r["metric"]["service"]: float(r["value"][1]) for r in result} == shares
+        assert "demo" in prometheus.api("label/cluster/values", **{"match[]": "riskmodel_eal_per_year"})
+    finally:
+        influx_sink.close()
+        prometheus_sink.close()

@@ -62,7 +62,25 @@ def _wait(check, what: str, timeout: float = START_SECONDS, log: Path | None = N
     raise AssertionError(f"{what} did not come up within {timeout:g} s\n{tail}")
 
 
-class InfluxServer:
+class _Server:
+    """A server process of this test run: started on its ports, stopped (SIGTERM) by the test."""
+
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def _start(self, argv: list[str], ready_url: str, ready_status: int, what: str) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(argv, stdout=log, stderr=log)
+        _wait(lambda: _get(ready_url, 1.0)[0] == ready_status, what, log=self.log)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+        self.process = None
+
+
+class InfluxServer(_Server):
     """``influxd run`` with a generated config: loopback binds, meta/data/wal under ``root``,
     reporting and self-monitoring off; optionally with authentication and an admin user."""
 
@@ -71,7 +89,6 @@ class InfluxServer:
         self.port = free_port()
         self.rpc_port = free_port()
         self.user, self.password = user, password
-        self.process: subprocess.Popen[bytes] | None = None
         self.log = root / "influxd.log"
         self.config = root / "influxdb.conf"
         self.config.write_text(f"""reporting-enabled = false
@@ -105,19 +122,11 @@ bind-address = "127.0.0.1:{self.rpc_port}"
 
     def start(self) -> None:
         assert INFLUXD is not None
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen([INFLUXD, "run", "-config", str(self.config)], stdout=log, stderr=log)
-        _wait(lambda: _get(f"{self.url}/ping", 1.0)[0] == 204, "influxd", log=self.log)
+        self._start([INFLUXD, "run", "-config", str(self.config)], f"{self.url}/ping", 204, "influxd")
         if self.user and not self._users_made:  # with no user yet, InfluxDB lets the first admin be made
             self.query(f"CREATE USER \"{self.user}\" WITH PASSWORD '{self.password}' WITH ALL PRIVILEGES", post=True,
                        auth=False)
             self._users_made = True
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
-        self.process = None
 
     def query(self, q: str, db: str | None = None, post: bool = False, auth: bool = True) -> dict[str, Any]:
         params = {"q": q, **({"db": db} if db else {})}
@@ -141,7 +150,7 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         return found
 
 
-class PrometheusServer:
+class PrometheusServer(_Server):
     """``prometheus`` scraping ``targets`` every second, its TSDB under ``root``."""
 
     def __init__(self, root: Path, targets: list[str]) -> None:
@@ -158,7 +167,6 @@ scrape_configs:
     static_configs:
       - targets: [{listed}]
 """, encoding="utf-8")
-        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -166,17 +174,9 @@ scrape_configs:
 
     def start(self) -> None:
         assert PROMETHEUS is not None
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [PROMETHEUS, f"--config.file={self.config}", f"--storage.tsdb.path={self.root / 'tsdb'}",
-                 f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"], stdout=log, stderr=log)
-        _wait(lambda: _get(f"{self.url}/-/ready", 1.0)[0] == 200, "prometheus", log=self.log)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
-        self.process = None
+        self._start([PROMETHEUS, f"--config.file={self.config}", f"--storage.tsdb.path={self.root / 'tsdb'}",
+                     f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
+                    f"{self.url}/-/ready", 200, "prometheus")
 
     def api(self, path: str, **params: str) -> Any:
         status, body = _get(f"{self.url}/api/v1/{path}?{urllib.parse.urlencode(params)}")

@@ -130,8 +130,7 @@ class Locator:
         self.scenario = scenario
         root = yaml.compose(read_text(Path(scenario_file)), Loader=_COMPOSER)
         self._name_line = _key_line(root, "name")
-        self._service_lines = _item_lines(root, "services")
-        self._workload_lines = _item_lines(root, "workloads")
+        self._item_lines = {key: _item_lines(root, key) for key in ("services", "workloads")}
         self._manifests = manifests or ManifestIndex()
         self._service_position = {s.name: i for i, s in enumerate(scenario.services)}
         self._workload_position = {w.name: i for i, w in enumerate(scenario.workloads)}
@@ -139,9 +138,9 @@ class Locator:
     def whole(self) -> tuple[Location, ...]:
         return (Location(self.file, self._name_line, f"scenario {self.scenario.name}"),)
 
-    @staticmethod
-    def _line(lines: list[int], position: int) -> int | None:
-        return lines[position] if position < len(lines) else None
+    def _entry(self, key: str, position: int, name: str) -> Location:
+        lines = self._item_lines[key]
+        return Location(self.file, lines[position] if position < len(lines) else None, f"{key}[{position}] {name}")
 
     def workload(self, name: str) -> tuple[Location, ...]:
         """The workload's manifest object first (where a fix is made), then its scenario entry."""
@@ -149,7 +148,7 @@ class Locator:
         if position is None:
             return self.whole()
         workload = self.scenario.workloads[position]
-        entry = Location(self.file, self._line(self._workload_lines, position), f"workloads[{position}] {name}")
+        entry = self._entry("workloads", position, name)
         manifest = self._manifests.find(WORKLOAD_KINDS.get(workload.kind, ()), workload.namespace,
                                         name.rsplit("/", 1)[-1])
         return (manifest, entry) if manifest else (entry,)
@@ -160,7 +159,7 @@ class Locator:
         if position is None:
             return self.whole()
         service = self.scenario.services[position]
-        entry = Location(self.file, self._line(self._service_lines, position), f"services[{position}] {name}")
+        entry = self._entry("services", position, name)
         namespaces = {self.scenario.workloads_by_name[w].namespace for w in service.workloads
                       if w in self.scenario.workloads_by_name}
         manifest = next((found for namespace in sorted(namespaces) or ["default"]

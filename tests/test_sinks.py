@@ -226,6 +226,9 @@ def test_publish_to_an_influxdb_that_is_not_there_exits_1_and_the_file_is_writte
     (["--sink=prometheus:70000", "--every", "5s"], "expected prometheus:PORT"),
     (["--sink=influxdb:ftp://u:topsecret@h/"], "influxdb:ftp://u:***@h/"),
     (["--sink=file:/no/such/folder/x.jsonl"], "does not exist"),
+    (["--sink=log", "--defaults", "costs.yaml"], "go with --source"),
+    (["--sink=influxdb:http://db:80x/?db=risk"], "the port is not a number"),
+    (["--sink=influxdb:http://db:8086/?database=risk&p=topsecret"], "unknown option(s) database"),
 ])
 def test_publish_bad_input_exits_2_with_the_reason(argv, message, capsys):
     assert main(["publish", str(DEMO), *argv]) == 2

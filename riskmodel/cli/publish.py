@@ -78,6 +78,9 @@ def _reader(args: argparse.Namespace) -> Callable[[], LoadedScenario]:
     if bool(args.scenario) == bool(args.source):
         raise InputError("publish", "expected either a SCENARIO file or --source URIs (one of the two)")
     if args.scenario:
+        if args.defaults or args.catalog:
+            raise InputError("publish", "--defaults and --catalog go with --source; a scenario file names its "
+                             "catalogs and costs itself")
         path = Path(args.scenario)
         return lambda: load_scenario(path)
     defaults = parse_model(ServiceDefaults, Path(args.defaults))[0] if args.defaults else None

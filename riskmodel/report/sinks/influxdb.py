@@ -24,6 +24,7 @@ from riskmodel.report.sinks.figures import Batch, Figure
 
 DEFAULT_DATABASE = "k8s"
 DEFAULT_TIMEOUT_SECONDS = 10.0
+QUERY_KEYS = frozenset({"db", "rp", "u", "p", "timeout"})
 
 
 def _escape(text: str, specials: str) -> str:
@@ -53,6 +54,14 @@ class InfluxDBSink:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError("--sink", f"expected influxdb:http://HOST:PORT/?db=NAME, got {redact('influxdb:' + uri)}")
         query = dict(parse_qsl(parts.query))
+        unknown = sorted(set(query) - QUERY_KEYS)
+        if unknown:
+            raise InputError("--sink", f"{redact('influxdb:' + uri)}: unknown option(s) {', '.join(unknown)}; "
+                             f"expected {', '.join(sorted(QUERY_KEYS))}")
+        try:
+            port = parts.port
+        except ValueError:
+            raise InputError("--sink", f"{redact('influxdb:' + uri)}: the port is not a number") from None
         user = unquote(parts.username) if parts.username else query.get("u")
         password = unquote(parts.password) if parts.password else query.get("p")
         self.database = query.get("db", DEFAULT_DATABASE)
@@ -60,7 +69,7 @@ class InfluxDBSink:
         self.timeout_seconds = (parse_duration_seconds(query["timeout"], "--sink influxdb: timeout")
                                 if "timeout" in query else DEFAULT_TIMEOUT_SECONDS)
         host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-        netloc = f"{host}:{parts.port}" if parts.port else host
+        netloc = f"{host}:{port}" if port else host
         self.base_url = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
         self.name = redact("influxdb:" + uri)
         self._secrets = tuple(s for s in (password, parts.password, query.get("p")) if s)

@@ -251,3 +251,30 @@ def test_publish_from_sources(tmp_path, capsys):
     records = [json.loads(line) for line in out.read_text().splitlines()]
     total = [r for r in records if r["metric"] == "risk/eal_per_year" and r["tags"]["type"] == "cluster"]
     assert len(total) == 1 and total[0]["tags"]["cluster"] == "bundle"
+
+
+def test_a_round_whose_source_cannot_be_read_is_reported_and_skipped(tmp_path, capsys):
+    from riskmodel.errors import SourceUnavailable
+    from riskmodel.sources import registry
+    from riskmodel.sources.file import read_uri
+
+    reads = []
+
+    def sometimes_down(argument: str):
+        reads.append(argument)
+        if len(reads) == 2:
+            raise SourceUnavailable("kube: the API server did not answer (test)")
+        return read_uri(str(ROOT / "tests" / "fixtures" / "k8s-bundle"))
+
+    registry.register("sometimes-down", sometimes_down)
+    out = tmp_path / "risk.jsonl"
+    try:
+        code = main(["publish", "--source", "sometimes-down:x", "--every", "1s", "--rounds", "2",
+                     f"--sink=file:{out}"])
+    finally:
+        registry._READERS.pop("sometimes-down")
+    err = capsys.readouterr().err
+    assert code == 0 and len(reads) == 3
+    assert "could not read the input this round, nothing published: kube: the API server did not answer" in err
+    times = {json.loads(line)["time"] for line in out.read_text().splitlines()}
+    assert len(times) == 2

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from riskmodel.report.analysis import analyse, money
+from riskmodel.report.analysis import analyse
+from riskmodel.report.formatting import money
 from riskmodel.review.edits import apply_edits
 from riskmodel.review.store import ReviewStore
 from riskmodel.simulate.whatif import whatif

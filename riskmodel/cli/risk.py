@@ -10,7 +10,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from riskmodel.report.analysis import RankReport, analyse, money, rank_report
+from riskmodel.report.analysis import RankReport, analyse, rank_report
+from riskmodel.report.formatting import money
 from riskmodel.simulate.whatif import BlastRadius, whatif
 from riskmodel.sources.scenario import load_scenario
 

@@ -17,7 +17,7 @@ from typing import Any
 from riskmodel.errors import InputError
 from riskmodel.files.yamlfile import parse_yaml, read_text
 from riskmodel.plan.planner import Planner
-from riskmodel.report.analysis import money
+from riskmodel.report.formatting import money
 from riskmodel.simulate.montecarlo import simulate
 from riskmodel.simulate.result import compare
 from riskmodel.simulate.tables import InjectedFailure

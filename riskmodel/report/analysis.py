@@ -12,6 +12,7 @@ from riskmodel.engine.register import BudgetFlag, ModeRisk, RiskRegister, Servic
 from riskmodel.engine.risk import RiskModel
 from riskmodel.plan.planner import FrontierPoint, MeasureResult, Plan, Planner
 from riskmodel.review.edits import Edit, apply_edits
+from riskmodel.review.working_plan import WorkingPlan, default_budget_per_year, resolve_plan
 from riskmodel.sources.scenario import LoadedScenario
 
 
@@ -23,11 +24,6 @@ class Analysis:
     model: RiskModel
     planner: Planner
     register: RiskRegister
-
-
-def money(value: float) -> str:
-    """Dollars without cents, with the sign in front: ``-$1,500``."""
-    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
 
 
 def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
@@ -42,7 +38,7 @@ def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
 
 def default_budget(analysis: Analysis) -> float:
     """Without a budget, fund every measure that pays for itself (net benefit > 0)."""
-    return sum(r.annual_cost for r in analysis.planner.rank() if r.net_benefit > 0)
+    return default_budget_per_year(analysis.planner)
 
 
 @dataclass(frozen=True)
@@ -76,14 +72,17 @@ class RankReport:
     measures: tuple[MeasureResult, ...]
     plan: Plan
     frontier: tuple[FrontierPoint, ...]
+    pinned: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
 
-def rank_report(analysis: Analysis, budget: float | None = None) -> RankReport:
-    """The register, every measure alone, the plan under ``budget`` (default: :func:`default_budget`)
-    and the frontier."""
+def rank_report(analysis: Analysis, budget: float | None = None, working: WorkingPlan | None = None) -> RankReport:
+    """The register, every measure alone, the plan and the frontier. The plan is ``working`` (a
+    review's working plan) resolved, else the budget plan under ``budget`` (default:
+    :func:`default_budget`)."""
     register, planner = analysis.register, analysis.planner
-    budget = default_budget(analysis) if budget is None else budget
-    plan = planner.plan(budget)
+    resolved = resolve_plan(planner, working or WorkingPlan(budget))
+    plan = resolved.plan
     after = planner.bad_minutes(plan.selected)
     return RankReport(
         scenario=analysis.loaded.scenario.name,
@@ -97,4 +96,6 @@ def rank_report(analysis: Analysis, budget: float | None = None) -> RankReport:
         measures=tuple(planner.rank()),
         plan=plan,
         frontier=tuple(planner.frontier()),
+        pinned=resolved.pinned,
+        excluded=resolved.excluded,
     )

@@ -38,7 +38,7 @@ def sidebar() -> None:
         if upload is not None and st.session_state.get("adopted_upload") != upload.file_id:
             problem = ui.adopt_upload(upload.name, upload.getvalue())
             if problem:
-                st.error(f"Upload rejected; the current scenario stays open.\n\n```\n{problem}\n```")
+                st.error("Upload rejected; the current scenario stays open.\n\n" + ui.markdown_text(problem))
             else:
                 st.session_state["adopted_upload"] = upload.file_id
                 st.rerun()
@@ -52,7 +52,7 @@ def sidebar() -> None:
             if picked != current_session:
                 st.session_state["session_id"] = picked
                 st.rerun()
-        if st.button("New review session", width="stretch"):
+        if st.button("New review session", width="stretch", key="new_session"):
             st.session_state.pop("session_id", None)
             ui.ensure_session()
             st.rerun()
@@ -60,6 +60,9 @@ def sidebar() -> None:
 
 try:
     sidebar()
-    st.navigation(PAGES).run()
+    page = st.navigation(PAGES)
+    ui.show_toasts()
+    ui.plan_header()
+    page.run()
 except RiskModelError as error:
-    st.error(f"```\n{error}\n```")
+    st.error(ui.markdown_text(str(error)))

@@ -123,8 +123,10 @@ def value_text(value: float | Mapping[str, float] | None, meaning: FieldMeaning)
         shown = _scalar(float(value), meaning)
     if meaning.kind == "factor":
         return f"×{shown}"
-    if meaning.kind in ("money", "fraction") or not meaning.unit:
-        return shown + (meaning.unit if meaning.kind == "money" and meaning.unit != "$" else "")
+    if meaning.kind == "money":
+        return shown + meaning.unit.removeprefix("$")
+    if meaning.kind == "fraction" or not meaning.unit:
+        return shown
     return f"{shown} {meaning.unit}"
 
 

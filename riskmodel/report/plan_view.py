@@ -141,6 +141,22 @@ def plan_summary(resolved: ResolvedPlan) -> str:
     return " · ".join(parts)
 
 
+BUDGET_STEPS = 400
+"""At most about this many positions on the budget slider."""
+
+
+def budget_options(analysis: Analysis, *keep: float) -> tuple[float, ...]:
+    """Budgets a slider offers: round steps from $0 to the cost of every measure, each point of the
+    frontier (where the plan changes) and the budgets in ``keep`` (the one in force)."""
+    total = sum(analysis.planner.costs.values())
+    step = 100.0
+    while total / step > BUDGET_STEPS:
+        step *= 5 if str(int(step)).startswith("1") else 2
+    rounded = {i * step for i in range(int(total // step) + 2)}
+    frontier = {round(p.budget) for p in analysis.planner.frontier()}
+    return tuple(sorted(rounded | frontier | {round(k) for k in keep}))
+
+
 def topology_measures(analysis: Analysis, selected: Sequence[str]) -> tuple[str, ...]:
     """The measures of a plan that change the topology (replicas, spread, spare nodes, …), in
     catalog order (the order the planner's topology models are keyed by)."""
@@ -156,5 +172,5 @@ def whatif_with_plan(analysis: Analysis, selected: Sequence[str], specs: Sequenc
     return whatif(model.scenario, specs, model.index)
 
 
-__all__ = ["NextMeasure", "PlanInForce", "ServiceLine", "next_best_measure", "plan_in_force", "plan_summary",
+__all__ = ["NextMeasure", "budget_options", "PlanInForce", "ServiceLine", "next_best_measure", "plan_in_force", "plan_summary",
            "topology_measures", "whatif_with_plan"]

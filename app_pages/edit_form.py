@@ -52,8 +52,9 @@ def _record(key: str, target_kind: str, meaning: FieldMeaning) -> None:
         return
     edit = Edit(target_kind, target_id, field, preview.old_value, new_value, ui.reviewer(), why)
     ui.store().record_edit(ui.ensure_session(), edit)
-    for suffix in ("value", "low", "high", "why"):
-        st.session_state.pop(f"{key}_{suffix}", None)
+    for suffix in ("value", "low", "high"):
+        st.session_state[f"{key}_{suffix}"] = None
+    st.session_state[f"{key}_why"] = ""
     ui.toast_later(f"Recorded: {target_id} · {field} {value_text(preview.old_value, meaning)} → "
                    f"{value_text(new_value, meaning)}")
 

@@ -103,4 +103,4 @@ with st.form("measure_decision"):
     st.text_input("Owner", key="decision_owner")
     st.date_input("Due", value=None, key="decision_due")
     st.text_input("Note", key="decision_note")
-    st.form_submit_button("Record decision", on_click=_decide)
+    st.form_submit_button("Record decision", on_click=_decide, key="decision_submit")

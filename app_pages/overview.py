@@ -38,9 +38,8 @@ def key_numbers(view: PlanInForce) -> None:
         columns[3].metric("Best measure to fund next", "none left",
                           help="every measure that avoids loss is in the plan or excluded")
     else:
-        columns[3].metric("Best measure to fund next", best.id,
-                          help=f"{best.title}: saves {money_per_year(best.eal_reduction)} for "
-                               f"{money_per_year(best.annual_cost)} on top of the plan")
+        columns[3].metric("Best measure to fund next saves", money_per_year(best.eal_reduction),
+                          help=f"{best.id}: {best.title}, for {money_per_year(best.annual_cost)} on top of the plan")
         st.caption(f"Next to fund: **{best.id}** saves {money_per_year(best.eal_reduction)} for "
                    f"{money_per_year(best.annual_cost)} on top of the plan in force.")
 

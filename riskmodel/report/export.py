@@ -29,11 +29,16 @@ from typing import Any
 
 import plotly.io as pio
 
+from riskmodel.errors import RiskModelError
 from riskmodel.plan.planner import FrontierPoint
 from riskmodel.report.charts import budget_chart, frontier_chart
 from riskmodel.report.document import PlanDocument
 from riskmodel.report.formatting import DASH, minutes, money, money_per_year, number, percent, slo
 from riskmodel.report.static_charts import budget_svg, frontier_svg
+
+class PdfUnavailable(RiskModelError):
+    """WeasyPrint is installed but the system libraries it draws text with are not."""
+
 
 FORMATS = ("md", "html", "pdf", "csv", "json")
 MEDIA_TYPES = {"md": "text/markdown", "html": "text/html", "pdf": "application/pdf", "csv": "text/csv",
@@ -212,7 +217,12 @@ def to_html(doc: PlanDocument, frontier: Sequence[FrontierPoint] | None = None) 
 
 def to_pdf(doc: PlanDocument, frontier: Sequence[FrontierPoint] | None = None) -> bytes:
     """The print form of the HTML page (static charts, no scripts) laid out by WeasyPrint."""
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except OSError as error:
+        raise PdfUnavailable(f"PDF export needs the system libraries pango and harfbuzz ({error}); install them "
+                             "with `sh scripts/install-pdf-libs.sh` as root (Debian packages libpango-1.0-0, "
+                             "libpangoft2-1.0-0, libharfbuzz-subset0)") from None
 
     pdf: bytes = HTML(string=_page(doc, _static_charts(doc, frontier))).write_pdf()
     return pdf
@@ -292,5 +302,5 @@ def render(doc: PlanDocument, fmt: str, frontier: Sequence[FrontierPoint] | None
     return TEXT_RENDERERS[fmt](doc).encode("utf-8")
 
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "Section", "render", "sections", "summary_lines", "to_csv", "to_html",
+__all__ = ["FORMATS", "MEDIA_TYPES", "PdfUnavailable", "Section", "render", "sections", "summary_lines", "to_csv", "to_html",
            "to_json", "to_markdown", "to_pdf"]

@@ -161,7 +161,7 @@ class Meeting:
         self.widget(key, "button").click()
 
     def radio(self, key: str, option: str) -> None:
-        self.widget(key, f'label[data-testid="stRadioOption"]')
+        self.widget(key, 'label[data-testid="stRadioOption"]')
         (label,) = [e for e in self.driver.find_elements("css selector", f'.st-key-{key} label[data-testid="stRadioOption"]')
                     if e.text == option]
         label.click()

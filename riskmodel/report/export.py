@@ -36,6 +36,7 @@ from riskmodel.report.document import PlanDocument
 from riskmodel.report.formatting import DASH, minutes, money, money_per_year, number, percent, slo
 from riskmodel.report.static_charts import budget_svg, frontier_svg
 
+
 class PdfUnavailable(RiskModelError):
     """WeasyPrint is installed but the system libraries it draws text with are not."""
 

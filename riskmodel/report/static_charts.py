@@ -4,7 +4,8 @@ Plotly figures need a browser to draw; turning them into pictures takes kaleido,
 drives a Chrome of its own (absent offline and on most review laptops, and seconds per
 picture). So the same numbers are drawn here with matplotlib's object API (no pyplot, no
 global state) into self-contained SVG that WeasyPrint and every browser render as they are.
-Text is drawn as paths, so the pictures do not depend on the reader's fonts.
+Text stays text (DejaVu Sans, which the PDF libraries script installs), so a printed chart
+can be searched and read back.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from matplotlib import rc_context
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -27,7 +29,8 @@ WIDTH_INCHES = 7.5
 def _svg(figure: Figure) -> str:
     FigureCanvasSVG(figure)
     out = io.StringIO()
-    figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with rc_context({"svg.fonttype": "none"}):
+        figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
     return out.getvalue()
 
 

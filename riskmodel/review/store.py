@@ -29,7 +29,6 @@ import platformdirs
 
 from riskmodel.errors import RiskModelError
 from riskmodel.review.edits import Edit, EditKey, EditValue, check_edit, final_values, utc_now
-from riskmodel.review.working_plan import WorkingPlan
 from riskmodel.review.records import (
     MEASURE_DECISIONS,
     RISK_DECISIONS,
@@ -47,6 +46,7 @@ from riskmodel.review.records import (
     iso_utc_text,
     session_from_row,
 )
+from riskmodel.review.working_plan import WorkingPlan
 
 SCHEMA_VERSION = 2
 """1: sessions, edits, decisions. 2: adds ``plans``, the working plan of each session."""

@@ -23,7 +23,7 @@ from riskmodel.report.analysis import Analysis, analyse
 from riskmodel.report.edit_preview import EditPreview, preview_edit
 from riskmodel.report.formatting import money_per_year
 from riskmodel.report.plan_view import PlanInForce, plan_in_force, plan_summary
-from riskmodel.review.edits import Edit, EditKey, EditValue, apply_edits
+from riskmodel.review.edits import Edit, EditKey, EditValue
 from riskmodel.review.store import ReviewStore, default_path
 from riskmodel.review.working_plan import WorkingPlan
 from riskmodel.sources.scenario import LoadedScenario, load_scenario
@@ -206,11 +206,6 @@ def markdown_text(text: str) -> str:
     a long error message wraps and reads whole instead of scrolling out of a code block."""
     escaped = "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text)
     return "  \n".join(escaped.splitlines())
-
-
-def validate_edit(edit: Edit) -> None:
-    """Raise the validator's clear error if ``edit`` would make the inputs invalid."""
-    apply_edits(base().catalog, base().scenario, (*current_edits(), edit))
 
 
 def table(rows: Sequence[Mapping[str, Any]], formats: Mapping[str, Callable[[Any], str]] | None = None,

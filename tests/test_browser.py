@@ -52,7 +52,8 @@ def app_url(tmp_path):
            "RISKMODEL_SCENARIO": str(ROOT / "scenarios" / "demo.yaml")}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -176,6 +177,7 @@ class Meeting:
         field.send_keys(option)
         self.wait.until(lambda d: any(option in o.text for o in d.find_elements("css selector", '[role="option"]')))
         field.send_keys(Keys.ENTER)
+        field.send_keys(Keys.ESCAPE)  # a multiselect keeps its list open over the page
         self.idle()
 
     def keys(self, key: str, *keys: str) -> None:

@@ -46,6 +46,7 @@ from riskmodel.review.records import (
     iso_utc_text,
     session_from_row,
 )
+from riskmodel.review.plan_rows import PLANS_TABLE, plans_from_decisions, read_plan, store_plan
 from riskmodel.review.working_plan import WorkingPlan
 
 SCHEMA_VERSION = 2
@@ -80,9 +81,7 @@ _SCHEMA = (
     "CREATE VIEW IF NOT EXISTS latest_decisions AS SELECT d.* FROM decisions d WHERE d.id = (SELECT MAX(x.id)"
     " FROM decisions x WHERE x.session_id = d.session_id AND x.item_kind = d.item_kind"
     " AND x.item_id = d.item_id AND x.unit = d.unit)",
-    "CREATE TABLE IF NOT EXISTS plans (session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,"
-    " budget_per_year REAL, pinned_ids TEXT NOT NULL, excluded_ids TEXT NOT NULL, who TEXT NOT NULL,"
-    " at TEXT NOT NULL)",
+    PLANS_TABLE,
 )
 _DECISION_COLUMNS = "item_kind, item_id, unit, decision, owner, due_date, note, who, at"
 _EDIT_COLUMNS = "seq, who, at, target_kind, target_id, field, old_value, new_value, why"
@@ -183,44 +182,20 @@ class ReviewStore:
             if version is None:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
             elif version < 2:
-                self._plans_from_decisions(conn)
+                plans_from_decisions(conn)
                 conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
-
-    def _plans_from_decisions(self, conn: sqlite3.Connection) -> None:
-        """Schema 1 → 2: each session's plan pins what it approved and excludes what it rejected or deferred."""
-        for (session_id,) in conn.execute("SELECT id FROM sessions").fetchall():
-            plan = WorkingPlan()
-            for row in conn.execute("SELECT item_id, decision FROM latest_decisions WHERE session_id = ?"
-                                    " AND item_kind = 'measure' ORDER BY id", (session_id,)).fetchall():
-                plan = plan.after_decision(row["item_id"], row["decision"])
-            self._store_plan(conn, session_id, plan, "schema migration")
-
-    def _store_plan(self, conn: sqlite3.Connection, session_id: str, plan: WorkingPlan, who: str) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO plans (session_id, budget_per_year, pinned_ids, excluded_ids, who, at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (session_id, plan.budget_per_year, json.dumps(list(plan.pinned)), json.dumps(list(plan.excluded)),
-             who, iso_utc_text(utc_now())))
-
-    def _plan(self, conn: sqlite3.Connection, session_id: str) -> WorkingPlan:
-        row = conn.execute("SELECT budget_per_year, pinned_ids, excluded_ids FROM plans WHERE session_id = ?",
-                           (session_id,)).fetchone()
-        if row is None:
-            return WorkingPlan()
-        return WorkingPlan(row["budget_per_year"], tuple(json.loads(row["pinned_ids"])),
-                           tuple(json.loads(row["excluded_ids"])))
 
     def plan(self, session_id: str) -> WorkingPlan:
         """The session's working plan (a new session's: the default budget, nothing pinned)."""
         with self._read() as conn:
             self._session_row(conn, session_id)
-            return self._plan(conn, session_id)
+            return read_plan(conn, session_id)
 
     def set_plan(self, session_id: str, plan: WorkingPlan, who: str) -> None:
         """Replace the session's working plan (budget, pinned and excluded measures)."""
         with self._write() as conn:
             self._session_row(conn, session_id)
-            self._store_plan(conn, session_id, plan, who)
+            store_plan(conn, session_id, plan, who)
             self._touch(conn, session_id)
 
     def _session_row(self, conn: sqlite3.Connection, session_id: str) -> sqlite3.Row:
@@ -311,7 +286,7 @@ class ReviewStore:
                 (session_id, kind, item_id, unit or "", decision, owner, due, note, who, iso_utc_text(at)),
             )
             if kind == "measure":
-                self._store_plan(conn, session_id, self._plan(conn, session_id).after_decision(item_id, decision), who)
+                store_plan(conn, session_id, read_plan(conn, session_id).after_decision(item_id, decision), who)
             self._touch(conn, session_id)
         return Decision(kind, item_id, unit or None, decision, owner, date.fromisoformat(due) if due else None,
                         note, who, at)

@@ -28,7 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-WAIT_SECONDS = 40  # other helpers' tests share the 2 cores: be generous
+WAIT_SECONDS = 120  # other helpers' tests share the 2 cores: be generous
 APPROVED = ("runbooks", "game-days", "slo-alerting")
 REJECTED = "canary-rollouts"
 

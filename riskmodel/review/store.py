@@ -29,6 +29,7 @@ import platformdirs
 
 from riskmodel.errors import RiskModelError
 from riskmodel.review.edits import Edit, EditKey, EditValue, check_edit, final_values, utc_now
+from riskmodel.review.plan_rows import PLANS_TABLE, plans_from_decisions, read_plan, store_plan
 from riskmodel.review.records import (
     MEASURE_DECISIONS,
     RISK_DECISIONS,
@@ -46,7 +47,6 @@ from riskmodel.review.records import (
     iso_utc_text,
     session_from_row,
 )
-from riskmodel.review.plan_rows import PLANS_TABLE, plans_from_decisions, read_plan, store_plan
 from riskmodel.review.working_plan import WorkingPlan
 
 SCHEMA_VERSION = 2

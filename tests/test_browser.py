@@ -111,14 +111,20 @@ class Meeting:
         print(f"{now - getattr(self, '_last', now):6.1f} s  {what}", flush=True)
         self._last = now
 
+    def _settled(self) -> bool:
+        app = self.driver.find_element("css selector", '[data-testid="stApp"]')
+        return (app.get_attribute("data-test-script-state") == "notRunning"
+                and not self.driver.find_elements("css selector", '[data-stale="true"]'))
+
     def idle(self) -> None:
-        """Wait until the script run is over (no running indicator) and the page text stops changing."""
-        def settled(d) -> bool:
-            if d.find_elements("css selector", '[data-testid="stStatusWidget"]'):
+        """Wait until the app's script run is over and no element is stale (Streamlit marks both in
+        the page, as its own end-to-end tests read them); twice, 0.2 s apart, so a rerun that a
+        click has only just asked for is not missed."""
+        def settled(_) -> bool:
+            if not self._settled():
                 return False
-            first = self.body()
-            time.sleep(0.25)
-            return first == self.body()
+            time.sleep(0.2)
+            return self._settled()
         self.wait.until(settled)
 
     def text(self, text: str) -> None:

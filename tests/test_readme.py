@@ -47,9 +47,12 @@ def test_the_console_script_and_module_run_from_any_directory(tmp_path):
     if not script.exists():
         pytest.skip("the package is not installed in this environment (make test installs it with pip install -e .)")
     demo = ROOT / "scenarios" / "demo.yaml"
-    for command in ([str(script), "validate", str(demo)], [sys.executable, "-m", "riskmodel", "validate", str(demo)]):
-        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0 and done.stdout.startswith(f"ok  {demo}"), done.stderr
+    done = subprocess.run([str(script), "validate", str(demo)], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith(f"ok  {demo}"), done.stderr
+    done = subprocess.run([sys.executable, "-m", "riskmodel", "schema", "scenario"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and '"title": "Scenario"' in done.stdout, done.stderr
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")

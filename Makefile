@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SCENARIO ?= $(or $(RISKMODEL_SCENARIO),scenarios/demo.yaml)
 PORT ?= 8501
 
-.PHONY: run test lint bench browser pdf-libs screenshots clean
+.PHONY: run test lint bench browser pdf-libs screenshots fuzz clean
 
 $(VENV)/.runtime-installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ lint: $(VENV)/.dev-installed
 ## bench: the speed figures of DESIGN.md, printed with their ratios
 bench: $(VENV)/.dev-installed
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+## fuzz: the long input checks: import and rank every pair of tests/fixtures/k8s files (minutes)
+fuzz: $(VENV)/.dev-installed
+	RISKMODEL_ALL_COMBINATIONS=1 $(PY) -m pytest -q tests/test_import_combinations.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -7,7 +7,7 @@ replaced without touching the others.
 
 import streamlit as st
 
-from app_pages import ui
+from app_pages import current_state, ui
 from riskmodel.report.analysis import Analysis
 from riskmodel.report.charts import budget_chart
 from riskmodel.report.formatting import minutes, money, money_per_year, number, percent, slo
@@ -15,7 +15,10 @@ from riskmodel.report.plan_view import PlanInForce
 
 
 def current_problems(analysis: Analysis) -> None:
-    """What is wrong in the cluster right now: active node conditions, nodes nobody watches."""
+    """What is wrong in the cluster right now: values nobody has reviewed, what is broken (and
+    what it costs per hour), active node conditions, nodes nobody watches."""
+    current_state.placeholder_banner(analysis)
+    current_state.current_problems_table(analysis)
     loaded, register = analysis.loaded, analysis.register
     problems = [c for c in loaded.evidence.conditions if c.is_problem]
     if problems:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages import ui
+from app_pages import current_state, ui
 from app_pages.edit_form import edit_form
 from riskmodel.report.charts import risk_matrix
 from riskmodel.report.formatting import edit_text, edited_marker, money, money_per_year, number, slo
@@ -32,6 +32,7 @@ ui.table([{
 st.caption("Incidents per unit per year are after node evidence (the average over the units); the edit form "
            "below changes the catalog's rate per unit, before evidence.")
 st.plotly_chart(risk_matrix(register), width="stretch")
+current_state.findings_table(analysis)
 
 
 def frequency_context(target_id: str, field: str) -> str:

@@ -1,4 +1,4 @@
-"""Topology: zones → nodes → workloads → services, coloured by risk and active problems."""
+"""Topology: nodes laid out by zone and coloured by EAL, problems and blind spots marked; a node's risks and evidence."""
 
 import streamlit as st
 
@@ -13,8 +13,8 @@ scenario, evidence = analysis.loaded.scenario, analysis.loaded.evidence
 st.title("Topology")
 names = [n.name for n in scenario.nodes]
 chart = st.empty()
-previous = st.session_state.get("topology_select")
-points = previous.selection.points if previous and previous.selection else []
+previous = st.session_state.get("topology_select") or {}
+points = (previous.get("selection") or {}).get("points") or []
 picked = [p.get("customdata") for p in points]
 clicked = next((key.split(":", 1)[1] for key in picked if isinstance(key, str) and key.startswith("node:")), None)
 if clicked in names and st.session_state.get("topology_clicked") != clicked:

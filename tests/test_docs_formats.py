@@ -16,6 +16,7 @@ import pytest
 from pydantic import BaseModel
 
 import riskmodel.model.catalog as catalog_module
+import riskmodel.model.defaults as defaults_module
 import riskmodel.model.estimate as estimate_module
 import riskmodel.model.scenario as scenario_module
 import riskmodel.simulate.whatif_file as whatif_module
@@ -107,6 +108,7 @@ FORMAT_MODELS = [
     *_models(scenario_module),
     *_models(estimate_module),
     *_models(whatif_module),
+    *_models(defaults_module),
 ]
 
 

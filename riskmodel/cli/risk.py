@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from riskmodel.engine.topology import TopologyIndex
 from riskmodel.report.analysis import RankReport, analyse, rank_report
 from riskmodel.report.formatting import minutes, money, money_per_year, number, percent, roi
 from riskmodel.simulate.whatif import BlastRadius, whatif
@@ -40,15 +41,50 @@ def rank_json(report: RankReport) -> dict[str, Any]:
                  "annual_cost": report.plan.annual_cost, "residual_eal_per_year": report.plan.residual_eal_per_year,
                  "method": report.plan.method},
         "frontier": [asdict(point) for point in report.frontier],
+        "current_problems": [asdict(problem) for problem in report.current_problems],
+        "findings": [asdict(finding) for finding in report.findings],
+        "placeholders": [placeholder.field_path for placeholder in report.placeholders],
     }
 
 
+def current_state_lines(report: RankReport, top: int = 10) -> list[str]:
+    """The current problems, most expensive first: what the table shows before the risks."""
+    if not report.current_problems:
+        return []
+    lines = [f"Broken now ({len(report.current_problems)} problems; each cost is what fixing it alone saves):",
+             f"  {'kind':<24} {'name':<44} {'cost/h':>9}  detail"]
+    for problem in report.current_problems[:top]:
+        lines.append(f"  {problem.kind:<24} {problem.name[:44]:<44} {money(problem.cost_per_hour):>10}  "
+                     f"{problem.detail[:100]}")
+    return [*lines, ""]
+
+
+def findings_lines(report: RankReport, top: int = 10) -> list[str]:
+    """Configuration findings ranked by the expected annual loss a fix removes."""
+    if not report.findings:
+        return []
+    lines = ["", f"{'finding':<48} {'EAL ($/yr)':>12}  fixed by"]
+    for finding in report.findings[:top]:
+        lines.append(f"{finding.id[:48]:<48} {money(finding.eal_per_year):>12}  {', '.join(finding.fixed_by) or '-'}")
+    return lines
+
+
+def placeholder_lines(report: RankReport) -> list[str]:
+    """The "not yet reviewed" list every output ends with."""
+    if not report.placeholders:
+        return []
+    return ["", f"Not yet reviewed ({len(report.placeholders)} placeholder values):"] + [
+        f"  {p.field_path}: {p.reason}" for p in report.placeholders]
+
+
 def _rank_table(report: RankReport, top: int = 15) -> str:
-    lines = [f"Scenario {report.scenario}: expected annual loss {money_per_year(report.eal_per_year)}", "",
+    lines = [*current_state_lines(report),
+             f"Scenario {report.scenario}: expected annual loss {money_per_year(report.eal_per_year)}", "",
              f"{'failure mode':<40} {'units':>5} {'incidents/yr':>12} {'EAL ($/yr)':>12}"]
     for mode in report.failure_modes[:top]:
         lines.append(f"{mode.failure_mode_id:<40} {mode.units:>5} {number(mode.frequency_per_year):>12} "
                      f"{money(mode.eal_per_year):>12}")
+    lines += findings_lines(report)
     lines += ["", f"{'service':<24} {'bad min/yr':>10} {'budget min/yr':>13} {'used':>7} {'with plan min/yr':>16}"]
     for service in report.services:
         budget = service.budget
@@ -67,6 +103,7 @@ def _rank_table(report: RankReport, top: int = 15) -> str:
     plan = report.plan
     lines += ["", f"Plan for {money_per_year(plan.budget)} ({plan.method}): {', '.join(plan.selected) or 'nothing'}",
               f"  costs {money_per_year(plan.annual_cost)}, residual EAL {money_per_year(plan.residual_eal_per_year)}"]
+    lines += placeholder_lines(report)
     return "\n".join(lines)
 
 
@@ -111,9 +148,16 @@ def _whatif_table(radius: BlastRadius) -> str:
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
+    """The blast radius starts from the current state: what is down now is named, not counted again."""
     loaded = load_scenario(Path(args.scenario))
-    radius = whatif(loaded.scenario, args.fail)
-    print(json.dumps(blast_radius_json(radius), indent=2) if args.format == "json" else _whatif_table(radius))
+    index = TopologyIndex(loaded.scenario)
+    radius = whatif(loaded.scenario, args.fail, index)
+    down_now = [name for name, down in zip(index.service_names, index.service_down_now, strict=True) if down]
+    if args.format == "json":
+        print(json.dumps({**blast_radius_json(radius), "down_now_services": down_now}, indent=2))
+    else:
+        print(_whatif_table(radius) + (f"\ndown now already (not counted again): {', '.join(down_now)}"
+                                       if down_now else ""))
     return 0
 
 

@@ -49,6 +49,8 @@ def workload_matches(targets: Targets, workload: Workload, scenario: Scenario) -
         return False
     if targets.single_zone is not None and (len(workload_zones(workload, scenario)) == 1) != targets.single_zone:
         return False
+    if targets.single_node is not None and (len(set(workload.pods)) == 1 and workload.replicas > 1) != targets.single_node:
+        return False
     return targets.zonal_volumes is None or workload.zonal_volumes == targets.zonal_volumes
 
 
@@ -58,7 +60,8 @@ def node_matches(targets: Targets, node: Node) -> bool:
 
 def has_workload_filter(targets: Targets) -> bool:
     return bool(targets.names or targets.namespaces or targets.kinds or targets.max_replicas is not None
-                or targets.single_zone is not None or targets.zonal_volumes is not None)
+                or targets.single_zone is not None or targets.single_node is not None
+                or targets.zonal_volumes is not None)
 
 
 def units_for(mode: FailureMode, scenario: Scenario) -> list[RiskUnit]:

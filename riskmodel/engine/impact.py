@@ -112,35 +112,60 @@ def phase_state(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
     return phase_states(index, lost[None, :], direct_down[None, :], np.array([degraded_only]))[0]
 
 
-def _fit_counts(index: TopologyIndex, pod: int, free_cpu: np.ndarray, free_memory: np.ndarray,
-                free_slots: np.ndarray, single: bool) -> np.ndarray:
+def _fit_counts(index: TopologyIndex, pod: int, free: _Free, single: bool) -> np.ndarray:
     """How many more pods like ``pod`` each node can take (0 where it may not run); for a
     ``single`` pod only the first node that fits counts (cheaper than counting capacity)."""
     cpu, memory, zone = index.pod_cpu_millicores[pod], index.pod_memory_bytes[pod], index.pod_zone_bound[pod]
+    other = index.pod_other[pod]
     if single:
-        fits = (free_cpu >= cpu) & (free_memory >= memory) & (free_slots > 0)
+        fits = (free.cpu >= cpu) & (free.memory >= memory) & (free.slots > 0)
+        if other.size:
+            fits &= (free.other >= other[None, :]).all(axis=1)
         if zone >= 0:
             fits &= index.node_zone == zone
         first = int(np.argmax(fits))
         counts = np.zeros(len(fits), dtype=np.int64)
         counts[first] = 1 if fits[first] else 0
         return counts
-    counts = free_slots.astype(float)
+    counts = free.slots.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         if cpu > 0:
-            counts = np.minimum(counts, np.floor(free_cpu / cpu))
+            counts = np.minimum(counts, np.floor(free.cpu / cpu))
         if memory > 0:
-            counts = np.minimum(counts, np.floor(free_memory / memory))
-    counts = np.where((free_cpu >= cpu) & (free_memory >= memory), np.maximum(counts, 0), 0)
+            counts = np.minimum(counts, np.floor(free.memory / memory))
+        for k in np.flatnonzero(other > 0):
+            counts = np.minimum(counts, np.floor(free.other[:, k] / other[k]))
+    fits = (free.cpu >= cpu) & (free.memory >= memory)
+    if other.size:
+        fits &= (free.other >= other[None, :]).all(axis=1)
+    counts = np.where(fits, np.maximum(counts, 0), 0)
     if zone >= 0:
         counts = np.where(index.node_zone == zone, counts, 0)
     return counts.astype(np.int64)
 
 
+@dataclass
+class _Free:
+    """What surviving nodes have left while lost pods are placed (cpu, memory, slots, other resources)."""
+
+    cpu: np.ndarray
+    memory: np.ndarray
+    slots: np.ndarray
+    other: np.ndarray
+
+    def take(self, taken: np.ndarray, index: TopologyIndex, pod: int) -> None:
+        self.cpu -= taken * index.pod_cpu_millicores[pod]
+        self.memory -= taken * index.pod_memory_bytes[pod]
+        self.slots -= taken
+        if self.other.size:
+            self.other -= taken[:, None] * index.pod_other[pod][None, :]
+
+
 def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: np.ndarray) -> Placement:
     """First-fit decreasing (by cpu, then memory request) of lost pods onto surviving nodes.
 
-    A node takes a pod when its free cpu, memory and pod slots suffice, it is schedulable
+    A node takes a pod when its free cpu, memory, pod slots, ephemeral storage and extended
+    resources (``nvidia.com/gpu``) suffice, it is schedulable (up now, no NoSchedule taint)
     and, for a pod with a zonal volume, it is in the pod's zone. Runs of identical pods
     (same requests and zone) are placed together: first fit of k identical pods fills the
     earliest nodes to capacity in order, which is what placing them one by one does.
@@ -151,22 +176,19 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
         return Placement(rescheduled)
     ordered = candidates[np.lexsort((-index.pod_memory_bytes[candidates], -index.pod_cpu_millicores[candidates]))]
     usable = index.node_schedulable & ~failed_nodes
-    free_cpu = np.where(usable, index.free_cpu_millicores, -1.0)
-    free_memory = np.where(usable, index.free_memory_bytes, -1.0)
-    free_slots = np.where(usable, index.free_pod_slots, 0)
-    keys = np.stack([index.pod_cpu_millicores[ordered], index.pod_memory_bytes[ordered],
-                     index.pod_zone_bound[ordered].astype(float)])
+    free = _Free(np.where(usable, index.free_cpu_millicores, -1.0), np.where(usable, index.free_memory_bytes, -1.0),
+                 np.where(usable, index.free_pod_slots, 0), np.where(usable[:, None], index.free_other, -1.0))
+    keys = np.vstack([index.pod_cpu_millicores[ordered], index.pod_memory_bytes[ordered],
+                      index.pod_zone_bound[ordered].astype(float), index.pod_other[ordered].T])
     starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)])
     moves: list[tuple[int, int]] = []
     unschedulable: list[int] = []
     for start, stop in zip(starts, [*starts[1:], len(ordered)], strict=True):
         run = ordered[start:stop]
-        counts = _fit_counts(index, int(run[0]), free_cpu, free_memory, free_slots, single=len(run) == 1)
+        counts = _fit_counts(index, int(run[0]), free, single=len(run) == 1)
         taken = np.minimum(counts, np.maximum(0, len(run) - (np.cumsum(counts) - counts)))
         targets = np.repeat(np.arange(len(taken)), taken)
-        free_cpu -= taken * index.pod_cpu_millicores[run[0]]
-        free_memory -= taken * index.pod_memory_bytes[run[0]]
-        free_slots -= taken
+        free.take(taken, index, int(run[0]))
         placed = run[: len(targets)]
         np.add.at(rescheduled, index.pod_workload[placed], 1)
         moves.extend(zip(placed.tolist(), targets.tolist(), strict=True))
@@ -192,8 +214,15 @@ def _lost_and_down(index: TopologyIndex, failed: FailedSet) -> tuple[np.ndarray,
     return lost, direct_down, failed_nodes, np.sort(movable)
 
 
+def _scheduler_survives(index: TopologyIndex, state: PhaseState) -> bool:
+    """Nothing is rescheduled while the scheduler or the API server is unavailable."""
+    return not bool((state.unavailable_workloads & index.scheduling_workloads).any())
+
+
 def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet, bool]]) -> list[StructuralImpact]:
-    """Impacts of many failed sets (each with: may its pods reschedule?), phases batched."""
+    """Impacts of many failed sets (each with: may its pods reschedule?), phases batched.
+
+    Pods reschedule only while the scheduler and the API server survive the failed set."""
     if not requests:
         return []
     parts = [_lost_and_down(index, failed) for failed, _ in requests]
@@ -203,8 +232,8 @@ def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet,
     before = phase_states(index, lost, direct_down, degraded)
     none = Placement(np.zeros(len(index.workload_names), dtype=np.int64))
     placements = [place_lost_pods(index, movable, failed_nodes)
-                  if reschedule and not failed.degraded and movable.size else None
-                  for (failed, reschedule), (_, _, failed_nodes, movable) in zip(requests, parts, strict=True)]
+                  if reschedule and not failed.degraded and movable.size and _scheduler_survives(index, before[k]) else None
+                  for k, ((failed, reschedule), (_, _, failed_nodes, movable)) in enumerate(zip(requests, parts, strict=True))]
     placed = [(k, placement) for k, placement in enumerate(placements) if placement is not None]
     moved = [k for k, _ in placed]
     after: dict[int, PhaseState] = {}

@@ -86,8 +86,8 @@ class StructureReuse:
         gained = [parent_index.node_position[n] for n in self.change.gained_capacity]
         self.first_gained = min(gained, default=len(parent_index.node_names))
         self.lost_capacity = np.isin(np.array(parent_index.node_names), list(self.change.lost_capacity))
-        parent_start = np.concatenate([[0], np.cumsum(parent_index.replicas)[:-1]]).astype(np.int64)
-        child_start = np.concatenate([[0], np.cumsum(child.replicas)[:-1]]).astype(np.int64)
+        parent_start = np.concatenate([[0], np.cumsum(parent_index.pod_counts)[:-1]]).astype(np.int64)
+        child_start = np.concatenate([[0], np.cumsum(child.pod_counts)[:-1]]).astype(np.int64)
         pods = np.arange(len(parent_index.pod_workload))
         self.pod_shift = pods + (child_start - parent_start)[parent_index.pod_workload]
         self.node_map = np.array([child.node_position[name] for name in parent_index.node_names], dtype=np.int64)

@@ -28,7 +28,7 @@ class Targets(StrictModel):
     """Which units of the scope a failure mode or measure concerns; empty means all.
 
     Workload filters (``names``, ``namespaces``, ``kinds``, ``max_replicas``,
-    ``single_zone``, ``zonal_volumes``) apply to workload and control_plane scopes and to
+    ``single_zone``, ``single_node``, ``zonal_volumes``) apply to workload and control_plane scopes and to
     the targets of topology measures; ``node_labels`` to node scope.
     """
 
@@ -37,6 +37,7 @@ class Targets(StrictModel):
     kinds: tuple[WorkloadKind, ...] = ()
     max_replicas: int | None = Field(default=None, ge=1)
     single_zone: bool | None = None
+    single_node: bool | None = None
     zonal_volumes: bool | None = None
     node_labels: dict[str, str] = Field(default_factory=dict)
 
@@ -115,6 +116,7 @@ class MeasureEffect(StrictModel):
     impact_factor: Factor | None = None
     add_replicas: int | None = Field(default=None, ge=1, le=100)
     spread_zones: bool = False
+    spread_nodes: bool = False
     spare_nodes_per_zone: int | None = Field(default=None, ge=1, le=100)
     regional_volumes: bool = False
 
@@ -125,10 +127,11 @@ _FIELDS_BY_KIND: dict[str, frozenset[str]] = {
         {"detect_factor", "repair_factor", "detect_minutes_saved", "repair_minutes_saved", "auto_drain"}
     ),
     "mitigation": frozenset(
-        {"impact_factor", "add_replicas", "spread_zones", "spare_nodes_per_zone", "regional_volumes"}
+        {"impact_factor", "add_replicas", "spread_zones", "spread_nodes", "spare_nodes_per_zone", "regional_volumes"}
     ),
 }
-TOPOLOGY_EFFECTS = frozenset({"add_replicas", "spread_zones", "spare_nodes_per_zone", "regional_volumes"})
+TOPOLOGY_EFFECTS = frozenset({"add_replicas", "spread_zones", "spread_nodes", "spare_nodes_per_zone",
+                              "regional_volumes"})
 
 
 class Measure(StrictModel):

@@ -72,3 +72,8 @@ def memory_bytes(value: str | int | float) -> int:
     """Memory quantity in bytes, rounded up as Kubernetes does: ``'1Gi'`` → 1073741824."""
     quantity = _non_negative(parse_quantity(value), value)
     return int(quantity.to_integral_value(rounding="ROUND_CEILING"))
+
+
+def resource_count(value: str | int | float) -> float:
+    """An extended resource or hugepages quantity in its own unit: ``'1'`` → 1.0, ``'2Mi'`` → 2097152.0."""
+    return float(_non_negative(parse_quantity(value), value))

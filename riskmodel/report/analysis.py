@@ -7,9 +7,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
+from riskmodel.engine.current import CurrentProblem, current_problems
 from riskmodel.engine.register import BudgetFlag, ModeRisk, RiskRegister, ServiceBudget, build_register
 from riskmodel.engine.risk import RiskModel
+from riskmodel.model.placeholders import Placeholder, edited_paths, placeholders
+from riskmodel.plan.findings import Finding, findings
 from riskmodel.plan.planner import FrontierPoint, MeasureResult, Plan, Planner
 from riskmodel.review.edits import Edit, apply_edits
 from riskmodel.review.working_plan import WorkingPlan, default_budget_per_year, resolve_plan
@@ -24,6 +28,22 @@ class Analysis:
     model: RiskModel
     planner: Planner
     register: RiskRegister
+    edits: tuple[Edit, ...] = ()
+
+    @cached_property
+    def current_problems(self) -> tuple[CurrentProblem, ...]:
+        """What is broken now, most expensive first (dollars per hour)."""
+        return current_problems(self.model)
+
+    @cached_property
+    def findings(self) -> tuple[Finding, ...]:
+        """Fragile configurations, ranked by the expected annual loss a fix removes."""
+        return findings(self.model, self.loaded.catalog)
+
+    @cached_property
+    def placeholders(self) -> tuple[Placeholder, ...]:
+        """Values still to review: the scenario's placeholders no edit of this session has settled."""
+        return placeholders(self.loaded.scenario, edited_paths(self.edits))
 
 
 def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
@@ -33,7 +53,7 @@ def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
         loaded = dataclasses.replace(loaded, catalog=catalog, scenario=scenario)
     model = RiskModel(loaded.scenario, loaded.catalog, loaded.evidence)
     return Analysis(loaded, model, Planner(loaded.scenario, loaded.catalog, loaded.evidence, base=model),
-                    build_register(model))
+                    build_register(model), tuple(edits))
 
 
 def default_budget(analysis: Analysis) -> float:
@@ -72,6 +92,9 @@ class RankReport:
     measures: tuple[MeasureResult, ...]
     plan: Plan
     frontier: tuple[FrontierPoint, ...]
+    current_problems: tuple[CurrentProblem, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    placeholders: tuple[Placeholder, ...] = ()
     pinned: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
 
@@ -96,6 +119,9 @@ def rank_report(analysis: Analysis, budget: float | None = None, working: Workin
         measures=tuple(planner.rank()),
         plan=plan,
         frontier=tuple(planner.frontier()),
+        current_problems=analysis.current_problems,
+        findings=analysis.findings,
+        placeholders=analysis.placeholders,
         pinned=resolved.pinned,
         excluded=resolved.excluded,
     )

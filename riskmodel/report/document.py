@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from riskmodel.engine.register import BudgetFlag
-from riskmodel.model.placeholders import Placeholder, placeholders
+from riskmodel.model.placeholders import Placeholder
 from riskmodel.report.analysis import Analysis, analyse
 from riskmodel.report.formatting import percent, value_text
 from riskmodel.report.plan_view import PlanInForce, plan_in_force, plan_summary
@@ -251,7 +251,7 @@ def build_plan_document(analysis: Analysis, view: PlanInForce, session: Session 
         eal_before=view.eal_per_year, eal_after=view.eal_with_plan, annual_cost=view.annual_cost,
         measures=tuple(measures), declined=tuple(_declined(analysis, view, latest)), services=services,
         top_risks=top_risks, risk_decisions=tuple(risk_decisions), assumptions=_assumptions(analysis, edits),
-        placeholders=placeholders(analysis.loaded.scenario),
+        placeholders=analysis.placeholders,
         settings={"amortisation_years": settings.amortisation_years,
                   "eviction_timeout_seconds": settings.eviction_timeout_seconds,
                   "startup_minutes": settings.startup_minutes, "budget_share_flag": settings.budget_share_flag},

@@ -151,6 +151,8 @@ class UnionEvaluator:
         index, room = self.table.indexes[group], self.table.rooms[group]
         pods = np.concatenate([index.pods_on_node[n] for n in moving])
         pods = pods[index.pod_reschedulable[pods] & ~np.isin(index.pod_workload[pods], workloads)]
+        if index.pod_other[pods].any():
+            return False  # the room table counts cpu, memory and slots only: place exactly
         c = min(int(np.searchsorted(room.cpu_levels, index.pod_cpu_millicores[pods].max())), len(room.cpu_levels) - 1)
         k = min(int(np.searchsorted(room.memory_levels, index.pod_memory_bytes[pods].max())),
                 len(room.memory_levels) - 1)

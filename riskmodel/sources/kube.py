@@ -1,7 +1,7 @@
 """The ``kube`` source: a live cluster through the official client, read-only.
 
-Lists nodes, pods, events, deployments, statefulsets, daemonsets, PodDisruptionBudgets,
-PersistentVolumes and claims — nothing else, no writes (``deploy/riskmodel-readonly-rbac.yaml``
+Lists nodes, pods, events, deployments, statefulsets, daemonsets, replicasets, services,
+PodDisruptionBudgets, PersistentVolumes and claims — nothing else, no writes (``deploy/riskmodel-readonly-rbac.yaml``
 grants exactly that). Pages with ``limit`` + ``continue`` so large clusters stream in
 chunks, bounds every request with a timeout, and hands the raw JSON to the same parser as
 the ``file`` source: one translation path. A read is all-or-nothing; any failure raises
@@ -44,6 +44,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("deployments", "Deployment", "apps/v1", "AppsV1Api", "list_deployment_for_all_namespaces"),
     Resource("statefulsets", "StatefulSet", "apps/v1", "AppsV1Api", "list_stateful_set_for_all_namespaces"),
     Resource("daemonsets", "DaemonSet", "apps/v1", "AppsV1Api", "list_daemon_set_for_all_namespaces"),
+    Resource("replicasets", "ReplicaSet", "apps/v1", "AppsV1Api", "list_replica_set_for_all_namespaces"),
+    Resource("services", "Service", "v1", "CoreV1Api", "list_service_for_all_namespaces"),
     Resource(
         "poddisruptionbudgets", "PodDisruptionBudget", "policy/v1", "PolicyV1Api",
         "list_pod_disruption_budget_for_all_namespaces",

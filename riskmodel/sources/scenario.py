@@ -7,9 +7,11 @@ parsing and validation of the scenario and catalog files themselves is :mod:`ris
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from riskmodel.files.loader import SHIPPED_CATALOGS, load_catalog, parse_scenario, sha256_of
@@ -51,6 +53,9 @@ def load_scenario(path: Path | str, max_bytes: int = MAX_INPUT_BYTES) -> LoadedS
     catalog, hashes = load_catalog(catalog_paths, max_bytes)
     evidence_paths = _relative(path.parent, scenario.evidence)
     evidence = load_evidence_paths(evidence_paths) if evidence_paths else Evidence()
+    if scenario.observed_at:  # an imported cluster: its state and its events are of that time
+        observed = datetime.fromisoformat(scenario.observed_at.replace("Z", "+00:00"))
+        evidence = dataclasses.replace(evidence, observed_at=observed if observed.tzinfo else observed.replace(tzinfo=UTC))
     hashes = {str(path): sha256_of(text), **hashes}
     for evidence_path in evidence_paths:
         for file in sorted(evidence_path.rglob("*")) if evidence_path.is_dir() else [evidence_path]:

@@ -247,7 +247,7 @@ def test_the_review_meeting(app_url, browser, tmp_path):
     meeting.idle()
     assert not browser.find_elements("css selector", '[data-testid="stAppDeployButton"]')
     assert "Deploy" not in browser.find_element("css selector", "header").text
-    assert "KernelDeadlock" in meeting.body() and "Budget flags" in meeting.body()
+    assert "Broken now" in meeting.body() and "Budget flags" in meeting.body()
 
     meeting.input("reviewer", "alice")
     meeting.button("new_session")

@@ -103,8 +103,21 @@ class Meeting:
         self.driver, self.shots = driver, shots
         self.wait = WebDriverWait(driver, WAIT_SECONDS, poll_frequency=0.3)
 
+    def texts(self, css: str) -> list[str]:
+        """The text of every element matching ``css``; one that vanishes while read (a toast
+        timing out, a list closing) is passed over, not an error."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        found = []
+        for element in self.driver.find_elements("css selector", css):
+            try:
+                found.append(element.text)
+            except StaleElementReferenceException:
+                continue
+        return found
+
     def body(self) -> str:
-        return self.driver.find_element("tag name", "body").text
+        return "\n".join(self.texts("body"))
 
     def mark(self, what: str) -> None:
         now = time.monotonic()
@@ -181,7 +194,7 @@ class Meeting:
         field = self.widget(key)
         field.click()
         field.send_keys(option)
-        self.wait.until(lambda d: any(option in o.text for o in d.find_elements("css selector", '[role="option"]')))
+        self.wait.until(lambda _: any(option in text for text in self.texts('[role="option"]')))
         field.send_keys(Keys.ENTER)
         field.send_keys(Keys.ESCAPE)  # a multiselect keeps its list open over the page
         self.idle()
@@ -196,8 +209,7 @@ class Meeting:
 
     def toast(self, text: str) -> None:
         self.mark(f"toast {text[:30]}")
-        self.wait.until(lambda d: any(text in t.text for t in d.find_elements("css selector",
-                                                                               '[data-testid="stToast"]')))
+        self.wait.until(lambda _: any(text in shown for shown in self.texts('[data-testid="stToast"]')))
 
     def plan_on_screen(self) -> tuple[list[str], str]:
         """The measures and the EAL with the plan that the header at the top of the page names."""

@@ -70,7 +70,7 @@ def _line_of(path: Path, text: str) -> int:
 def test_a_broken_rule_exits_1_and_names_the_service_and_its_line(shop, capsys):
     assert main(["check", str(shop["broken"])]) == 1
     out = capsys.readouterr().out
-    assert "FAIL shop: expected 120.0 bad minutes per year use 45.7% of its 262.8-minute error budget" in out
+    assert "FAIL shop: expected 120.0 bad minutes per year use 46% of its 262.8-minute error budget (SLO 99.95%" in out
     assert f"{shop['broken']}:{_line_of(shop['broken'], '- name: shop')}" in out
     assert "single_replica:web" in out and "result: FAILED (1 of 1 rule cases failed)" in out
 
@@ -109,8 +109,8 @@ def test_against_a_baseline_the_eal_increase_and_the_findings_are_reported(shop,
     out = capsys.readouterr().out
     assert code == 1
     increase = (2000 - 2 * 17 / 60 * 200 * 0.5) / (2 * 17 / 60 * 200 * 0.5) * 100  # +3429.4%
-    assert f"the cluster's expected annual loss $57 → $2,000 per year (+{increase:.1f}%; limit +10%)" in out
-    assert "node-loss" in out and "$57 →       $2,000 (+$1,943)" in out
+    assert f"the cluster's expected annual loss $56.67 → $2,000 per year (+{increase:.1f}%; limit +10%)" in out
+    assert "node-loss" in out and "$56.67 →       $2,000 (+$1,943)" in out
     assert "findings: 1 new, 1 resolved, 0 unchanged" in out
     assert "new       single_replica:web" in out and "resolved  no_pdb:web" in out
     assert main(["check", str(shop["fixed"]), "--baseline", str(shop["broken"]), "--max-eal-increase", "10"]) == 0
@@ -163,7 +163,7 @@ def test_junit_has_one_case_per_rule_and_service(shop, tmp_path, capsys):
     assert set(cases) == {("riskmodel.budget-share", "shop"), ("riskmodel.eal-increase", "cluster"),
                           ("riskmodel.eal-increase", "shop")}
     failure = cases[("riskmodel.budget-share", "shop")].find("failure")
-    assert failure is not None and "45.7%" in failure.get("message")
+    assert failure is not None and "46%" in failure.get("message")
     assert cases[("riskmodel.budget-share", "shop")].get("line") == str(_line_of(shop["broken"], "- name: shop"))
     assert main(["check", str(shop["fixed"]), "--format", "junit", "--output", str(out)]) == 0
     assert ET.parse(out).getroot().get("failures") == "0"

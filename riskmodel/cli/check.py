@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.errors import InputError
-from riskmodel.report.analysis import analyse, money
+from riskmodel.report.analysis import analyse
 from riskmodel.report.check.junit import to_junit
 from riskmodel.report.check.locate import Location, Locator, ManifestIndex
 from riskmodel.report.check.rules import BUDGET_SHARE, EAL_INCREASE, CheckReport, check
 from riskmodel.report.check.sarif import to_sarif
+from riskmodel.report.formatting import money, money_per_year, percent, signed_money
 from riskmodel.sources.scenario import load_scenario
 
 EXIT_RULE_FAILED = 1
@@ -49,13 +50,13 @@ def _delta_lines(report: CheckReport) -> list[str]:
         return []
     change = report.eal_per_year - report.baseline_eal_per_year
     lines = [f"against baseline {report.baseline_file}: EAL {money(report.baseline_eal_per_year)} → "
-             f"{money(report.eal_per_year)} per year ({'+' if change >= 0 else ''}{money(change)})"]
+             f"{money(report.eal_per_year)} per year ({signed_money(change)})"]
     for kind, title in (("failure_mode", "failure mode"), ("service", "service")):
         rows = [d for d in report.deltas if d.kind == kind and abs(d.change) >= 0.5]
         lines.append(f"  ΔEAL by {title} ({len(rows)} changed{', largest first' if rows else ''}):")
         for delta in rows[:TOP_DELTAS]:
             lines.append(f"    {delta.name:<40} {money(delta.before):>12} → {money(delta.after):>12} "
-                         f"({'+' if delta.change >= 0 else ''}{money(delta.change)})")
+                         f"({signed_money(delta.change)})")
         if len(rows) > TOP_DELTAS:
             lines.append(f"    … {len(rows) - TOP_DELTAS} more")
     return [*lines, ""]
@@ -72,13 +73,13 @@ def _finding_lines(report: CheckReport) -> list[str]:
     for result in sorted(report.findings, key=lambda r: (("new", "resolved", "unchanged").index(r.state),
                                                           -r.finding.eal_per_year)):
         state = f"{result.state:<9} " if with_baseline else ""
-        lines.append(f"  {state}{result.finding.id:<48} {money(result.finding.eal_per_year):>10}/yr  "
+        lines.append(f"  {state}{result.finding.id:<48} {money_per_year(result.finding.eal_per_year):>13}  "
                      f"[{_place(result.locations)}]")
     return [*lines, ""]
 
 
 def text_report(report: CheckReport) -> str:
-    share = f"each service uses at most {report.max_budget_share:.0%} of its error budget"
+    share = f"each service uses at most {percent(report.max_budget_share)} of its error budget"
     lines = [f"check {report.scenario_file}: expected annual loss {money(report.eal_per_year)} per year", ""]
     lines += _rule_lines(report, BUDGET_SHARE, share)
     if report.max_eal_increase_percent is not None:

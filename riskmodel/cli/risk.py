@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.engine.topology import TopologyIndex
-from riskmodel.report.analysis import RankReport, analyse, money, rank_report
+from riskmodel.report.analysis import RankReport, analyse, rank_report
+from riskmodel.report.formatting import minutes, money, money_per_year, number, percent, roi
 from riskmodel.simulate.whatif import BlastRadius, whatif
 from riskmodel.sources.scenario import load_scenario
 
@@ -53,7 +54,7 @@ def current_state_lines(report: RankReport, top: int = 10) -> list[str]:
     lines = [f"Broken now ({len(report.current_problems)} problems; each cost is what fixing it alone saves):",
              f"  {'kind':<24} {'name':<44} {'cost/h':>9}  detail"]
     for problem in report.current_problems[:top]:
-        lines.append(f"  {problem.kind:<24} {problem.name[:44]:<44} {money(problem.cost_per_hour):>9}  "
+        lines.append(f"  {problem.kind:<24} {problem.name[:44]:<44} {money(problem.cost_per_hour):>10}  "
                      f"{problem.detail[:100]}")
     return [*lines, ""]
 
@@ -62,7 +63,7 @@ def findings_lines(report: RankReport, top: int = 10) -> list[str]:
     """Configuration findings ranked by the expected annual loss a fix removes."""
     if not report.findings:
         return []
-    lines = ["", f"{'finding':<48} {'EAL/yr':>12}  fixed by"]
+    lines = ["", f"{'finding':<48} {'EAL ($/yr)':>12}  fixed by"]
     for finding in report.findings[:top]:
         lines.append(f"{finding.id[:48]:<48} {money(finding.eal_per_year):>12}  {', '.join(finding.fixed_by) or '-'}")
     return lines
@@ -78,30 +79,30 @@ def placeholder_lines(report: RankReport) -> list[str]:
 
 def _rank_table(report: RankReport, top: int = 15) -> str:
     lines = [*current_state_lines(report),
-             f"Scenario {report.scenario}: expected annual loss {money(report.eal_per_year)}/year", "",
-             f"{'failure mode':<40} {'units':>5} {'freq/yr':>8} {'EAL/yr':>12}"]
+             f"Scenario {report.scenario}: expected annual loss {money_per_year(report.eal_per_year)}", "",
+             f"{'failure mode':<40} {'units':>5} {'incidents/yr':>12} {'EAL ($/yr)':>12}"]
     for mode in report.failure_modes[:top]:
-        lines.append(f"{mode.failure_mode_id:<40} {mode.units:>5} {mode.frequency_per_year:>8.3f} "
+        lines.append(f"{mode.failure_mode_id:<40} {mode.units:>5} {number(mode.frequency_per_year):>12} "
                      f"{money(mode.eal_per_year):>12}")
     lines += findings_lines(report)
-    lines += ["", f"{'service':<24} {'bad min/yr':>10} {'budget min':>10} {'used':>7} {'with plan':>10}"]
+    lines += ["", f"{'service':<24} {'bad min/yr':>10} {'budget min/yr':>13} {'used':>7} {'with plan min/yr':>16}"]
     for service in report.services:
         budget = service.budget
-        lines.append(f"{budget.name:<24} {budget.bad_minutes_per_year:>10.1f} "
-                     f"{budget.error_budget_minutes:>10.1f} {budget.budget_used:>7.0%} "
-                     f"{service.bad_minutes_per_year_with_plan:>10.1f}")
+        lines.append(f"{budget.name:<24} {minutes(budget.bad_minutes_per_year):>10} "
+                     f"{minutes(budget.error_budget_minutes):>13} {percent(budget.budget_used):>7} "
+                     f"{minutes(service.bad_minutes_per_year_with_plan):>16}")
     for flag in report.flags:
-        lines.append(f"  ! {flag.failure_mode_id} alone uses {flag.budget_share:.0%} of {flag.service}'s budget")
+        lines.append(f"  ! {flag.failure_mode_id} alone uses {percent(flag.budget_share)} of {flag.service}'s budget")
     if report.blind_spot_nodes:
         lines.append(f"  ! no node-problem-detector on: {', '.join(report.blind_spot_nodes)}")
-    lines += ["", f"{'measure':<36} {'kind':<10} {'cost/yr':>10} {'ΔEAL/yr':>11} {'net':>11} {'ROI':>6}"]
+    lines += ["", f"{'measure':<36} {'kind':<10} {'cost ($/yr)':>11} {'ΔEAL ($/yr)':>11} {'net ($/yr)':>11} "
+                  f"{'ROI':>7}"]
     for m in report.measures:
-        roi = "free" if m.roi is None else f"{m.roi:.1f}"
-        lines.append(f"{m.id:<36} {m.kind:<10} {money(m.annual_cost):>10} {money(m.eal_reduction):>11} "
-                     f"{money(m.net_benefit):>11} {roi:>6}")
+        lines.append(f"{m.id:<36} {m.kind:<10} {money(m.annual_cost):>11} {money(m.eal_reduction):>11} "
+                     f"{money(m.net_benefit):>11} {roi(m.roi):>7}")
     plan = report.plan
-    lines += ["", f"Plan for {money(plan.budget)}/year ({plan.method}): {', '.join(plan.selected) or 'nothing'}",
-              f"  costs {money(plan.annual_cost)}/year, residual EAL {money(plan.residual_eal_per_year)}/year"]
+    lines += ["", f"Plan for {money_per_year(plan.budget)} ({plan.method}): {', '.join(plan.selected) or 'nothing'}",
+              f"  costs {money_per_year(plan.annual_cost)}, residual EAL {money_per_year(plan.residual_eal_per_year)}"]
     lines += placeholder_lines(report)
     return "\n".join(lines)
 
@@ -141,8 +142,8 @@ def _whatif_table(radius: BlastRadius) -> str:
                 "degraded_services", "unschedulable_pods", "down_services_after_reschedule"):
         lines.append(f"{key.replace('_', ' ')}: {', '.join(getattr(radius, key)) or '-'}")
     lines.append(f"rescheduled pods: {len(radius.rescheduled_pods)}")
-    lines.append(f"cost per hour: {money(radius.cost_per_hour)} "
-                 f"(after rescheduling: {money(radius.cost_per_hour_after_reschedule)})")
+    lines.append(f"cost per hour: {money(radius.cost_per_hour)}/h "
+                 f"(after rescheduling: {money(radius.cost_per_hour_after_reschedule)}/h)")
     return "\n".join(lines)
 
 

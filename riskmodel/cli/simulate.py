@@ -17,7 +17,7 @@ from typing import Any
 from riskmodel.errors import InputError
 from riskmodel.files.yamlfile import parse_yaml, read_text
 from riskmodel.plan.planner import Planner
-from riskmodel.report.analysis import money
+from riskmodel.report.formatting import minutes, money, money_per_year, percent
 from riskmodel.simulate.montecarlo import simulate
 from riskmodel.simulate.result import compare
 from riskmodel.simulate.tables import InjectedFailure
@@ -49,17 +49,18 @@ def progress_bar(done: int, total: int) -> None:
 
 
 def _table(data: dict[str, Any], title: str) -> list[str]:
-    lines = [f"{title}: mean {money(data['mean_loss'])}/year ± {money(data['std_error'])} (std. error), "
+    lines = [f"{title}: mean {money_per_year(data['mean_loss'])} ± {money(data['std_error'])} (std. error), "
              f"P50 {money(data['p50'])}, P90 {money(data['p90'])}, P99 {money(data['p99'])}; "
-             f"analytic EAL {money(data['analytic_eal'])}",
-             f"  {data['incidents']:,} incidents over {data['years']:,} years, {data['overlapped_share']:.2%} overlapped, "
-             f"{data['combined_share']:.2%} evaluated as combined failures",
-             f"  {'service':<24} {'bad min/yr':>10} {'budget':>8} {'P(budget out)':>14}"]
+             f"analytic EAL {money_per_year(data['analytic_eal'])}",
+             f"  {data['incidents']:,} incidents over {data['years']:,} years, {percent(data['overlapped_share'])} "
+             f"overlapped, {percent(data['combined_share'])} evaluated as combined failures",
+             f"  {'service':<24} {'bad min/yr':>10} {'budget min/yr':>13} {'P(budget out)':>14}"]
     for s in data["services"]:
-        lines.append(f"  {s['name']:<24} {s['mean_bad_minutes']:>10.1f} {s['error_budget_minutes']:>8.1f} "
-                     f"{s['p_budget_exhausted']:>14.2%}")
+        lines.append(f"  {s['name']:<24} {minutes(s['mean_bad_minutes']):>10} {minutes(s['error_budget_minutes']):>13} "
+                     f"{percent(s['p_budget_exhausted']):>14}")
     top = sorted(data["modes"], key=lambda m: -m["loss_share"])[:8]
-    lines.append("  top failure modes: " + ", ".join(f"{m['id']} {m['loss_share']:.0%}" for m in top if m["loss_share"] > 0))
+    lines.append("  top failure modes: " + ", ".join(f"{m['id']} {percent(m['loss_share'])}" for m in top
+                                                     if m["loss_share"] > 0))
     return lines
 
 
@@ -97,7 +98,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     else:
         diff = comparison.difference
         lines = _table(base.to_dict(), "base") + _table(planned.to_dict(), "with plan " + ", ".join(plan))
-        lines.append(f"plan avoids {money(diff.mean_loss_avoided)}/year ± {money(diff.std_error)}, "
+        lines.append(f"plan avoids {money_per_year(diff.mean_loss_avoided)} ± {money(diff.std_error)}, "
                      f"P99 lower by {money(diff.p99_avoided)}")
         print("\n".join(lines))
     return 0

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 
 from riskmodel.errors import RiskModelError
 from riskmodel.review.edits import Edit, EditKey, EditValue
+from riskmodel.review.working_plan import WorkingPlan
 
 RISK_DECISIONS = ("accept", "mitigate", "transfer", "avoid")
 MEASURE_DECISIONS = ("approve", "reject", "defer")
@@ -105,6 +106,8 @@ class SessionComparison:
     decisions_differ: dict[DecisionKey, tuple[Decision | None, Decision | None]]
     overrides_a: dict[EditKey, EditValue]
     overrides_b: dict[EditKey, EditValue]
+    plan_a: WorkingPlan = WorkingPlan()
+    plan_b: WorkingPlan = WorkingPlan()
 
     @property
     def same_inputs(self) -> bool:

@@ -15,6 +15,7 @@ history stays. Timestamps are ISO-8601 UTC text; due dates ISO dates (``YYYY-MM-
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -28,6 +29,7 @@ import platformdirs
 
 from riskmodel.errors import RiskModelError
 from riskmodel.review.edits import Edit, EditKey, EditValue, check_edit, final_values, utc_now
+from riskmodel.review.plan_rows import PLANS_TABLE, plans_from_decisions, read_plan, store_plan
 from riskmodel.review.records import (
     MEASURE_DECISIONS,
     RISK_DECISIONS,
@@ -45,8 +47,10 @@ from riskmodel.review.records import (
     iso_utc_text,
     session_from_row,
 )
+from riskmodel.review.working_plan import WorkingPlan
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: sessions, edits, decisions. 2: adds ``plans``, the working plan of each session."""
 BUSY_TIMEOUT_MS = 15_000
 """How long a writer waits for another writer's transaction before giving up (milliseconds)."""
 
@@ -77,6 +81,7 @@ _SCHEMA = (
     "CREATE VIEW IF NOT EXISTS latest_decisions AS SELECT d.* FROM decisions d WHERE d.id = (SELECT MAX(x.id)"
     " FROM decisions x WHERE x.session_id = d.session_id AND x.item_kind = d.item_kind"
     " AND x.item_id = d.item_id AND x.unit = d.unit)",
+    PLANS_TABLE,
 )
 _DECISION_COLUMNS = "item_kind, item_id, unit, decision, owner, due_date, note, who, at"
 _EDIT_COLUMNS = "seq, who, at, target_kind, target_id, field, old_value, new_value, why"
@@ -98,9 +103,14 @@ class ScenarioInputs(Protocol):
     def input_hashes(self) -> Mapping[str, str]: ...
 
 
+REVIEW_DB_VARIABLE = "RISKMODEL_REVIEW_DB"
+
+
 def default_path() -> Path:
-    """``<user data dir>/riskmodel/reviews.sqlite3``: reviews outlive the checkout they ran in."""
-    return Path(platformdirs.user_data_dir("riskmodel")) / "reviews.sqlite3"
+    """``$RISKMODEL_REVIEW_DB`` if set, else ``<user data dir>/riskmodel/reviews.sqlite3`` (reviews
+    outlive the checkout they ran in). The app and the CLI both open this one."""
+    configured = os.environ.get(REVIEW_DB_VARIABLE)
+    return Path(configured) if configured else Path(platformdirs.user_data_dir("riskmodel")) / "reviews.sqlite3"
 
 
 class ReviewStore:
@@ -171,6 +181,22 @@ class ReviewStore:
                 conn.execute(statement)
             if version is None:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif version < 2:
+                plans_from_decisions(conn)
+                conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+    def plan(self, session_id: str) -> WorkingPlan:
+        """The session's working plan (a new session's: the default budget, nothing pinned)."""
+        with self._read() as conn:
+            self._session_row(conn, session_id)
+            return read_plan(conn, session_id)
+
+    def set_plan(self, session_id: str, plan: WorkingPlan, who: str) -> None:
+        """Replace the session's working plan (budget, pinned and excluded measures)."""
+        with self._write() as conn:
+            self._session_row(conn, session_id)
+            store_plan(conn, session_id, plan, who)
+            self._touch(conn, session_id)
 
     def _session_row(self, conn: sqlite3.Connection, session_id: str) -> sqlite3.Row:
         row: sqlite3.Row | None = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -259,6 +285,8 @@ class ReviewStore:
                 f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (session_id, kind, item_id, unit or "", decision, owner, due, note, who, iso_utc_text(at)),
             )
+            if kind == "measure":
+                store_plan(conn, session_id, read_plan(conn, session_id).after_decision(item_id, decision), who)
             self._touch(conn, session_id)
         return Decision(kind, item_id, unit or None, decision, owner, date.fromisoformat(due) if due else None,
                         note, who, at)
@@ -270,7 +298,8 @@ class ReviewStore:
 
     def decide_measure(self, session_id: str, measure_id: str, decision: str, owner: str,
                        due_date: date | str | None, note: str, who: str) -> Decision:
-        """Record approve / reject / defer for a measure."""
+        """Record approve / reject / defer for a measure; the session's plan pins an approved
+        measure and excludes a rejected or deferred one (in the same transaction)."""
         return self._decide(session_id, "measure", measure_id, decision, owner, due_date, note, who, None)
 
     def _decisions(self, session_id: str, source: str, kind: str | None) -> list[Decision]:
@@ -295,7 +324,7 @@ class ReviewStore:
         return self._decisions(session_id, "decisions", None)
 
     def duplicate_session(self, session_id: str, name: str, created_by: str) -> Session:
-        """A copy to try another plan: same inputs, all edits, current decisions; parent set."""
+        """A copy to try another plan: same inputs, all edits, current decisions, the plan; parent set."""
         if not name.strip():
             raise InvalidReviewValue("a review session needs a name; got an empty name")
         new_id, now = uuid.uuid4().hex, iso_utc_text(utc_now())
@@ -309,6 +338,8 @@ class ReviewStore:
                          " FROM edits WHERE session_id = ? ORDER BY seq", (new_id, session_id))
             conn.execute(f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) SELECT ?, {_DECISION_COLUMNS}"
                          " FROM latest_decisions WHERE session_id = ? ORDER BY id", (new_id, session_id))
+            conn.execute("INSERT INTO plans SELECT ?, budget_per_year, pinned_ids, excluded_ids, ?, ? FROM plans"
+                         " WHERE session_id = ?", (new_id, created_by, now, session_id))
         return self.get_session(new_id)
 
     def compare_sessions(self, a: str, b: str) -> SessionComparison:
@@ -332,6 +363,7 @@ class ReviewStore:
             edits_differ={key: (values_a[key], values_b[key]) for key in sorted(values_a.keys() & values_b.keys())
                           if values_a[key] != values_b[key]},
             decisions_differ=decisions, overrides_a=values_a, overrides_b=values_b,
+            plan_a=self.plan(a), plan_b=self.plan(b),
         )
 
 

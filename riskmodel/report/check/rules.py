@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from riskmodel.plan.findings import Finding
-from riskmodel.report.analysis import Analysis, money
+from riskmodel.report.analysis import Analysis
 from riskmodel.report.check.locate import Location, Locator
+from riskmodel.report.formatting import minutes, money, percent, slo
 
 BUDGET_SHARE = "budget-share"
 EAL_INCREASE = "eal-increase"
@@ -86,14 +87,14 @@ class CheckReport:
 def _budget_cases(analysis: Analysis, locator: Locator, limit: float) -> list[RuleCase]:
     flags: dict[str, list[str]] = {}
     for flag in analysis.register.flags:
-        flags.setdefault(flag.service, []).append(f"{flag.failure_mode_id} {flag.budget_share:.0%}")
+        flags.setdefault(flag.service, []).append(f"{flag.failure_mode_id} {percent(flag.budget_share)}")
     cases = []
     for budget in analysis.register.services:
         share = budget.budget_used
         passed = share <= limit
-        message = (f"{budget.name}: expected {budget.bad_minutes_per_year:,.1f} bad minutes per year use "
-                   f"{share:.1%} of its {budget.error_budget_minutes:,.1f}-minute error budget "
-                   f"(SLO {budget.slo:g}; limit {limit:.0%})")
+        message = (f"{budget.name}: expected {minutes(budget.bad_minutes_per_year)} bad minutes per year use "
+                   f"{percent(share)} of its {minutes(budget.error_budget_minutes)}-minute error budget "
+                   f"(SLO {slo(budget.slo)}; limit {percent(limit)})")
         if not passed and flags.get(budget.name):
             message += "; largest single risks: " + ", ".join(flags[budget.name][:3])
         cases.append(RuleCase(BUDGET_SHARE, budget.name, passed, share, limit, message, locator.service(budget.name)))

@@ -12,9 +12,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from riskmodel.report.analysis import money
 from riskmodel.report.check.locate import Location
 from riskmodel.report.check.rules import BUDGET_SHARE, EAL_INCREASE, CheckReport, FindingResult, RuleCase
+from riskmodel.report.formatting import money, percent
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL = "riskmodel check"
@@ -31,7 +31,7 @@ FINDING_HELP = {
 def _rules(report: CheckReport) -> list[dict[str, Any]]:
     rules = [{
         "id": BUDGET_SHARE, "name": "ErrorBudgetShare",
-        "shortDescription": {"text": f"A service's expected bad minutes use more than {report.max_budget_share:.0%} "
+        "shortDescription": {"text": f"A service's expected bad minutes use more than {percent(report.max_budget_share)} "
                                      "of its error budget"},
         "fullDescription": {"text": "Expected bad minutes per year of the service (every failure mode's frequency × "
                                     "its down and degraded minutes) over its error budget ((1 − SLO) × 525,600)."},

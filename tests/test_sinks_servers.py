@@ -91,20 +91,25 @@ def _prometheus_figures(prometheus: PrometheusServer) -> FigureSet:
     return found
 
 
+def _complete_lines(path: Path) -> list[str]:
+    """The lines a writer has finished (a read may meet a write half done: its last line is left out)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return text[: text.rfind("\n") + 1].splitlines()
+
+
 def _file_batches(path: Path) -> dict[str, FigureSet]:
     batches: dict[str, FigureSet] = {}
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    for line in lines:
+    for line in _complete_lines(path):
         record = json.loads(line)
         batches.setdefault(record["time"], set()).add(
             (record["metric"], tuple(sorted(record["tags"].items())), record["value"]))
     return batches
 
 
-def _log_figures(text: str, when: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+def _log_figures(path: Path, when: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """The log sink's lines of one batch: ``TIME METRIC k=v … VALUE UNIT``."""
     found = {}
-    for line in text.splitlines():
+    for line in _complete_lines(path):
         words = line.split()
         if not words or words[0] != when:
             continue
@@ -114,13 +119,14 @@ def _log_figures(text: str, when: str) -> dict[tuple[str, tuple[tuple[str, str],
     return found
 
 
-def _wait_until(check, what: str, timeout: float = 40.0) -> None:
+def _wait_until(check, what: str, timeout: float = 40.0, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    tail = log.read_text()[-3000:] if log is not None and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}\n{tail}")
 
 
 def test_four_sinks_write_the_same_figures_and_survive_influxdb_going_away(
@@ -133,9 +139,13 @@ def test_four_sinks_write_the_same_figures_and_survive_influxdb_going_away(
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         want = _as_set(expected)
-        _wait_until(lambda: len(_file_batches(jsonl)) >= 1 and len(_influx_points(influx, "risk")) >= 1,
-                    "the first batch in the file and in InfluxDB")
+        _wait_until(lambda: len(_file_batches(jsonl)) >= 1, "the first batch in the file", log=stderr_path)
         first_time = sorted(_file_batches(jsonl))[0]
+        # every sink writes on its own thread: wait for each to hold the whole first batch, then compare
+        _wait_until(lambda: first_time in _influx_points(influx, "risk"), "the first batch in InfluxDB",
+                    log=stderr_path)
+        _wait_until(lambda: len(_log_figures(stdout_path, first_time)) == len(want), "the first batch in the log",
+                    log=stderr_path)
         assert _file_batches(jsonl)[first_time] == want
         assert _influx_points(influx, "risk")[first_time] == want
         prometheus.wait_for('riskmodel_eal_per_year{type="cluster"}', lambda r: len(r) == 1)
@@ -145,7 +155,7 @@ def test_four_sinks_write_the_same_figures_and_survive_influxdb_going_away(
         assert float(total[0]["value"][1]) == register_eal
         by_mode = prometheus.instant('sum(riskmodel_eal_per_year{type="failure_mode"})')
         assert float(by_mode[0]["value"][1]) == pytest.approx(register_eal, rel=1e-9)
-        logged = _log_figures(stdout_path.read_text(), first_time)
+        logged = _log_figures(stdout_path, first_time)
         assert set(logged) == {(f.metric, f.tags) for f in expected}
         for figure in expected:  # the log prints two decimals, four for a share
             assert logged[figure.key] == pytest.approx(figure.value, abs=6e-5 if "share" in figure.metric else 6e-3)
@@ -154,10 +164,11 @@ def test_four_sinks_write_the_same_figures_and_survive_influxdb_going_away(
         stopped_at = time.time()
         batches_before = len(_file_batches(jsonl))
         _wait_until(lambda: "refused" in stderr_path.read_text() and len(_file_batches(jsonl)) >= batches_before + 2,
-                    "a reported InfluxDB failure while the file sink goes on")
+                    "a reported InfluxDB failure while the file sink goes on", log=stderr_path)
         prometheus.wait_for("riskmodel_last_publish_timestamp_seconds", lambda r: r and float(r[0]["value"][1]) > stopped_at)
         influx.start()
-        _wait_until(lambda: "recovered after" in stderr_path.read_text(), "the InfluxDB sink to recover")
+        _wait_until(lambda: "recovered after" in stderr_path.read_text(), "the InfluxDB sink to recover",
+                    log=stderr_path)
         process.send_signal(signal.SIGTERM)
         assert process.wait(60) == 0, stderr_path.read_text()[-3000:]
     finally:

@@ -128,7 +128,9 @@ bind-address = "127.0.0.1:{self.rpc_port}"
                        auth=False)
             self._users_made = True
 
-    def query(self, q: str, db: str | None = None, post: bool = False, auth: bool = True) -> dict[str, Any]:
+    def query(self, q: str, db: str | None = None, post: bool = False, auth: bool = True,
+              missing_ok: bool = False) -> dict[str, Any]:
+        """One InfluxQL statement; with ``missing_ok``, a database not created yet answers with no series."""
         params = {"q": q, **({"db": db} if db else {})}
         encoded = urllib.parse.urlencode(params)
         credentials = (self.user, self.password) if auth and self.user and self.password else None
@@ -137,13 +139,16 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         else:
             status, body = _get(f"{self.url}/query?{encoded}", auth=credentials)
         result = json.loads(body)
+        if missing_ok and "database not found" in str(result["results"][0].get("error", "")):
+            return {"results": [{"statement_id": 0}]}
         assert status == 200 and "error" not in result["results"][0], (q, status, result)
         return result
 
     def rows(self, q: str, db: str) -> list[dict[str, Any]]:
-        """Every row of every series of one InfluxQL query, as column → value (tags of GROUP BY included)."""
+        """Every row of every series of one InfluxQL query, as column → value (tags of GROUP BY included);
+        none while the database does not exist yet (the sink creates it on its first write)."""
         found = []
-        for series in self.query(q, db)["results"][0].get("series", []):
+        for series in self.query(q, db, missing_ok=True)["results"][0].get("series", []):
             for values in series["values"]:
                 found.append({**series.get("tags", {}), "name": series["name"],
                               **dict(zip(series["columns"], values, strict=True))})

@@ -39,6 +39,14 @@ def _validate_one(path: Path) -> str:
 
     if looks_like_whatif(path):
         return load_whatif(path).summary()
+    from riskmodel.files.overlay_file import looks_like_overlay
+
+    if looks_like_overlay(path):
+        from riskmodel.model.overlay import CatalogOverlay
+
+        overlay, _ = parse_model(CatalogOverlay, path)
+        return (f"ok  {path}: catalog overlay {overlay.overlay!r}, {len(overlay.failure_modes)} failure modes "
+                "(their ids are checked against the catalogs of the scenario that names it)")
     if _looks_like_catalog(path):
         catalog, _ = load_catalog([path])
         return f"ok  {path}: catalog, {len(catalog.failure_modes)} failure modes, {len(catalog.measures)} measures"

@@ -155,3 +155,25 @@ def test_the_ledger_command_exits_1_when_an_acceptance_is_reopened(setup, tmp_pa
     assert "REOPENED" in table and "over its ceiling" in table and "platform-team" in table
     assert main(["ledger", str(path), "--session", "nope", "--db", db]) == 2
     assert "no review session with id 'nope'" in capsys.readouterr().err
+
+
+def test_the_exports_carry_the_ledger(setup):
+    from riskmodel.report.document import document_for_session
+    from riskmodel.report.export import to_csv, to_json, to_markdown
+
+    _, loaded, store, session = setup
+    model = analyse(loaded).model
+    eal = RiskMeter(model).measure("node-loss", None, "eal_per_year").value
+    accept_with_ceiling(store, session.id, model, "node-loss", "platform-team", "spares | cheaper", LATER,
+                        Ceiling("eal_per_year", 2 * eal), "alice", today=TODAY)
+    store.record_edit(session.id, edit_frequency(0.25))
+    document, _, _ = document_for_session(loaded, store, session.id)
+    (row,) = document.accepted_risks
+    assert (row.status, row.owner, row.value_now) == ("reopened", "platform-team", pytest.approx(2.5 * eal))
+    markdown = to_markdown(document)
+    assert "## Accepted risks (ledger)" in markdown and "| node-loss | REOPENED | over its ceiling |" in markdown
+    assert "spares \\| cheaper" in markdown  # user text escaped in the table
+    (csv_row,) = [line for line in to_csv(document).splitlines() if line.startswith("accepted_risks,")]
+    assert "node-loss" in csv_row and "reopened" in csv_row
+    assert json.loads(to_json(document))["accepted_risks"][0]["ceiling_kind"] == "eal_per_year"
+    assert store.ledger_records(loaded.scenario.name)[1] == []  # an export reads the ledger, it records nothing

@@ -124,8 +124,15 @@ class RiskMeter:
 
     def __init__(self, model: RiskModel, evaluation: Evaluation | None = None) -> None:
         self.model = model
-        self.evaluation = evaluation or model.evaluate()
+        self._evaluation = evaluation
         self._per_mode: np.ndarray | None = None
+
+    @property
+    def evaluation(self) -> Evaluation:
+        """The model as catalogued, evaluated on first use (a ledger with nothing to measure costs nothing)."""
+        if self._evaluation is None:
+            self._evaluation = self.model.evaluate()
+        return self._evaluation
 
     def _shares(self, bad: np.ndarray) -> Measured:
         budgets = self.model.index.error_budget_minutes

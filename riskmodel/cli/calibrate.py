@@ -44,7 +44,9 @@ def read_clusters(arguments: list[str], event_ttl_hours: float | None) -> tuple[
         reads.setdefault(name, []).append(evidence)
         nodes.setdefault(name, set()).update({n.name for n in dump.nodes} | {c.node for c in evidence.conditions}
                                              | {e.node for e in evidence.events})
-        notes += [f"{uri}: {line}" for line in dump.skipped if "skipped" in line.lower()][:3]
+        if dump.skipped:
+            notes.append(f"{uri}: the reader skipped {len(dump.skipped)} item(s) (calibrate reads nodes and "
+                         f"events only; `evidence --source {uri}` lists them)")
     clusters = [ClusterHistory(name, tuple(evidence), frozenset(nodes[name]), observation_years(evidence, event_ttl_hours))
                 for name, evidence in reads.items()]
     return clusters, notes

@@ -44,12 +44,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from riskmodel.engine.episodes import LEAD, EpisodeScan, ModeEpisode, mode_episodes, scan_episodes, unique_events
 from riskmodel.engine.likelihood import SECONDS_PER_YEAR, posterior_rate
 from riskmodel.model.catalog import Catalog, FailureMode
 from riskmodel.model.estimate import point
-from riskmodel.model.evidence import Evidence
+from riskmodel.model.evidence import Evidence, NodeEvent
 from riskmodel.model.overlay import CatalogOverlay, ModeOverride
 
 MIN_EPISODES = 3
@@ -68,6 +69,11 @@ class ClusterHistory:
     @property
     def node_years(self) -> float:
         return len(self.nodes) * self.window_years
+
+    @cached_property
+    def events(self) -> tuple[NodeEvent, ...]:
+        """The reads' events, each Event once (:func:`riskmodel.engine.episodes.unique_events`)."""
+        return unique_events(self.reads)
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,7 @@ def _incident_count(mode: FailureMode, cluster: ClusterHistory) -> int:
     """Events of the mode's reasons on the cluster's nodes, an hour-close pair of different
     reasons on one node counting once (only the known first and last times can be compared)."""
     reasons = set(mode.signals.events)
-    mine = [e for e in unique_events(cluster.reads) if e.reason in reasons and e.node in cluster.nodes]
+    mine = [e for e in cluster.events if e.reason in reasons and e.node in cluster.nodes]
     merged = 0
     for node in {e.node for e in mine}:
         known = sorted((t, e.reason) for e in mine if e.node == node
@@ -216,12 +222,11 @@ def calibrate(catalog: Catalog, clusters: Sequence[ClusterHistory], min_episodes
     found = list(notes) + [f"{c.name}: no observation window (no event times, no --event-ttl-hours): "
                            "its events are not counted" for c in clusters if c.node_years <= 0 and c.nodes]
     scans: dict[str, EpisodeScan] = {c.name: scan_episodes(c.reads) for c in clusters}
-    events = {c.name: unique_events(c.reads) for c in clusters}
     modes = []
     for mode in catalog.failure_modes:
         if mode.scope != "node":
             continue
-        attributed = [e for c in clusters for e in mode_episodes(mode, scans[c.name], events[c.name])]
+        attributed = [e for c in clusters for e in mode_episodes(mode, scans[c.name], c.events)]
         detect, repair = fit_durations(mode, attributed, min_episodes)
         modes.append(ModeCalibration(mode.id, mode.title,
                                      fit_rate(mode, usable) if mode.signals.events and usable else None, detect, repair))

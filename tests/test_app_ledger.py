@@ -5,10 +5,8 @@ the acceptance reopened at the top of the Review page, on the Overview and in ``
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from streamlit.testing.v1 import AppTest
+from test_app import DEMO, ROOT, review_db  # noqa: F401 - review_db is a fixture used by name
 
 from riskmodel.cli.main import main
 from riskmodel.report.analysis import analyse
@@ -17,17 +15,7 @@ from riskmodel.review.ledger import RiskMeter
 from riskmodel.review.store import ReviewStore
 from riskmodel.sources.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "scenarios" / "demo.yaml"
 MODE = "node-readonly-filesystem"
-
-
-@pytest.fixture
-def review_db(tmp_path, monkeypatch):
-    path = tmp_path / "reviews.sqlite3"
-    monkeypatch.setenv("RISKMODEL_REVIEW_DB", str(path))
-    monkeypatch.setenv("RISKMODEL_SCENARIO", str(DEMO))
-    return path
 
 
 def page(app: AppTest, name: str) -> AppTest:
@@ -36,7 +24,7 @@ def page(app: AppTest, name: str) -> AppTest:
     return app
 
 
-def test_an_edit_past_the_ceiling_reopens_the_acceptance(review_db, capsys):
+def test_an_edit_past_the_ceiling_reopens_the_acceptance(review_db, capsys):  # noqa: F811
     eal = RiskMeter(analyse(load_scenario(DEMO)).model).measure(MODE, None, "eal_per_year").value
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.session_state["reviewer"] = "alice"

@@ -26,12 +26,9 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 def _looks_like_catalog(path: Path) -> bool:
     """A catalog file has a top-level ``catalog:`` key; anything else is read as a scenario."""
-    try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return any(line.startswith("catalog:") for line in head.splitlines())
+    from riskmodel.files.overlay_file import has_top_level_key
+
+    return has_top_level_key(path, "catalog")
 
 
 def _validate_one(path: Path) -> str:

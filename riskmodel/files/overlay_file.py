@@ -28,14 +28,20 @@ def overlay_to_yaml(overlay: CatalogOverlay, header: str) -> str:
     return "".join(f"# {line}\n" for line in header.splitlines()) + body
 
 
-def looks_like_overlay(path: Path) -> bool:
-    """An overlay file has a top-level ``overlay:`` key (in its first 4 KiB)."""
+def has_top_level_key(path: Path, key: str) -> bool:
+    """True when a line of the file's first 4 KiB starts with ``key:`` (how the kinds of YAML
+    input are told apart without parsing them)."""
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
             head = handle.read(4096)
     except OSError:
         return False
-    return any(line.startswith("overlay:") for line in head.splitlines())
+    return any(line.startswith(f"{key}:") for line in head.splitlines())
+
+
+def looks_like_overlay(path: Path) -> bool:
+    """An overlay file has a top-level ``overlay:`` key."""
+    return has_top_level_key(path, "overlay")
 
 
 def load_overlays(paths: Iterable[Path], catalog: Catalog,
@@ -52,4 +58,4 @@ def load_overlays(paths: Iterable[Path], catalog: Catalog,
     return catalog, hashes
 
 
-__all__ = ["load_overlays", "looks_like_overlay", "overlay_to_yaml"]
+__all__ = ["has_top_level_key", "load_overlays", "looks_like_overlay", "overlay_to_yaml"]

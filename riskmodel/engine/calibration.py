@@ -289,5 +289,5 @@ def calibration_overlay(calibration: Calibration, name: str, version: str, descr
 
 
 __all__ = ["MIN_EPISODES", "Calibration", "ClusterHistory", "ClusterRate", "ClusterSummary", "DurationFit",
-           "ModeCalibration", "RateFit", "between_cluster_weight", "calibrate", "calibration_overlay", "fit_durations", "fit_rate", "fleet_rate",
-           "observation_years", "shrunk_rate"]
+           "ModeCalibration", "RateFit", "between_cluster_weight", "calibrate", "calibration_overlay", "fit_durations",
+           "fit_rate", "fleet_rate", "observation_years", "shrunk_rate"]

@@ -11,11 +11,10 @@ controller, ``NodeReady`` by the kubelet), so a ``NodeNotReady`` time followed b
 An episode belongs to a node-scope failure mode when its condition is one of the mode's
 ``signals.conditions``, or (an outage with no condition of its own: Ready) when one of the
 mode's ``signals.events`` happened on that node from :data:`LEAD` before its start to its
-end. Its duration is a sample of the mode's **repair minutes** (from detection until the node
-is back: the catalog's definition); the time from the mode's first signal event in the lead
-window to the episode's start is a sample of its **detect minutes** (from the first sign to
-the cluster's own detector flagging it; a lower bound of detection when nobody acts on the
-detector). Pure functions on :class:`~riskmodel.model.evidence.Evidence`.
+end. Each attributed episode gives its length (flag → end) and, when a signal event came
+before the flag, the time from that first sign to the flag; how these become detect and
+repair minutes is :func:`riskmodel.engine.calibration.fit_durations`'s. Pure functions on
+:class:`~riskmodel.model.evidence.Evidence`.
 """
 
 from __future__ import annotations

@@ -336,8 +336,8 @@ class ReviewStore:
         return self._decisions(session_id, "decisions", None)
 
     def accept_risk(self, acceptance: Acceptance) -> Acceptance:
-        """Record an acceptance (checked with :func:`riskmodel.review.ledger.check_acceptance`
-        first) and the matching ``accept`` decision, in one transaction; returns it with its id."""
+        """Record an acceptance and the matching ``accept`` decision, in one transaction; returns it
+        with its id. The caller measured and checked it (:func:`riskmodel.review.ledger_check.accept_with_ceiling`)."""
         with self._write() as conn:
             self._session_row(conn, acceptance.session_id)
             stored = dataclasses.replace(acceptance, id=insert_acceptance(conn, acceptance))

@@ -7,7 +7,7 @@ replaced without touching the others.
 
 import streamlit as st
 
-from app_pages import current_state, ui
+from app_pages import current_state, ledger_block, ui
 from riskmodel.report.analysis import Analysis
 from riskmodel.report.charts import budget_chart
 from riskmodel.report.formatting import minutes, money, money_per_year, number, percent, slo
@@ -78,6 +78,7 @@ def top_risks(analysis: Analysis, view: PlanInForce) -> None:
 analysis = ui.require_analysis()
 view = ui.plan_view()
 st.title(f"Risk overview · {analysis.loaded.scenario.name}")
+ledger_block.reopened_banner(analysis)
 current_problems(analysis)
 key_numbers(view)
 error_budgets(view, analysis.loaded.scenario.settings.budget_share_flag)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages import ui
+from app_pages import ledger_block, ui
 from riskmodel.report.compare import session_differences
 from riskmodel.report.document import document_for_session
 from riskmodel.report.export import FORMATS, MEDIA_TYPES, render
@@ -28,6 +28,7 @@ st.markdown(f"**{session.name}** · opened {session.created_at:%Y-%m-%d %H:%M} U
 if session.inputs_hash != inputs_hash(ui.base().input_hashes):
     st.warning("The scenario, catalogs or evidence changed since this session was opened: its numbers are "
                "recomputed on today's inputs.")
+ledger_block.reopened_banner(analysis)
 
 
 def _decide_risk() -> None:
@@ -52,6 +53,7 @@ st.subheader(f"Decisions ({len(decisions)})")
 ui.table([{"On": d.item_kind, "Item": d.item_id, "Decision": d.decision, "Owner": d.owner,
            "Due": d.due_date.isoformat() if d.due_date else "—", "Note": d.note, "Who": d.who,
            "When (UTC)": f"{d.at:%Y-%m-%d %H:%M}"} for d in decisions], key="decisions_table")
+ledger_block.ledger_section(analysis)
 edits = store.edits(current)
 scopes = {m.id: m.scope for m in analysis.loaded.catalog.failure_modes}
 st.subheader(f"Edits ({len(edits)})")

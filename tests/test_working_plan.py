@@ -88,7 +88,7 @@ def test_a_schema_1_database_gets_plans_from_its_decisions(tmp_path, scenario_fi
     migrated = ReviewStore(path)
     assert migrated.plan(session.id) == WorkingPlan(None, ("runbooks",), ("hardware-monitoring",))
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 2
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 3  # 1 → 3 in one open
         assert json.loads(conn.execute("SELECT pinned_ids FROM plans").fetchone()[0]) == ["runbooks"]
 
 

@@ -26,12 +26,9 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 def _looks_like_catalog(path: Path) -> bool:
     """A catalog file has a top-level ``catalog:`` key; anything else is read as a scenario."""
-    try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return any(line.startswith("catalog:") for line in head.splitlines())
+    from riskmodel.files.overlay_file import has_top_level_key
+
+    return has_top_level_key(path, "catalog")
 
 
 def _validate_one(path: Path) -> str:
@@ -39,6 +36,14 @@ def _validate_one(path: Path) -> str:
 
     if looks_like_whatif(path):
         return load_whatif(path).summary()
+    from riskmodel.files.overlay_file import looks_like_overlay
+
+    if looks_like_overlay(path):
+        from riskmodel.model.overlay import CatalogOverlay
+
+        overlay, _ = parse_model(CatalogOverlay, path)
+        return (f"ok  {path}: catalog overlay {overlay.overlay!r}, {len(overlay.failure_modes)} failure modes "
+                "(their ids are checked against the catalogs of the scenario that names it)")
     if _looks_like_catalog(path):
         catalog, _ = load_catalog([path])
         return f"ok  {path}: catalog, {len(catalog.failure_modes)} failure modes, {len(catalog.measures)} measures"
@@ -138,10 +143,10 @@ def _register_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _registrars() -> list[Registrar]:
     """Every module that adds commands; each owns its own arguments and handler."""
-    from riskmodel.cli import check, export, publish, risk, simulate, sources
+    from riskmodel.cli import calibrate, check, export, ledger, publish, risk, risklists, simulate, sources
 
-    return [_register_core, risk.register, sources.register, simulate.register, export.register, publish.register,
-            check.register]
+    return [_register_core, risk.register, sources.register, simulate.register, export.register,
+            risklists.register, calibrate.register, ledger.register, publish.register, check.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.engine.topology import TopologyIndex
-from riskmodel.report.analysis import RankReport, analyse, rank_report
+from riskmodel.report.analysis import Analysis, RankReport, analyse, rank_report
 from riskmodel.report.formatting import minutes, money, money_per_year, number, percent, roi
 from riskmodel.simulate.whatif import BlastRadius, whatif
 from riskmodel.sources.scenario import load_scenario
@@ -118,8 +118,20 @@ def _rank_csv(report: RankReport) -> str:
     return out.getvalue()
 
 
+def _rank_cre_csv(analysis: Analysis, service: str | None) -> str:
+    """``rank --format cre-csv``: each failure mode against one service's budget, as the CRE sheet."""
+    from riskmodel.engine.service_risk import modes_on_service
+    from riskmodel.report.cre_csv import chosen_service, cre_csv
+
+    return cre_csv(modes_on_service(analysis.model, chosen_service(analysis.model, service)))
+
+
 def cmd_rank(args: argparse.Namespace) -> int:
-    report = rank_report(analyse(load_scenario(Path(args.scenario))), args.budget)
+    analysis = analyse(load_scenario(Path(args.scenario), overlays=args.overlay or ()))
+    if args.format == "cre-csv":
+        print(_rank_cre_csv(analysis, args.service), end="")
+        return 0
+    report = rank_report(analysis, args.budget)
     if args.format == "json":
         print(json.dumps(rank_json(report), indent=2))
     elif args.format == "csv":
@@ -166,7 +178,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     rank.add_argument("scenario", metavar="SCENARIO")
     rank.add_argument("--budget", type=float, default=None, metavar="AMOUNT",
                       help="annual budget in dollars (default: every measure that pays for itself)")
-    rank.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    rank.add_argument("--format", choices=("table", "json", "csv", "cre-csv"), default="table")
+    rank.add_argument("--overlay", action="append", metavar="FILE",
+                      help="catalog overlay (calibrate output) laid over the catalogs; repeatable")
+    rank.add_argument("--service", metavar="NAME", help="the service of --format cre-csv (default: the only one)")
     rank.set_defaults(handler=cmd_rank)
     what = commands.add_parser("whatif", help="blast radius of failing nodes, zones, workloads or services now")
     what.add_argument("scenario", metavar="SCENARIO")

@@ -64,11 +64,13 @@ class Effect(StrictModel):
     ``degraded``: the unit keeps serving with ``impact_fraction`` of its capacity lost.
     ``no_scheduling``: nothing can be (re)scheduled during the incident; alone it costs
     only ``incident_cost``, but it turns a concurrent node loss into a longer outage.
+    ``loss_only``: nothing becomes unavailable; each incident costs its ``incident_cost``
+    (a FAIR-style loss event: a breach, a fine, fraud; what riskquant lists).
     ``auto_eviction``: whether Kubernetes evicts pods by itself (node NotReady); a node
     that stays Ready while broken (kernel deadlock) keeps its pods until someone drains it.
     """
 
-    type: Literal["unavailable", "degraded", "no_scheduling"] = "unavailable"
+    type: Literal["unavailable", "degraded", "no_scheduling", "loss_only"] = "unavailable"
     impact_fraction: Factor = 1.0
     auto_eviction: bool = True
 

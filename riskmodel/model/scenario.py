@@ -223,6 +223,8 @@ class Scenario(StrictModel):
     description: str = ""
     catalogs: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
+    catalog_overlays: tuple[str, ...] = ()
+    """Overlay files (``calibrate`` output) laid over the catalogs in order, relative to the scenario file."""
     settings: Settings = Settings()
     zones: tuple[Zone, ...] = ()
     nodes: tuple[Node, ...] = ()

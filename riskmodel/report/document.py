@@ -10,6 +10,7 @@ placeholder values still to review, and the provenance of the inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,9 +21,11 @@ from riskmodel.engine.register import BudgetFlag
 from riskmodel.model.placeholders import Placeholder
 from riskmodel.report.analysis import Analysis, analyse
 from riskmodel.report.formatting import percent, value_text
+from riskmodel.report.ledger_view import AcceptedRisk, accepted_risks
 from riskmodel.report.plan_view import PlanInForce, plan_in_force, plan_summary
 from riskmodel.review.edits import Edit, EditValue
 from riskmodel.review.fields import field_meaning
+from riskmodel.review.ledger_check import check_ledger
 from riskmodel.review.store import Decision, ReviewStore, Session
 from riskmodel.review.working_plan import WorkingPlan
 from riskmodel.sources.scenario import LoadedScenario
@@ -128,6 +131,8 @@ class PlanDocument:
     placeholders: tuple[Placeholder, ...]
     settings: dict[str, float | int]
     provenance: dict[str, object] = field(default_factory=dict)
+    accepted_risks: tuple[AcceptedRisk, ...] = ()
+    """The accepted-risk ledger of the scenario as this session's analysis sees it (reopened first)."""
 
     @property
     def proposed(self) -> bool:
@@ -282,4 +287,5 @@ def document_for_session(loaded: LoadedScenario, store: ReviewStore | None, sess
     view = plan_in_force(analysis, working)
     document = build_plan_document(analysis, view, session, edits, store.measure_decisions(session_id),
                                    store.risk_decisions(session_id))
-    return document, analysis, view
+    ledger = check_ledger(store, session_id, analysis.model, record=False)
+    return dataclasses.replace(document, accepted_risks=accepted_risks(ledger)), analysis, view

@@ -2,7 +2,7 @@
 
 Every format carries the same sections (:func:`sections`): the plan and how it was chosen,
 measures not in the plan, top risks, risk decisions, error budgets before and after,
-assumptions, placeholders to review, and provenance. Markdown, HTML and PDF show numbers in
+assumptions, placeholders to review, the accepted-risk ledger, and provenance. Markdown, HTML and PDF show numbers in
 the one style of :mod:`riskmodel.report.formatting`; CSV cells and JSON keep plain numbers
 (rounded to cents and tenths of minutes in CSV) under names that say their unit.
 
@@ -34,6 +34,7 @@ from riskmodel.plan.planner import FrontierPoint
 from riskmodel.report.charts import budget_chart, frontier_chart
 from riskmodel.report.document import PlanDocument
 from riskmodel.report.formatting import DASH, minutes, money, money_per_year, number, percent, slo
+from riskmodel.report.ledger_view import LEDGER_HEADER, ledger_cells
 from riskmodel.report.static_charts import budget_svg, frontier_svg
 
 
@@ -117,6 +118,9 @@ def sections(doc: PlanDocument) -> list[Section]:
         Section("placeholders", "Placeholders to review", ("Field", "Why it is a placeholder"),
                 tuple((p.field_path, p.reason) for p in doc.placeholders),
                 "No placeholder values: every number came from a reviewed file."),
+        Section("accepted_risks", "Accepted risks (ledger)", LEDGER_HEADER,
+                tuple(ledger_cells(row) for row in doc.accepted_risks),
+                "No risk is accepted on this scenario."),
     ]
 
 
@@ -265,6 +269,11 @@ def _csv_rows(doc: PlanDocument) -> list[dict[str, str]]:
               "original": a.original, "now": a.now, "who": a.who,
               "when (UTC)": a.at.isoformat(), "why": a.why} for a in doc.assumptions]
     rows += [{"section": "placeholders", "id": p.field_path, "note": p.reason} for p in doc.placeholders]
+    rows += [{"section": "accepted_risks", "id": a.failure_mode_id + (f"@{a.unit}" if a.unit else ""),
+              "status": a.status, "owner": a.owner, "due date": a.expires_on.isoformat(),
+              "original": f"{a.value_at_acceptance:.6g}", "now": "" if a.value_now is None else f"{a.value_now:.6g}",
+              "kind": f"{a.ceiling_kind} ceiling {a.ceiling:.6g}", "who": a.accepted_by,
+              "when (UTC)": a.accepted_at.isoformat(), "why": a.why, "note": a.reason} for a in doc.accepted_risks]
     rows += [{"section": "provenance", "id": key, "note": json.dumps(value, default=str)}
              for key, value in doc.provenance.items()]
     return rows

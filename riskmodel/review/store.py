@@ -14,6 +14,7 @@ history stays. Timestamps are ISO-8601 UTC text; due dates ISO dates (``YYYY-MM-
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -29,6 +30,14 @@ import platformdirs
 
 from riskmodel.errors import RiskModelError
 from riskmodel.review.edits import Edit, EditKey, EditValue, check_edit, final_values, utc_now
+from riskmodel.review.ledger import Acceptance, LedgerEntry, Reopening
+from riskmodel.review.ledger_rows import (
+    LEDGER_SCHEMA,
+    insert_acceptance,
+    insert_reopenings,
+    read_acceptances,
+    read_reopenings,
+)
 from riskmodel.review.plan_rows import PLANS_TABLE, plans_from_decisions, read_plan, store_plan
 from riskmodel.review.records import (
     MEASURE_DECISIONS,
@@ -49,8 +58,9 @@ from riskmodel.review.records import (
 )
 from riskmodel.review.working_plan import WorkingPlan
 
-SCHEMA_VERSION = 2
-"""1: sessions, edits, decisions. 2: adds ``plans``, the working plan of each session."""
+SCHEMA_VERSION = 3
+"""1: sessions, edits, decisions. 2: adds ``plans``, the working plan of each session. 3: adds
+``acceptances`` and ``acceptance_events``, the accepted-risk ledger."""
 BUSY_TIMEOUT_MS = 15_000
 """How long a writer waits for another writer's transaction before giving up (milliseconds)."""
 
@@ -82,6 +92,7 @@ _SCHEMA = (
     " FROM decisions x WHERE x.session_id = d.session_id AND x.item_kind = d.item_kind"
     " AND x.item_id = d.item_id AND x.unit = d.unit)",
     PLANS_TABLE,
+    *LEDGER_SCHEMA,
 )
 _DECISION_COLUMNS = "item_kind, item_id, unit, decision, owner, due_date, note, who, at"
 _EDIT_COLUMNS = "seq, who, at, target_kind, target_id, field, old_value, new_value, why"
@@ -181,8 +192,9 @@ class ReviewStore:
                 conn.execute(statement)
             if version is None:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            elif version < 2:
-                plans_from_decisions(conn)
+            elif version < SCHEMA_VERSION:  # 2 → 3 adds only new (empty) tables, created above
+                if version < 2:
+                    plans_from_decisions(conn)
                 conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     def plan(self, session_id: str) -> WorkingPlan:
@@ -322,6 +334,32 @@ class ReviewStore:
     def decision_history(self, session_id: str) -> list[Decision]:
         """Every decision ever recorded in the session, oldest first."""
         return self._decisions(session_id, "decisions", None)
+
+    def accept_risk(self, acceptance: Acceptance) -> Acceptance:
+        """Record an acceptance and the matching ``accept`` decision, in one transaction; returns it
+        with its id. The caller measured and checked it (:func:`riskmodel.review.ledger_check.accept_with_ceiling`)."""
+        with self._write() as conn:
+            self._session_row(conn, acceptance.session_id)
+            stored = dataclasses.replace(acceptance, id=insert_acceptance(conn, acceptance))
+            conn.execute(
+                f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) VALUES (?, 'risk', ?, ?, 'accept', ?, ?, ?, ?, ?)",
+                (acceptance.session_id, acceptance.failure_mode_id, acceptance.unit or "", acceptance.owner,
+                 acceptance.expires_on.isoformat(), acceptance.reason, acceptance.who, iso_utc_text(acceptance.at)))
+            self._touch(conn, acceptance.session_id)
+        return stored
+
+    def ledger_records(self, scenario_name: str) -> tuple[list[Acceptance], list[Reopening]]:
+        """Every acceptance and reopening on a scenario (all sessions), oldest first."""
+        with self._read() as conn:
+            return read_acceptances(conn, scenario_name), read_reopenings(conn, scenario_name)
+
+    def record_reopenings(self, session_id: str, entries: list[LedgerEntry]) -> list[Reopening]:
+        """Record the reopenings the ledger found that are not recorded yet; returns the new ones."""
+        if not any(entry.to_record for entry in entries):
+            return []
+        with self._write() as conn:
+            self._session_row(conn, session_id)
+            return insert_reopenings(conn, session_id, entries, utc_now())
 
     def duplicate_session(self, session_id: str, name: str, created_by: str) -> Session:
         """A copy to try another plan: same inputs, all edits, current decisions, the plan; parent set."""

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SCENARIO ?= $(or $(RISKMODEL_SCENARIO),scenarios/demo.yaml)
 PORT ?= 8501
 
-.PHONY: run test lint bench browser pdf-libs screenshots fuzz clean
+.PHONY: run test lint bench browser pdf-libs screenshots monitoring fuzz clean
 
 $(VENV)/.runtime-installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ run: $(VENV)/.runtime-installed pdf-libs
 		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 ## test: install everything (Python packages, headless Chromium), lint, and run the whole test suite
-test: $(VENV)/.dev-installed browser pdf-libs lint
+test: $(VENV)/.dev-installed browser pdf-libs monitoring lint
 	$(PY) -m pytest -q
 
 ## browser: Debian's chromium + chromium-driver for the end-to-end test (root only; else it skips)
@@ -39,6 +39,10 @@ pdf-libs:
 ## screenshots: run the browser test and keep its page screenshots in docs/screens/ (for the README)
 screenshots: $(VENV)/.dev-installed browser pdf-libs
 	RISKMODEL_SCREENSHOTS=$(CURDIR)/docs/screens $(PY) -m pytest -q tests/test_browser.py
+
+## monitoring: Debian's prometheus + influxdb servers for the sink tests (root only; else they skip)
+monitoring:
+	@sh scripts/install-monitoring.sh
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check riskmodel app.py app_pages tests benchmarks

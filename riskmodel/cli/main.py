@@ -143,10 +143,10 @@ def _register_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _registrars() -> list[Registrar]:
     """Every module that adds commands; each owns its own arguments and handler."""
-    from riskmodel.cli import calibrate, export, ledger, risk, risklists, simulate, sources
+    from riskmodel.cli import calibrate, check, export, ledger, publish, risk, risklists, simulate, sources
 
     return [_register_core, risk.register, sources.register, simulate.register, export.register,
-            risklists.register, calibrate.register, ledger.register]
+            risklists.register, calibrate.register, ledger.register, publish.register, check.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from riskmodel.cli import arguments
+from riskmodel.files.jsonfile import json_text
 from riskmodel.report.analysis import RankReport, analyse, money, rank_report
 from riskmodel.simulate.whatif import BlastRadius, whatif
 from riskmodel.sources.scenario import load_scenario
@@ -83,7 +84,7 @@ def _rank_csv(report: RankReport) -> str:
 def cmd_rank(args: argparse.Namespace) -> int:
     report = rank_report(analyse(load_scenario(Path(args.scenario))), args.budget)
     if args.format == "json":
-        print(json.dumps(rank_json(report), indent=2))
+        print(json_text(rank_json(report), what="rank"))
     elif args.format == "csv":
         print(_rank_csv(report), end="")
     else:
@@ -112,14 +113,14 @@ def _whatif_table(radius: BlastRadius) -> str:
 def cmd_whatif(args: argparse.Namespace) -> int:
     loaded = load_scenario(Path(args.scenario))
     radius = whatif(loaded.scenario, args.fail)
-    print(json.dumps(blast_radius_json(radius), indent=2) if args.format == "json" else _whatif_table(radius))
+    print(json_text(blast_radius_json(radius), what="whatif") if args.format == "json" else _whatif_table(radius))
     return 0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     rank = commands.add_parser("rank", help="risk register, ranked measures and the budget plan")
     rank.add_argument("scenario", metavar="SCENARIO")
-    rank.add_argument("--budget", type=float, default=None, metavar="AMOUNT",
+    rank.add_argument("--budget", type=arguments.budget_dollars, default=None, metavar="AMOUNT",
                       help="annual budget in dollars (default: every measure that pays for itself)")
     rank.add_argument("--format", choices=("table", "json", "csv"), default="table")
     rank.set_defaults(handler=cmd_rank)

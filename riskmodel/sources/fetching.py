@@ -45,10 +45,10 @@ class Deadline:
     def remaining(self) -> float:
         return self.ends_at - time.monotonic()
 
-    def check(self) -> None:
-        """Raise SourceUnavailable once the deadline has passed."""
+    def check(self, what: str | None = None) -> None:
+        """Raise SourceUnavailable (naming ``what``, default the whole call) once the deadline has passed."""
         if self.remaining() <= 0:
-            raise SourceUnavailable(f"{self.what}: no complete answer within the {self.seconds:g} s deadline")
+            raise SourceUnavailable(f"{what or self.what}: no complete answer within the {self.seconds:g} s deadline")
 
     def timeout(self, per_request: float) -> float:
         """The socket timeout for the next request: its own, cut to what is left (at least 1 ms)."""
@@ -61,7 +61,7 @@ def read_body(response: Readable, deadline: Deadline, what: str, max_bytes: int 
     chunks: list[bytes] = []
     total = 0
     while True:
-        deadline.check()
+        deadline.check(what)
         chunk = response.read1(CHUNK_BYTES)
         if not chunk:
             return b"".join(chunks)

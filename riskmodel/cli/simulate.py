@@ -13,11 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from riskmodel.cli import arguments
 from riskmodel.errors import InputError
 from riskmodel.files.jsonfile import json_text
 from riskmodel.files.reading import checked_path, write_text
 from riskmodel.files.yamlfile import parse_yaml, read_text
+from riskmodel.model.bounds import MAX_SIMULATED_INCIDENTS
 from riskmodel.plan.planner import Planner
 from riskmodel.report.analysis import money
 from riskmodel.simulate.montecarlo import simulate
@@ -39,6 +42,18 @@ def read_plan(value: str) -> tuple[str, ...]:
     if not isinstance(selected, list) or not all(isinstance(i, str) for i in selected):
         raise InputError(str(path), "expected a mapping with a 'selected:' list of measure ids", field="selected")
     return tuple(selected)
+
+
+def check_run_size(planner: Planner, years: int) -> float:
+    """Refuse a run that would draw more than ``MAX_SIMULATED_INCIDENTS``; returns the expected
+    incidents per year (Σ rate over every failure mode and unit, before measures)."""
+    per_year = float(np.sum(planner.base.base_rate))
+    if per_year * years > MAX_SIMULATED_INCIDENTS:
+        most = max(int(MAX_SIMULATED_INCIDENTS // per_year), 0)
+        raise InputError("--years", f"the scenario expects {per_year:,.0f} incidents a year, so {years:,} years would "
+                         f"draw about {per_year * years:,.0f}, over the {MAX_SIMULATED_INCIDENTS:,.0f} one run may; "
+                         f"expected at most {most:,} years, or lower frequencies")
+    return per_year
 
 
 def progress_bar(done: int, total: int) -> None:
@@ -83,6 +98,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise InputError("--years", f"expected at least 2 simulated years, got {years}")
     seed = loaded.scenario.settings.seed if seed is None else seed
     planner = Planner(loaded.scenario, loaded.catalog, loaded.evidence)
+    check_run_size(planner, years)
     progress = None if args.quiet else progress_bar
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", f"expected at least 1 worker process, got {args.workers}")

@@ -28,6 +28,8 @@ MAX_ALIAS_NODES = 1_000_000
 adds 10⁹); the demo's shared taints add a handful."""
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_StructureLoader: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+"""For line numbers only: no tag resolution per scalar (the slow, Python part of composing)."""
 _OPENS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _CLOSES = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
@@ -132,6 +134,8 @@ def _load(stream: str | bytes, file: str, many: bool) -> Any:
         return yaml.load(stream, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise _input_error(error, file) from None
+    except InputError:
+        raise
     except (ValueError, OverflowError) as error:  # a tagged scalar that does not convert (!!int, !!timestamp)
         raise InputError(file, f"YAML error: {error}") from None
 
@@ -152,7 +156,7 @@ def _composed(text: str) -> yaml.Node | None:
     """The node tree of a text (cached: one error report asks for many lines of the same file)."""
     try:
         check_structure(text, "")
-        return yaml.compose(text, Loader=_BaseLoader)
+        return yaml.compose(text, Loader=_StructureLoader)
     except (yaml.YAMLError, InputError):
         return None
 

@@ -64,6 +64,10 @@ MAX_SERVICES = 10_000
 MAX_SIMULATED_YEARS = 10_000_000
 """Monte Carlo years in one run (what-if files, ``--years``)."""
 
+MAX_SIMULATED_INCIDENTS = 1e9
+"""Incidents one Monte Carlo run may draw (expected incidents a year × years): about ten
+minutes at the measured speed. ``simulate`` refuses more, naming the years it could run."""
+
 MAX_SEED = 2**63 - 1
 """Seeds are non-negative 63-bit integers (what numpy's generators take without surprise)."""
 

@@ -24,14 +24,15 @@ _AUTHORIZATION = re.compile(r"\b(?P<scheme>Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,
 def redact(text: str) -> str:
     """``text`` with the secrets URIs carry replaced by ``***``.
 
-    ``scheme://user:password@host`` loses its whole user part (a token alone may be the user),
+    ``scheme://user:password@host`` becomes ``scheme://host`` (the whole user part goes: a token
+    alone may be the user),
     query parameters that carry credentials (``access_token=``, ``token=``, ``password=``,
     ``api_key=``, signatures …) lose their values, and ``Bearer …`` / ``Basic …`` their token.
     Every message of the RiskModelError family passes through here, and so does every source
     name that reaches an output; use it wherever else a URI is printed.
     """
     if "@" in text:
-        text = _USERINFO.sub(lambda match: f"{match['scheme']}{REDACTED}@", text)
+        text = _USERINFO.sub(lambda match: match["scheme"], text)
     if "=" in text:
         text = _SECRET_PARAMETER.sub(lambda match: f"{match['name']}{REDACTED}", text)
     return _AUTHORIZATION.sub(lambda match: f"{match['scheme']} {REDACTED}", text)

@@ -8,20 +8,19 @@ renders it as Markdown, HTML, CSV or JSON.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from riskmodel.engine.register import ModeRisk
+from riskmodel.errors import redact
 from riskmodel.report.analysis import Analysis, analyse, default_budget
 from riskmodel.review.edits import Edit
 from riskmodel.review.store import Decision, ReviewStore, Session
 from riskmodel.sources.scenario import LoadedScenario
 
 TOOL_VERSION = "riskmodel 0.1.0"
-_CREDENTIALS_IN_URI = re.compile(r"//[^/@\s]+@")
 
 
 @dataclass(frozen=True)
@@ -75,8 +74,9 @@ class PlanDocument:
 
 
 def sanitise(text: str) -> str:
-    """Remove credentials embedded in URIs (``https://user:token@host`` → ``https://host``)."""
-    return _CREDENTIALS_IN_URI.sub("//", text)
+    """Remove credentials embedded in URIs (``https://user:token@host`` → ``https://host``,
+    ``?access_token=…`` → ``?access_token=***``): :func:`riskmodel.errors.redact`, the one helper."""
+    return redact(text)
 
 
 def _source(uri: str, root: Path) -> str:

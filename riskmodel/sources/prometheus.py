@@ -154,7 +154,9 @@ def parse_query_response(body: bytes, where: str) -> list[tuple[str, Sample]]:
     samples: list[tuple[str, Sample]] = []
     for index, item in enumerate(result):
         field = f"data.result[{index}]"
-        metric = item.get("metric") if isinstance(item, dict) else None
+        if not isinstance(item, dict):
+            raise fail(field, f"expected an object with metric and value, got {_shape(item)}")
+        metric = item.get("metric")
         if not isinstance(metric, dict):
             raise fail(f"{field}.metric", f"expected an object of labels, got {_shape(metric)}")
         for key, label in metric.items():

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SCENARIO ?= scenarios/demo.yaml
 PORT ?= 8501
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench browser clean fuzz
 
 $(VENV)/.runtime-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(VENV)/.dev-installed
 ## bench: the speed figures of DESIGN.md, printed with their ratios
 bench: $(VENV)/.dev-installed
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+## fuzz: 10,000 hypothesis inputs per loader and source (tests/fuzz/), with a table of counts
+fuzz: $(VENV)/.dev-installed
+	cd tests && RISKMODEL_FUZZ_PROFILE=fuzz PYTHONPATH=.. ../$(PY) -m fuzz
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

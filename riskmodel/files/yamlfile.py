@@ -115,7 +115,12 @@ def check_structure(stream: str | bytes, file: str) -> None:
         loader.dispose()
 
 
-def _input_error(error: yaml.YAMLError, file: str) -> InputError:
+def _input_error(error: yaml.YAMLError, file: str, stream: str | bytes) -> InputError:
+    if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow: say where
+        before = stream[: error.position]
+        line = (before.count(b"\n") if isinstance(before, bytes) else before.count("\n")) + 1
+        character = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(error.character)
+        return InputError(file, f"YAML error: unacceptable character {character}: {error.reason}", line=line)
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -133,7 +138,7 @@ def _load(stream: str | bytes, file: str, many: bool) -> Any:
             return [doc for doc in yaml.load_all(stream, Loader=_StrictLoader) if doc is not None]  # noqa: S506
         return yaml.load(stream, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        raise _input_error(error, file) from None
+        raise _input_error(error, file, stream) from None
     except InputError:
         raise
     except (ValueError, OverflowError) as error:  # a tagged scalar that does not convert (!!int, !!timestamp)

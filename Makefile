@@ -40,7 +40,7 @@ bench: $(VENV)/.dev-installed
 
 ## fuzz: 10,000 hypothesis inputs per loader and source (tests/fuzz/), with a table of counts
 fuzz: $(VENV)/.dev-installed
-	cd tests && RISKMODEL_FUZZ_PROFILE=fuzz PYTHONPATH=.. ../$(PY) -m fuzz
+	cd tests && RISKMODEL_FUZZ_PROFILE=fuzz PYTHONPATH=.. $(abspath $(PY)) -m fuzz
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -30,11 +30,9 @@ from riskmodel.model.catalog import Money, WorkloadKind
 from riskmodel.model.estimate import StrictModel
 from riskmodel.model.quantity import cpu_millicores, cpu_quantity, memory_bytes
 
-Name = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9_./:-]*[A-Za-z0-9])?$")]
-"""Names of zones, nodes, workloads and services: letters, digits and ``. _ / : -`` inside.
-
-Kubernetes' own names never hold ``_``, but hand-written dumps and metric labels do
-(``node_1``); accepted here and everywhere a name is read, so an imported cluster validates."""
+Name = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9._/:-]*[A-Za-z0-9])?$")]
+"""Names of zones, nodes, workloads and services: letters, digits and ``. _ / : -`` inside
+(``node_1`` too: Kubernetes' own names never hold ``_``, hand-written dumps and labels do)."""
 _QUANTITY_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^[+-]?(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"},
                               {"type": "number"}], "description": "a Kubernetes quantity: 500m, 2, 16Gi, 1000Mi, 1e3"}
 Millicores = Annotated[

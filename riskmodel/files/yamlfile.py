@@ -118,9 +118,9 @@ def check_structure(stream: str | bytes, file: str) -> None:
 def _input_error(error: yaml.YAMLError, file: str, stream: str | bytes) -> InputError:
     if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow: say where
         before = stream[: error.position]
-        line = (before.count(b"\n") if isinstance(before, bytes) else before.count("\n")) + 1
+        newlines = before.count(b"\n") if isinstance(before, bytes) else before.count("\n")
         character = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(error.character)
-        return InputError(file, f"YAML error: unacceptable character {character}: {error.reason}", line=line)
+        return InputError(file, f"YAML error: unacceptable character {character}: {error.reason}", line=newlines + 1)
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -75,11 +75,14 @@ def rejected(error: RiskModelError, names: tuple[str, ...]) -> str:
         if not any(text.startswith(name) for name in names):
             raise Broken(f"message does not name the input {names}: {text!r}")
         if isinstance(problem, InputError) and problem.line is None and not problem.field \
-                and not re.match(r"^\S+:\d+", problem.file) and not _WHOLE_FILE.search(problem.message):
+                and not re.match(r"^\S+:\d+", problem.file) and not _FIELD_IN_PLACE.search(problem.file) \
+                and not _WHOLE_FILE.search(problem.message):
             raise Broken(f"message names neither a line nor a field: {text!r}")
     return REJECTED
 
 
+_FIELD_IN_PLACE = re.compile(r": [\w.]+(\[\d+\])*(\.\w+)*$")
+"""A source's place that ends in a field path (``… query 'q': data.result[4].value``)."""
 _WHOLE_FILE = re.compile(r"file is empty|file not found|over the [\d,]+-byte limit|expected UTF-8|NUL byte|"
                          r"nested deeper|expected a file|no catalog files|invalid or truncated JSON|not a JSON number|"
                          r"Exceeds the limit|expected a JSON object|the query failed")

@@ -289,3 +289,13 @@ def test_shipped_yaml_still_loads_under_the_limits() -> None:
     for path in sorted((PROJECT_ROOT / "failure_catalogs").glob("*.yaml")) + [PROJECT_ROOT / "scenarios" / "demo.yaml"]:
         assert parse_yaml(path.read_text(), str(path))
     assert yaml.safe_load((PROJECT_ROOT / "scenarios" / "demo.yaml").read_text())
+
+
+def test_a_missing_catalog_is_named_by_the_scenario_entry(tmp_path: Path) -> None:
+    """Found by make fuzz: the message named only the missing file, not the scenario that pointed at it."""
+    scenario = small_scenario()
+    scenario["catalogs"] = ["catalog.yaml", "missing{{.yaml", "nul\x00.yaml"]
+    with pytest.raises(InputErrors) as caught:
+        load_scenario(_write(tmp_path, scenario))
+    assert [(e.field, e.line is not None) for e in caught.value.errors] == [("catalogs[1]", True), ("catalogs[2]", True)]
+    assert "catalog 'missing{{.yaml' not found" in caught.value.errors[0].message

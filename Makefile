@@ -52,8 +52,10 @@ lint: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
-## fuzz: the long input checks: import and rank every pair of tests/fixtures/k8s files (minutes)
+## fuzz: 10,000 hypothesis inputs per loader and source (tests/fuzz/) with a table of counts, then
+## import and rank every pair of tests/fixtures/k8s files (minutes)
 fuzz: $(VENV)/.dev-installed
+	cd tests && RISKMODEL_FUZZ_PROFILE=fuzz PYTHONPATH=.. $(abspath $(PY)) -m fuzz
 	RISKMODEL_ALL_COMBINATIONS=1 $(PY) -m pytest -q tests/test_import_combinations.py
 
 clean:

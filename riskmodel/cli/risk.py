@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from riskmodel.cli import arguments
 from riskmodel.engine.topology import TopologyIndex
+from riskmodel.files.jsonfile import json_text
 from riskmodel.report.analysis import Analysis, RankReport, analyse, rank_report
 from riskmodel.report.formatting import minutes, money, money_per_year, number, percent, roi
 from riskmodel.simulate.whatif import BlastRadius, whatif
@@ -133,7 +134,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         return 0
     report = rank_report(analysis, args.budget)
     if args.format == "json":
-        print(json.dumps(rank_json(report), indent=2))
+        print(json_text(rank_json(report), what="rank"))
     elif args.format == "csv":
         print(_rank_csv(report), end="")
     else:
@@ -166,7 +167,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     radius = whatif(loaded.scenario, args.fail, index)
     down_now = [name for name, down in zip(index.service_names, index.service_down_now, strict=True) if down]
     if args.format == "json":
-        print(json.dumps({**blast_radius_json(radius), "down_now_services": down_now}, indent=2))
+        print(json_text({**blast_radius_json(radius), "down_now_services": down_now}, what="whatif"))
     else:
         print(_whatif_table(radius) + (f"\ndown now already (not counted again): {', '.join(down_now)}"
                                        if down_now else ""))
@@ -176,7 +177,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     rank = commands.add_parser("rank", help="risk register, ranked measures and the budget plan")
     rank.add_argument("scenario", metavar="SCENARIO")
-    rank.add_argument("--budget", type=float, default=None, metavar="AMOUNT",
+    rank.add_argument("--budget", type=arguments.budget_dollars, default=None, metavar="AMOUNT",
                       help="annual budget in dollars (default: every measure that pays for itself)")
     rank.add_argument("--format", choices=("table", "json", "csv", "cre-csv"), default="table")
     rank.add_argument("--overlay", action="append", metavar="FILE",

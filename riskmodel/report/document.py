@@ -11,13 +11,13 @@ placeholder values still to review, and the provenance of the inputs.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from riskmodel.engine.register import BudgetFlag
+from riskmodel.errors import redact
 from riskmodel.model.placeholders import Placeholder
 from riskmodel.report.analysis import Analysis, analyse
 from riskmodel.report.formatting import percent, value_text
@@ -33,7 +33,6 @@ from riskmodel.sources.scenario import LoadedScenario
 TOOL_VERSION = "riskmodel 0.1.0"
 TOP_RISKS = 10
 """How many failure modes the plan lists as top risks (by EAL)."""
-_CREDENTIALS_IN_URI = re.compile(r"//[^/@\s]+@")
 
 
 @dataclass(frozen=True)
@@ -145,8 +144,9 @@ class PlanDocument:
 
 
 def sanitise(text: str) -> str:
-    """Remove credentials embedded in URIs (``https://user:token@host`` → ``https://host``)."""
-    return _CREDENTIALS_IN_URI.sub("//", text)
+    """Remove credentials embedded in URIs (``https://user:token@host`` → ``https://host``,
+    ``?access_token=…`` → ``?access_token=***``): :func:`riskmodel.errors.redact`, the one helper."""
+    return redact(text)
 
 
 def _source(uri: str, root: Path) -> str:

@@ -45,6 +45,7 @@ from riskmodel.review.records import (
     Decision,
     DecisionKey,
     InvalidReviewValue,
+    ReviewStoreError,
     Session,
     SessionComparison,
     SessionSummary,
@@ -56,6 +57,7 @@ from riskmodel.review.records import (
     iso_utc_text,
     session_from_row,
 )
+from riskmodel.review.storage import APPLICATION_ID, check_owner, schema_names, translated
 from riskmodel.review.working_plan import WorkingPlan
 
 SCHEMA_VERSION = 3
@@ -67,10 +69,6 @@ BUSY_TIMEOUT_MS = 15_000
 
 class UnknownSession(RiskModelError):
     """A session id that is not in the store (deleted, mistyped, or another database file)."""
-
-
-class ReviewStoreError(RiskModelError):
-    """The database file itself cannot be used (not SQLite, or written by a newer version)."""
 
 
 _SCHEMA = (
@@ -94,6 +92,7 @@ _SCHEMA = (
     PLANS_TABLE,
     *LEDGER_SCHEMA,
 )
+_KNOWN_NAMES = schema_names(_SCHEMA) | {"schema_version"}
 _DECISION_COLUMNS = "item_kind, item_id, unit, decision, owner, due_date, note, who, at"
 _EDIT_COLUMNS = "seq, who, at, target_kind, target_id, field, old_value, new_value, why"
 
@@ -140,10 +139,14 @@ class ReviewStore:
             raise ReviewStoreError(f"{self.path}: cannot create the review database ({error})") from None
         self._conn.row_factory = sqlite3.Row
         try:
-            for pragma in (f"busy_timeout = {BUSY_TIMEOUT_MS}", "foreign_keys = ON", "journal_mode = WAL",
-                           "synchronous = FULL"):
+            for pragma in (f"busy_timeout = {BUSY_TIMEOUT_MS}", "foreign_keys = ON"):
                 self._conn.execute(f"PRAGMA {pragma}")
-            self._migrate()
+            if check_owner(self._conn, self.path, _KNOWN_NAMES):  # before anything is written into the file
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._migrate()
+            else:  # up to date: open without a write, so a read-only database still reads
+                self._conn.execute("PRAGMA synchronous = FULL")
+                self._check_version(self._conn)
         except (sqlite3.DatabaseError, ReviewStoreError) as error:
             self._conn.close()
             if isinstance(error, ReviewStoreError):
@@ -164,30 +167,41 @@ class ReviewStore:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: write lock taken at BEGIN, committed or rolled back as a whole."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            with self._conn:
-                yield self._conn
+    def _write(self, action: str = "record the change") -> Iterator[sqlite3.Connection]:
+        """One write transaction: write lock taken at BEGIN, committed or rolled back as a whole.
+
+        A storage fault (full disk, read-only file system, damaged file) is a ReviewStoreError
+        saying that nothing of this transaction was written."""
+        with self._lock, translated(self.path, action, writing=True):
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                with self._conn:
+                    yield self._conn
+            finally:
+                if self._conn.in_transaction:  # a COMMIT that failed (disk full) leaves it open
+                    self._conn.rollback()
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def _read(self, action: str = "read the review sessions") -> Iterator[sqlite3.Connection]:
         """One read transaction, so several queries see the same snapshot."""
-        with self._lock:
+        with self._lock, translated(self.path, action, writing=False):
             self._conn.execute("BEGIN")
             with self._conn:
                 yield self._conn
 
+    def _check_version(self, conn: sqlite3.Connection) -> int | None:
+        version: int | None = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        if version is not None and version > SCHEMA_VERSION:
+            raise ReviewStoreError(
+                f"{self.path}: written by a newer riskmodel (schema {version}); "
+                f"expected schema {SCHEMA_VERSION} or older"
+            )
+        return version
+
     def _migrate(self) -> None:
-        with self._write() as conn:
+        with self._write("set up the review database") as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
-            if version is not None and version > SCHEMA_VERSION:
-                raise ReviewStoreError(
-                    f"{self.path}: written by a newer riskmodel (schema {version}); "
-                    f"expected schema {SCHEMA_VERSION} or older"
-                )
+            version = self._check_version(conn)
             for statement in _SCHEMA:
                 conn.execute(statement)
             if version is None:
@@ -196,6 +210,7 @@ class ReviewStore:
                 if version < 2:
                     plans_from_decisions(conn)
                 conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     def plan(self, session_id: str) -> WorkingPlan:
         """The session's working plan (a new session's: the default budget, nothing pinned)."""

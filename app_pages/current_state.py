@@ -6,11 +6,11 @@ values not yet reviewed, the table of what is broken now, and the configuration 
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import ui
 from riskmodel.report.analysis import Analysis
+from riskmodel.report.formatting import money
 
 SHOWN_PLACEHOLDERS = 8
 
@@ -32,10 +32,8 @@ def current_problems_table(analysis: Analysis) -> None:
     if not problems:
         return
     st.subheader(f"Broken now · {len(problems)} problems")
-    st.dataframe(pd.DataFrame([{"problem": p.kind.replace("_", " "), "name": p.name, "cost $/h": p.cost_per_hour,
-                                "detail": p.detail} for p in problems]),
-                 hide_index=True, width="stretch", key="current_problems_table",
-                 column_config=ui.number_columns(**{"cost $/h": "money"}))
+    ui.table([{"Problem": p.kind.replace("_", " "), "Name": p.name, "Cost now ($/h)": p.cost_per_hour,
+               "Detail": p.detail} for p in problems], {"Cost now ($/h)": money}, key="current_problems_table")
 
 
 def findings_table(analysis: Analysis) -> None:
@@ -43,8 +41,6 @@ def findings_table(analysis: Analysis) -> None:
     if not analysis.findings:
         return
     st.subheader("Configuration findings")
-    st.dataframe(pd.DataFrame([{"finding": f.kind.replace("_", " "), "workload": f.workload,
-                                "EAL ($/yr)": f.eal_per_year, "fixed by": ", ".join(f.fixed_by), "detail": f.detail}
-                               for f in analysis.findings]),
-                 hide_index=True, width="stretch", key="findings_table",
-                 column_config=ui.number_columns(**{"EAL ($/yr)": "money"}))
+    ui.table([{"Finding": f.kind.replace("_", " "), "Workload": f.workload, "EAL ($/yr)": f.eal_per_year,
+               "Fixed by": ", ".join(f.fixed_by), "Detail": f.detail} for f in analysis.findings],
+             {"EAL ($/yr)": money}, key="findings_table")

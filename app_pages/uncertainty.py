@@ -5,12 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
+from riskmodel.report.formatting import money
 from riskmodel.report.uncertainty import tornado_chart
 
 analysis = ui.require_analysis()
 st.title("Importance & uncertainty")
-budget = st.session_state.get("budget")
-budget = float(budget) if budget is not None else None
 cuts_tab, tornado_tab, stability_tab, value_tab = st.tabs(
     ["Cut sets & importance", "Sensitivity", "Ranking stability", "Value of information"])
 
@@ -45,8 +44,8 @@ with cuts_tab:
                  column_config=ui.number_columns(**{"P(out)": "%.3g", "Birnbaum": "%.3g", "Fussell–Vesely": "%.3f",
                                                     "RAW": "%.1f", "RRW": "%.3f"}))
     st.subheader("Across services, weighted by outage cost")
-    st.caption(f"Expected outage cost rate {ui.money(report.outage_cost_per_hour)}/h "
-               f"({ui.money(report.outage_cost_per_year)}/yr, structural). Birnbaum here is what the unit's being "
+    st.caption(f"Expected outage cost rate {money(report.outage_cost_per_hour)}/h "
+               f"({money(report.outage_cost_per_year)}/yr, structural). Birnbaum here is what the unit's being "
                "out adds to it, in dollars per hour.")
     st.dataframe(pd.DataFrame([{"unit": e.event, "P(out)": e.probability, "Birnbaum ($/h)": e.birnbaum,
                                 "Fussell–Vesely": e.fussell_vesely, "RAW": e.risk_achievement_worth,
@@ -57,11 +56,11 @@ with cuts_tab:
 
 with tornado_tab:
     draws = st.select_slider("Joint draws", options=[200, 500, 1000, 2000], value=ui.APP_DRAWS, key="uncertainty_draws")
-    result = ui.uncertainty_report(budget, int(draws))
+    result = ui.uncertainty_report(int(draws))
     bars = result.sensitivity
     st.caption(f"Each bar moves one input to its 5th and then its 95th percentile, everything else at its point "
                f"value. {len(bars.bars)} inputs; the widest {len(bars.top)} shown. Plan under "
-               f"{ui.money(bars.budget)}/yr: {', '.join(bars.plan) or 'nothing'}.")
+               f"{money(bars.budget)}/yr: {', '.join(bars.plan) or 'nothing'}.")
     st.plotly_chart(tornado_chart(bars), width="stretch", key="tornado_chart")
     st.dataframe(pd.DataFrame([{
         "input": b.label, "low": b.low, "high": b.high, "unit": b.unit, "EAL at low ($/yr)": b.eal_at_low,
@@ -77,14 +76,14 @@ with tornado_tab:
         st.caption("Not varied: " + "; ".join(f"`{s.id}` ({s.reason})" for s in bars.skipped))
 
 with stability_tab:
-    result = ui.uncertainty_report(budget, int(st.session_state.get("uncertainty_draws", ui.APP_DRAWS)))
+    result = ui.uncertainty_report(int(st.session_state.get("uncertainty_draws", ui.APP_DRAWS)))
     stability = result.stability
     net = stability.net_benefit
     st.caption(f"{stability.draws:,} joint draws of every uncertain input (seed {stability.seed}); per draw the "
                "budget plan is planned again with the same budget. Stable: in (or out) in at least 90% of draws.")
     columns = st.columns(4)
-    columns[0].metric("Plan's net benefit (point)", ui.money(net.at_point))
-    columns[1].metric("P5 · P50 · P95", f"{ui.money(net.p5)} · {ui.money(net.p50)} · {ui.money(net.p95)}")
+    columns[0].metric("Plan's net benefit (point)", money(net.at_point))
+    columns[1].metric("P5 · P50 · P95", f"{money(net.p5)} · {money(net.p50)} · {money(net.p95)}")
     columns[2].metric("P(plan loses money)", f"{net.p_negative:.0%}")
     columns[3].metric("Contested measures", len(stability.contested_measures))
     st.subheader("Measures: how often the budget plan takes them")
@@ -103,14 +102,14 @@ with stability_tab:
                                 "P(top 5)": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
 
 with value_tab:
-    result = ui.uncertainty_report(budget, int(st.session_state.get("uncertainty_draws", ui.APP_DRAWS)))
+    result = ui.uncertainty_report(int(st.session_state.get("uncertainty_draws", ui.APP_DRAWS)))
     value = result.value_of_information
-    st.metric("Knowing every input exactly is worth up to", f"{ui.money(value.evpi_per_year)}/yr")
+    st.metric("Knowing every input exactly is worth up to", f"{money(value.evpi_per_year)}/yr")
     st.caption(f"For the budget decision, from the same {value.draws:,} draws ({value.alternatives} plans weighed, "
                f"covering {value.coverage:.0%} of the draws' own plans). Per input: the expected value of perfect "
                "information about it alone.")
     for entry in value.top:
-        st.markdown(f"- Knowing **{entry.label}** exactly is worth up to **{ui.money(entry.evpi_per_year)} a year** "
+        st.markdown(f"- Knowing **{entry.label}** exactly is worth up to **{money(entry.evpi_per_year)} a year** "
                     "for this decision.")
     st.dataframe(pd.DataFrame([{"input": v.label, "field": v.input, "EVPI ($/yr)": v.evpi_per_year}
                                for v in value.inputs[:25]]), hide_index=True, width="stretch", key="voi_table",

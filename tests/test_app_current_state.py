@@ -49,14 +49,14 @@ def test_overview_shows_placeholders_and_current_problems_first(imported, monkey
     assert f"{len(analysis.placeholders)} values are placeholders" in banner
     assert "`services.coredns.cost_per_hour`" in banner
     table = app.dataframe[0].value  # the first table of the page
-    assert list(table["name"]) == [p.name for p in analysis.current_problems]
-    assert list(table["cost $/h"]) == pytest.approx([p.cost_per_hour for p in analysis.current_problems])
-    assert "kind-worker" in set(table["name"])
+    assert list(table["Name"]) == [p.name for p in analysis.current_problems]
+    assert list(table["Cost now ($/h)"]) == pytest.approx([p.cost_per_hour for p in analysis.current_problems])
+    assert "kind-worker" in set(table["Name"])
 
 
 def test_register_lists_findings_by_money(imported, monkeypatch, tmp_path) -> None:
     analysis = analyse(load_scenario(imported))
     app = _open(imported, monkeypatch, tmp_path, "register")
-    findings = next(frame.value for frame in app.dataframe if "finding" in frame.value.columns)
-    assert list(findings["workload"]) == [f.workload for f in analysis.findings]
+    findings = next(frame.value for frame in app.dataframe if "Finding" in frame.value.columns)
+    assert list(findings["Workload"]) == [f.workload for f in analysis.findings]
     assert list(findings["EAL ($/yr)"]) == pytest.approx([f.eal_per_year for f in analysis.findings])

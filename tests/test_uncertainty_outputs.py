@@ -15,7 +15,8 @@ from riskmodel.analytics.sensitivity import TOP_BARS
 from riskmodel.analytics.uncertainty import tornado, uncertainty
 from riskmodel.cli.main import main
 from riskmodel.engine.importance import importance
-from riskmodel.report.analysis import analyse, money, rank_report
+from riskmodel.report.analysis import analyse, rank_report
+from riskmodel.report.formatting import money
 from riskmodel.report.uncertainty import measure_next_lines, tornado_chart, tornado_lines
 from riskmodel.sources.scenario import load_scenario
 

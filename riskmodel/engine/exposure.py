@@ -100,10 +100,11 @@ def control_plane_workloads(mode: FailureMode, scenario: Scenario) -> frozenset[
 
 
 def failed_set_for(mode: FailureMode, unit: RiskUnit, scenario: Scenario) -> FailedSet:
-    """What fails when ``mode`` hits ``unit``; ``no_scheduling`` modes fail nothing by themselves."""
+    """What fails when ``mode`` hits ``unit``; ``no_scheduling`` modes fail nothing by themselves,
+    ``loss_only`` modes nothing at all."""
     degraded = mode.effect.type == "degraded"
     fraction = mode.effect.impact_fraction if degraded else 1.0
-    if mode.effect.type == "no_scheduling":
+    if mode.effect.type in ("no_scheduling", "loss_only"):
         return FailedSet()
     if unit.scope == "node":
         return FailedSet(nodes=frozenset({unit.name}), degraded=degraded, impact_fraction=fraction)

@@ -16,15 +16,27 @@ import networkx as nx
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from riskmodel.errors import FieldPath
+from riskmodel.model.bounds import (
+    MAX_MINUTES,
+    MAX_NODES,
+    MAX_PODS,
+    MAX_PODS_PER_NODE,
+    MAX_SECONDS,
+    MAX_SEED,
+    MAX_SERVICES,
+    MAX_YEARS,
+)
 from riskmodel.model.catalog import Money, WorkloadKind
 from riskmodel.model.estimate import StrictModel
-from riskmodel.model.quantity import cpu_millicores, memory_bytes, resource_count
+from riskmodel.model.quantity import cpu_millicores, cpu_quantity, memory_bytes, resource_count
 
 Name = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9._/:-]*[A-Za-z0-9])?$")]
+"""Names of zones, nodes, workloads and services: letters, digits and ``. _ / : -`` inside
+(``node_1`` too: Kubernetes' own names never hold ``_``, hand-written dumps and labels do)."""
 _QUANTITY_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^[+-]?(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"},
                               {"type": "number"}], "description": "a Kubernetes quantity: 500m, 2, 16Gi, 1000Mi, 1e3"}
 Millicores = Annotated[
-    float, BeforeValidator(cpu_millicores), PlainSerializer(lambda value: f"{value:.15g}m", return_type=str),
+    float, BeforeValidator(cpu_millicores), PlainSerializer(cpu_quantity, return_type=str),
     WithJsonSchema(_QUANTITY_SCHEMA, mode="validation"),
 ]
 """CPU in millicores; read from a Kubernetes quantity and written back as one (``'500m'``)."""
@@ -41,7 +53,7 @@ class Allocatable(StrictModel):
 
     cpu_millicores: Millicores = Field(alias="cpu")
     memory_bytes: Bytes = Field(alias="memory")
-    max_pods: int = Field(default=110, ge=1, alias="pods")
+    max_pods: int = Field(default=110, ge=1, le=MAX_PODS_PER_NODE, alias="pods")
     ephemeral_storage_bytes: Bytes | None = Field(default=None, alias="ephemeral-storage")
     """Local scratch space for pods; None: not reported, so not a limit on rescheduling."""
     extended: dict[str, Count] = Field(default_factory=dict)
@@ -118,10 +130,10 @@ class Workload(StrictModel):
     namespace: Name = "default"
     kind: WorkloadKind = "Deployment"
     requests: Requests = Requests()
-    pods: tuple[Name, ...] = ()
-    unplaced_replicas: int = Field(default=0, ge=0)
-    desired_replicas: int | None = Field(default=None, ge=1)
-    not_live_pods: tuple[NotLivePod, ...] = ()
+    pods: tuple[Name, ...] = Field(default=(), max_length=MAX_PODS)
+    unplaced_replicas: int = Field(default=0, ge=0, le=MAX_PODS)
+    desired_replicas: int | None = Field(default=None, ge=1, le=MAX_PODS)
+    not_live_pods: tuple[NotLivePod, ...] = Field(default=(), max_length=MAX_PODS)
     min_available: int | None = Field(default=None, ge=1)
     quorum: bool = False
     zonal_volumes: bool = False
@@ -208,12 +220,14 @@ class PlaceholderEntry(StrictModel):
 class Settings(StrictModel):
     """Model constants a team may tune per scenario."""
 
-    amortisation_years: float = Field(default=3.0, gt=0, allow_inf_nan=False)
-    eviction_timeout_seconds: float = Field(default=KUBERNETES_EVICTION_TIMEOUT_SECONDS, ge=0, allow_inf_nan=False)
-    startup_minutes: float = Field(default=2.0, ge=0, allow_inf_nan=False)
+    amortisation_years: float = Field(default=3.0, gt=0, le=MAX_YEARS, allow_inf_nan=False)
+    eviction_timeout_seconds: float = Field(
+        default=KUBERNETES_EVICTION_TIMEOUT_SECONDS, ge=0, le=MAX_SECONDS, allow_inf_nan=False
+    )
+    startup_minutes: float = Field(default=2.0, ge=0, le=MAX_MINUTES, allow_inf_nan=False)
     budget_share_flag: float = Field(default=0.25, gt=0, le=1, allow_inf_nan=False)
     blind_spot_detect_factor: float = Field(default=2.0, ge=1, le=100, allow_inf_nan=False)
-    seed: int = Field(default=20261126, ge=0, lt=2**63)
+    seed: int = Field(default=20261126, ge=0, le=MAX_SEED)
 
 
 class Scenario(StrictModel):
@@ -223,11 +237,13 @@ class Scenario(StrictModel):
     description: str = ""
     catalogs: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
+    catalog_overlays: tuple[str, ...] = ()
+    """Overlay files (``calibrate`` output) laid over the catalogs in order, relative to the scenario file."""
     settings: Settings = Settings()
-    zones: tuple[Zone, ...] = ()
-    nodes: tuple[Node, ...] = ()
-    workloads: tuple[Workload, ...] = ()
-    services: tuple[Service, ...] = ()
+    zones: tuple[Zone, ...] = Field(default=(), max_length=MAX_NODES)
+    nodes: tuple[Node, ...] = Field(default=(), max_length=MAX_NODES)
+    workloads: tuple[Workload, ...] = Field(default=(), max_length=MAX_PODS)
+    services: tuple[Service, ...] = Field(default=(), max_length=MAX_SERVICES)
     placeholders: tuple[PlaceholderEntry, ...] = ()
     observed_at: str | None = None
     """When the cluster was read (RFC 3339), for an imported scenario: its current state is of that time."""
@@ -276,13 +292,26 @@ def _dependency_cycles(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
         graph.add_node(service.name)
         graph.add_edges_from((service.name, dependency) for dependency in service.depends_on)
     index = {service.name: position for position, service in enumerate(scenario.services)}
-    for cycle in nx.simple_cycles(graph):
+    for component in nx.strongly_connected_components(graph):
+        first = min(component, key=lambda name: index.get(name, len(index)))
+        if len(component) == 1 and not graph.has_edge(first, first):
+            continue
+        # one loop per tangle: enumerating every simple cycle of a dense graph takes exponential time
+        cycle = [edge[0] for edge in nx.find_cycle(graph.subgraph(component), source=first)]
+        start = cycle.index(min(cycle, key=lambda name: index.get(name, len(index))))
+        cycle = cycle[start:] + cycle[:start]
         loop = " -> ".join([*cycle, cycle[0]])
         yield ("services", index[cycle[0]], "depends_on"), f"dependency cycle {loop}; hard dependencies must not loop"
 
 
 def scenario_problems(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
     """References between entries, cycles and impossible pods, as (field path, message)."""
+    pods = sum(workload.replicas for workload in scenario.workloads)
+    if pods > MAX_PODS:
+        yield ("workloads",), (
+            f"{pods:,} pods in all workloads together; expected at most {MAX_PODS:,} "
+            "(Kubernetes supports 150,000 per cluster)"
+        )
     yield from _duplicates("zones", [zone.name for zone in scenario.zones])
     yield from _duplicates("nodes", [node.name for node in scenario.nodes])
     yield from _duplicates("workloads", [workload.name for workload in scenario.workloads])

@@ -16,6 +16,7 @@ from riskmodel.model.placeholders import Placeholder, edited_paths, placeholders
 from riskmodel.plan.findings import Finding, findings
 from riskmodel.plan.planner import FrontierPoint, MeasureResult, Plan, Planner
 from riskmodel.review.edits import Edit, apply_edits
+from riskmodel.review.working_plan import WorkingPlan, default_budget_per_year, resolve_plan
 from riskmodel.sources.scenario import LoadedScenario
 
 
@@ -45,11 +46,6 @@ class Analysis:
         return placeholders(self.loaded.scenario, edited_paths(self.edits))
 
 
-def money(value: float) -> str:
-    """Dollars without cents, with the sign in front: ``-$1,500``."""
-    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
-
-
 def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
     """Register, measures and plan of the inputs, with a review session's ``edits`` applied."""
     if edits:
@@ -62,7 +58,7 @@ def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
 
 def default_budget(analysis: Analysis) -> float:
     """Without a budget, fund every measure that pays for itself (net benefit > 0)."""
-    return sum(r.annual_cost for r in analysis.planner.rank() if r.net_benefit > 0)
+    return default_budget_per_year(analysis.planner)
 
 
 @dataclass(frozen=True)
@@ -99,14 +95,17 @@ class RankReport:
     current_problems: tuple[CurrentProblem, ...] = ()
     findings: tuple[Finding, ...] = ()
     placeholders: tuple[Placeholder, ...] = ()
+    pinned: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
 
-def rank_report(analysis: Analysis, budget: float | None = None) -> RankReport:
-    """The register, every measure alone, the plan under ``budget`` (default: :func:`default_budget`)
-    and the frontier."""
+def rank_report(analysis: Analysis, budget: float | None = None, working: WorkingPlan | None = None) -> RankReport:
+    """The register, every measure alone, the plan and the frontier. The plan is ``working`` (a
+    review's working plan) resolved, else the budget plan under ``budget`` (default:
+    :func:`default_budget`)."""
     register, planner = analysis.register, analysis.planner
-    budget = default_budget(analysis) if budget is None else budget
-    plan = planner.plan(budget)
+    resolved = resolve_plan(planner, working or WorkingPlan(budget))
+    plan = resolved.plan
     after = planner.bad_minutes(plan.selected)
     return RankReport(
         scenario=analysis.loaded.scenario.name,
@@ -123,4 +122,6 @@ def rank_report(analysis: Analysis, budget: float | None = None) -> RankReport:
         current_problems=analysis.current_problems,
         findings=analysis.findings,
         placeholders=analysis.placeholders,
+        pinned=resolved.pinned,
+        excluded=resolved.excluded,
     )

@@ -16,7 +16,7 @@ from riskmodel.analytics.sensitivity import Sensitivity, TornadoBar
 from riskmodel.analytics.stability import Stability
 from riskmodel.analytics.voi import ValueOfInformation
 from riskmodel.engine.importance import EventImportance, ImportanceReport, ServiceImportance
-from riskmodel.report.analysis import money
+from riskmodel.report.formatting import money
 
 LISTED_CUT_SETS = 50
 """Cut sets per service in the JSON (most probable first); the counts cover all of them."""

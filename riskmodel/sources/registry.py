@@ -53,6 +53,8 @@ def reader_for(scheme: str) -> Reader:
 
 def split_uri(uri: str) -> tuple[str, str]:
     """``'kube:prod'`` → ``('kube', 'prod')``; ``'kube'`` → ``('kube', '')``."""
+    if "\x00" in uri:
+        raise InputError("--source", "the URI contains a NUL byte; expected a URI without one")
     scheme, _, rest = uri.partition(":")
     if not scheme:
         raise InputError("--source", f"expected SCHEME[:ARGUMENT] such as file:dump/ or kube:prod, got {uri!r}")

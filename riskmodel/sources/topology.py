@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from riskmodel.model.defaults import ServiceDefaults
+from riskmodel.model.quantity import cpu_quantity
 from riskmodel.model.scenario import (
     Allocatable,
     Node,
@@ -32,11 +33,6 @@ from riskmodel.sources.workloads import Draft, workload_drafts
 
 UNKNOWN_ZONE = "unknown-zone"
 UNKNOWN_REGION = "unknown-region"
-
-
-def _millicores(value: float) -> str:
-    """Millicores as a quantity string: the models parse ``cpu`` as a Kubernetes quantity."""
-    return f"{value:.15g}m"
 
 
 def _matches(pdb: PdbInfo, labels: dict[str, str]) -> bool:
@@ -94,7 +90,7 @@ def nodes_and_zones(dump: ClusterDump) -> tuple[list[Zone], list[Node], list[Pla
 
 
 def _node(info: NodeInfo, zone: str) -> Node:
-    allocatable = {"cpu": _millicores(info.cpu_millicores), "memory": info.memory_bytes, "pods": max(info.max_pods, 1),
+    allocatable = {"cpu": cpu_quantity(info.cpu_millicores), "memory": info.memory_bytes, "pods": max(info.max_pods, 1),
                    "extended": info.extended}
     if info.ephemeral_storage_bytes is not None:
         allocatable["ephemeral-storage"] = info.ephemeral_storage_bytes
@@ -118,13 +114,13 @@ def _requests(draft: Draft) -> Requests:
     if not pods:
         template = next((c for c in draft.controllers if c.cpu_millicores or c.memory_bytes), None)
         cpu, memory = (template.cpu_millicores, template.memory_bytes) if template else (0.0, 0)
-        return Requests.model_validate({"cpu": _millicores(cpu), "memory": memory})
+        return Requests.model_validate({"cpu": cpu_quantity(cpu), "memory": memory})
     extended: dict[str, float] = {}
     for pod in pods:
         for key, value in pod.extended.items():
             extended[key] = max(extended.get(key, 0.0), value)
     return Requests.model_validate({
-        "cpu": _millicores(max(p.cpu_millicores for p in pods)), "memory": max(p.memory_bytes for p in pods),
+        "cpu": cpu_quantity(max(p.cpu_millicores for p in pods)), "memory": max(p.memory_bytes for p in pods),
         "ephemeral-storage": max(p.ephemeral_storage_bytes for p in pods), "extended": extended})
 
 

@@ -232,7 +232,9 @@ def number_columns(**formats: str) -> dict:
 
 
 APP_DRAWS = 500
-"""Joint draws the app samples by default (the CLI and the exports use 1,000)."""
+"""Joint draws the app samples by default (the CLI export uses 1,000)."""
+UNCERTAINTY_STATE = "uncertainty_sampled"
+"""Session-state flag: the uncertain inputs were sampled in this tab (the Overview then shows EVPI)."""
 
 
 @st.cache_resource(show_spinner="Building every service's fault tree…", max_entries=8)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages import ui
 from riskmodel.report.formatting import money
-from riskmodel.report.uncertainty import tornado_chart
+from riskmodel.report.uncertainty import plan_change_text, tornado_chart
 
 analysis = ui.require_analysis()
 st.title("Importance & uncertainty")
@@ -57,18 +57,16 @@ with cuts_tab:
 with tornado_tab:
     draws = st.select_slider("Joint draws", options=[200, 500, 1000, 2000], value=ui.APP_DRAWS, key="uncertainty_draws")
     result = ui.uncertainty_report(int(draws))
+    st.session_state[ui.UNCERTAINTY_STATE] = True
     bars = result.sensitivity
     st.caption(f"Each bar moves one input to its 5th and then its 95th percentile, everything else at its point "
                f"value. {len(bars.bars)} inputs; the widest {len(bars.top)} shown. Plan under "
                f"{money(bars.budget)}/yr: {', '.join(bars.plan) or 'nothing'}.")
-    st.plotly_chart(tornado_chart(bars), width="stretch", key="tornado_chart")
+    st.plotly_chart(tornado_chart(bars.top, bars.eal_per_year), width="stretch", key="tornado_chart")
     st.dataframe(pd.DataFrame([{
         "input": b.label, "low": b.low, "high": b.high, "unit": b.unit, "EAL at low ($/yr)": b.eal_at_low,
         "EAL at high ($/yr)": b.eal_at_high,
-        "plan at low": "not re-planned" if b.plan_at_low is None else
-        (", ".join([*(f"+{m}" for m in b.enters_at_low), *(f"−{m}" for m in b.leaves_at_low)]) or "unchanged"),
-        "plan at high": "not re-planned" if b.plan_at_high is None else
-        (", ".join([*(f"+{m}" for m in b.enters_at_high), *(f"−{m}" for m in b.leaves_at_high)]) or "unchanged")}
+        "plan at low": plan_change_text(b, "low"), "plan at high": plan_change_text(b, "high")}
         for b in bars.top]), hide_index=True, width="stretch", key="tornado_table",
         column_config=ui.number_columns(**{"EAL at low ($/yr)": "money", "EAL at high ($/yr)": "money",
                                            "low": "%g", "high": "%g"}))

@@ -4,6 +4,8 @@ all showing what the library computed."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -16,8 +18,10 @@ from riskmodel.analytics.uncertainty import tornado, uncertainty
 from riskmodel.cli.main import main
 from riskmodel.engine.importance import importance
 from riskmodel.report.analysis import analyse, rank_report
+from riskmodel.report.document import document_for_session, with_uncertainty
+from riskmodel.report.export import to_csv, to_html, to_json, to_markdown
 from riskmodel.report.formatting import money
-from riskmodel.report.uncertainty import measure_next_lines, tornado_chart, tornado_lines
+from riskmodel.report.uncertainty import tornado_chart
 from riskmodel.sources.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,18 +65,37 @@ def test_faulttree_names_an_unknown_service_and_exits_2(tmp_path, capsys) -> Non
     assert not (tmp_path / "t.xml").exists()
 
 
-def test_markdown_sections_name_the_measure_next_inputs_and_the_tornado(demo) -> None:
+def test_the_plan_export_says_what_to_measure_next_and_carries_the_tornado(demo, tmp_path, capsys) -> None:
     analysis, report = demo
-    result = uncertainty(analysis.planner, analysis.placeholders, report.plan.budget, report.plan.selected, draws=200)
-    lines = measure_next_lines(result.value_of_information)
-    assert lines[0] == "## What to measure before the next review"
-    top = result.value_of_information.top
-    assert len(top) == 5 and all(f"worth up to {money(v.evpi_per_year)} a year" in "\n".join(lines) for v in top)
-    table = tornado_lines(result.sensitivity)
-    assert sum(line.startswith("| ") for line in table) == 1 + TOP_BARS
-    figure = tornado_chart(result.sensitivity)
-    assert list(figure.data[0].y)[-1] == result.sensitivity.top[0].label
-    assert math.isclose(figure.data[1].x[-1] + figure.data[1].base, result.sensitivity.top[0].eal_at_high)
+    document, planned, view = document_for_session(analysis.loaded, None, None, analysis=analysis)
+    assert document.uncertainty is None and "Not sampled for this export" in to_markdown(document)
+    document = with_uncertainty(document, planned, view, draws=100)
+    result = uncertainty(analysis.planner, analysis.placeholders, report.plan.budget, report.plan.selected, draws=100)
+    top, bars = result.value_of_information.top, result.sensitivity.top
+    assert [v.input for v in document.uncertainty.measure_next] == [v.input for v in top] and len(top) == 5
+    markdown = to_markdown(document)
+    block = markdown.split("## What to measure before the next review\n")[1].split("## ")[0]
+    rows = [line.strip("| ").split(" | ") for line in block.splitlines()[3:] if line.startswith("| ")]
+    assert rows == [[v.label, v.input, money(v.evpi_per_year)] for v in top]
+    tornado = markdown.split("## Which estimates move the answer\n")[1].split("## ")[0]
+    assert sum(line.startswith("| ") for line in tornado.splitlines()) == 1 + TOP_BARS
+    assert f"| {bars[0].label} | {bars[0].low:g} → {bars[0].high:g} {bars[0].unit} | {money(bars[0].eal_at_low)} |" in tornado
+    rows = list(csv.DictReader(io.StringIO(to_csv(document))))
+    assert [float(r["EVPI ($/yr)"]) for r in rows if r["section"] == "measure_next"] == [
+        pytest.approx(v.evpi_per_year, abs=0.005) for v in top]
+    assert [r["id"] for r in rows if r["section"] == "sensitivity"] == [b.input for b in bars]
+    page = to_html(document)
+    assert page.count("<img class='chart' alt='Tornado") == 1  # the static chart for print
+    tornado_html = page.split("<h2>Which estimates move the answer</h2>")[1]
+    assert "at the 95th percentile" in tornado_html and "plotly" in tornado_html  # and the interactive one
+    assert json.loads(to_json(document))["uncertainty"]["measure_next"][0]["evpi_per_year"] == pytest.approx(
+        top[0].evpi_per_year)
+    figure = tornado_chart(bars, result.sensitivity.eal_per_year)
+    assert list(figure.data[0].y)[-1] == bars[0].label
+    assert math.isclose(figure.data[1].x[-1] + figure.data[1].base, bars[0].eal_at_high)
+    output = tmp_path / "plan.md"
+    assert main(["export", str(DEMO), "--format", "md", "--output", str(output), "--draws", "100"]) == 0
+    assert block in output.read_text(encoding="utf-8") and "wrote" in capsys.readouterr().out
 
 
 def test_the_importance_and_uncertainty_page_shows_library_numbers(tmp_path, monkeypatch, demo) -> None:
@@ -97,3 +120,18 @@ def test_the_importance_and_uncertainty_page_shows_library_numbers(tmp_path, mon
     measures = app.dataframe[4].value
     first = result.stability.measures[0]
     assert (measures.iloc[0]["measure"], measures.iloc[0]["P(in plan)"]) == (first.measure_id, first.p_in_plan)
+    app.switch_page(str(ROOT / "app_pages" / "overview.py")).run()
+    assert not app.exception, app.exception
+    shown = [m.value for m in app.markdown if "for this decision" in m.value]
+    assert len(shown) == 5 and all(money(v.evpi_per_year) in line
+                                   for v, line in zip(result.value_of_information.top, shown, strict=True))
+
+
+def test_the_overview_samples_on_request(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RISKMODEL_REVIEW_DB", str(tmp_path / "reviews.sqlite3"))
+    monkeypatch.setenv("RISKMODEL_SCENARIO", str(DEMO))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    app.run()
+    assert not app.exception and not [m for m in app.markdown if "for this decision" in m.value]
+    app.button(key="measure_next_button").click().run()
+    assert not app.exception and len([m for m in app.markdown if "for this decision" in m.value]) == 5

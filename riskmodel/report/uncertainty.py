@@ -1,6 +1,6 @@
 """Cut sets, importance, the tornado, ranking stability and the value of information as the
-outputs show them: JSON for ``rank --format json`` and the plan export, Markdown sections,
-and the tornado chart.
+outputs show them: JSON for ``rank --format json``, what the plan export carries of them
+(:class:`PlanUncertainty`), and the tornado chart.
 
 Infinite risk reduction worth (an event in every cut set) is written as JSON ``null``.
 """
@@ -8,13 +8,16 @@ Infinite risk reduction worth (an event in every cut set) is written as JSON ``n
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
 
 from riskmodel.analytics.sensitivity import Sensitivity, TornadoBar
 from riskmodel.analytics.stability import Stability
-from riskmodel.analytics.voi import ValueOfInformation
+from riskmodel.analytics.uncertainty import Uncertainty
+from riskmodel.analytics.voi import InputValue, ValueOfInformation
 from riskmodel.engine.importance import EventImportance, ImportanceReport, ServiceImportance
 from riskmodel.report.formatting import money
 
@@ -89,46 +92,11 @@ def voi_json(result: ValueOfInformation) -> dict[str, Any]:
             "inputs": [{"input": v.input, "label": v.label, "evpi_per_year": v.evpi_per_year} for v in result.inputs]}
 
 
-def measure_next_lines(result: ValueOfInformation) -> list[str]:
-    """Markdown: "What to measure before the next review", the top inputs by EVPI."""
-    lines = ["## What to measure before the next review", ""]
-    if not result.inputs or result.evpi_per_year <= 0:
-        return [*lines, "No uncertain input changes the budget decision in the sampled draws: nothing is worth "
-                        "measuring for this decision.", ""]
-    lines.append(f"Knowing every uncertain input exactly would be worth up to {money(result.evpi_per_year)} a year "
-                 f"for this decision ({result.draws:,} joint draws). The inputs worth most:")
-    lines.append("")
-    for value in result.top:
-        lines.append(f"- **{value.label}** (`{value.input}`): knowing it exactly is worth up to "
-                     f"{money(value.evpi_per_year)} a year")
-    return [*lines, ""]
-
-
-def tornado_lines(result: Sensitivity) -> list[str]:
-    """Markdown table of the tornado's top bars, with the plan changes at each end."""
-    lines = ["## Which estimates move the answer", "",
-             f"Expected annual loss {money(result.eal_per_year)} with every input at its point value; each row "
-             "moves one input to its 5th and 95th percentile.", "",
-             "| input | low → high | EAL at low | EAL at high | plan at low | plan at high |", "|---|---|---|---|---|---|"]
-    for bar in result.top:
-        lines.append(f"| {bar.label} | {bar.low:g} → {bar.high:g} {bar.unit} | {money(bar.eal_at_low)} | "
-                     f"{money(bar.eal_at_high)} | {_change(bar.enters_at_low, bar.leaves_at_low, bar.plan_at_low)} | "
-                     f"{_change(bar.enters_at_high, bar.leaves_at_high, bar.plan_at_high)} |")
-    return [*lines, ""]
-
-
-def _change(enters: tuple[str, ...], leaves: tuple[str, ...], plan: tuple[str, ...] | None) -> str:
-    if plan is None:
-        return "not re-planned"
-    parts = [f"+{m}" for m in enters] + [f"−{m}" for m in leaves]
-    return ", ".join(parts) or "unchanged"
-
-
-def tornado_chart(result: Sensitivity) -> go.Figure:
-    """Horizontal bars from the point EAL to the EAL at each end, widest at the top."""
-    bars = list(reversed(result.top))
+def tornado_chart(top: Sequence[TornadoBar], eal_per_year: float) -> go.Figure:
+    """Horizontal bars from the point EAL (dollars per year) to the EAL at each end, widest at the top."""
+    bars = list(reversed(top))
     labels = [bar.label for bar in bars]
-    base = result.eal_per_year
+    base = eal_per_year
     figure = go.Figure()
     figure.add_bar(y=labels, x=[bar.eal_at_low - base for bar in bars], base=base, orientation="h",
                    name="at the 5th percentile", marker_color="#4c78a8",
@@ -142,3 +110,28 @@ def tornado_chart(result: Sensitivity) -> go.Figure:
     figure.update_layout(barmode="overlay", height=120 + 28 * len(bars), xaxis_title="expected annual loss ($/yr)",
                          margin={"l": 10, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h"})
     return figure
+
+
+@dataclass(frozen=True)
+class PlanUncertainty:
+    """What the plan export says of uncertainty (dollars per year): the inputs worth measuring
+    before the next review (top EVPI) and the tornado's widest bars with the plan at each end."""
+
+    draws: int
+    eal_per_year: float
+    evpi_per_year: float
+    measure_next: tuple[InputValue, ...]
+    tornado: tuple[TornadoBar, ...]
+
+
+def plan_uncertainty(result: Uncertainty) -> PlanUncertainty:
+    value, bars = result.value_of_information, result.sensitivity
+    return PlanUncertainty(value.draws, bars.eal_per_year, value.evpi_per_year, value.top, bars.top)
+
+
+def plan_change_text(bar: TornadoBar, end: str) -> str:
+    """``+a, −b`` for the measures entering and leaving the budget plan at ``end`` (``low``/``high``)."""
+    if getattr(bar, f"plan_at_{end}") is None:
+        return "not re-planned"
+    enters, leaves = getattr(bar, f"enters_at_{end}"), getattr(bar, f"leaves_at_{end}")
+    return ", ".join([*(f"+{m}" for m in enters), *(f"−{m}" for m in leaves)]) or "unchanged"

@@ -63,6 +63,9 @@ def test_faulttree_names_an_unknown_service_and_exits_2(tmp_path, capsys) -> Non
     assert main(["faulttree", str(DEMO), "--service", "no-such", "--output", str(tmp_path / "t.xml")]) == 2
     assert "no service 'no-such'; expected one of: kubernetes-api" in capsys.readouterr().err
     assert not (tmp_path / "t.xml").exists()
+    assert main(["faulttree", str(DEMO), "--service", "checkout", "--output", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert str(tmp_path) in error and "cannot write" in error and "Traceback" not in error
 
 
 def test_the_plan_export_says_what_to_measure_next_and_carries_the_tornado(demo, tmp_path, capsys) -> None:

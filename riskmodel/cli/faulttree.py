@@ -9,6 +9,7 @@ from riskmodel.engine.faulttree import fault_forest
 from riskmodel.engine.openpsa import fault_tree_xml
 from riskmodel.engine.risk import RiskModel
 from riskmodel.errors import InputError
+from riskmodel.files.reading import write_text
 from riskmodel.sources.scenario import load_scenario
 
 
@@ -18,7 +19,7 @@ def cmd_faulttree(args: argparse.Namespace) -> int:
     if args.service not in forest.service_names:
         known = ", ".join(forest.service_names[:8]) + (", …" if len(forest.service_names) > 8 else "")
         raise InputError(args.scenario, f"no service {args.service!r}; expected one of: {known}", field="--service")
-    Path(args.output).write_text(fault_tree_xml(forest, args.service, loaded.scenario.name), encoding="utf-8")
+    write_text(args.output, fault_tree_xml(forest, args.service, loaded.scenario.name))
     tree = forest.tree(args.service)
     state = "down now (the tree is a true house event)" if tree.down_now else (
         f"{len(tree.gates)} workload gates, {len(tree.direct) + len(tree.node_events)} basic events")

@@ -77,6 +77,11 @@ def plan_eal(batch: BatchEvaluator, sample: Sample, measure_ids: Sequence[str]) 
     return np.concatenate(totals) if totals else np.zeros(0)
 
 
+def is_stable(share: float) -> bool:
+    """In (or out) in at least :data:`STABLE_SHARE` of the draws."""
+    return share >= STABLE_SHARE or share <= 1 - STABLE_SHARE
+
+
 @dataclass(frozen=True)
 class ModeStability:
     failure_mode_id: str
@@ -89,7 +94,7 @@ class ModeStability:
 
     @property
     def stable(self) -> bool:
-        return self.p_top >= STABLE_SHARE or self.p_top <= 1 - STABLE_SHARE
+        return is_stable(self.p_top)
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ class MeasureStability:
 
     @property
     def stable(self) -> bool:
-        return self.p_in_plan >= STABLE_SHARE or self.p_in_plan <= 1 - STABLE_SHARE
+        return is_stable(self.p_in_plan)
 
 
 @dataclass(frozen=True)

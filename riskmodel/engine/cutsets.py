@@ -77,7 +77,8 @@ def _node_cut_candidates(forest: FaultForest, tree: ServiceTree) -> list[frozens
     found: list[frozenset[int]] = []
     known: set[frozenset[int]] = set()
     per_gate = []
-    pods_of = forest.event_pods[list(tree.node_events)] if tree.node_events else np.zeros((0, 0), dtype=np.int64)
+    pods_of = forest.event_pods[list(tree.node_events)] if tree.node_events else \
+        np.zeros((0, len(forest.workload_names)), dtype=np.int64)
     for gate in gates:
         column = pods_of[:, gate.workload]
         holding = np.flatnonzero(column)

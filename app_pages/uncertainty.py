@@ -71,7 +71,7 @@ with tornado_tab:
         column_config=ui.number_columns(**{"EAL at low ($/yr)": "money", "EAL at high ($/yr)": "money",
                                            "low": "%g", "high": "%g"}))
     if bars.skipped:
-        st.caption("Not varied: " + "; ".join(f"`{s.id}` ({s.reason})" for s in bars.skipped))
+        st.caption("Not varied: " + "; ".join(f"{ui.markdown_text(s.id)} ({ui.markdown_text(s.reason)})" for s in bars.skipped))
 
 with stability_tab:
     result = ui.uncertainty_report(int(st.session_state.get("uncertainty_draws", ui.APP_DRAWS)))
@@ -107,7 +107,7 @@ with value_tab:
                f"covering {value.coverage:.0%} of the draws' own plans). Per input: the expected value of perfect "
                "information about it alone.")
     for entry in value.top:
-        st.markdown(f"- Knowing **{entry.label}** exactly is worth up to **{money(entry.evpi_per_year)} a year** "
+        st.markdown(f"- Knowing **{ui.markdown_text(entry.label)}** exactly is worth up to **{money(entry.evpi_per_year)} a year** "
                     "for this decision.")
     st.dataframe(pd.DataFrame([{"input": v.label, "field": v.input, "EVPI ($/yr)": v.evpi_per_year}
                                for v in value.inputs[:25]]), hide_index=True, width="stretch", key="voi_table",

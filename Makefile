@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SCENARIO ?= $(or $(RISKMODEL_SCENARIO),scenarios/demo.yaml)
 PORT ?= 8501
 
-.PHONY: run test lint bench browser pdf-libs screenshots monitoring fuzz clean
+.PHONY: run test lint bench browser pdf-libs screenshots monitoring scram fuzz clean
 
 $(VENV)/.runtime-installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ run: $(VENV)/.runtime-installed pdf-libs
 		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 ## test: install everything (Python packages, headless Chromium), lint, and run the whole test suite
-test: $(VENV)/.dev-installed browser pdf-libs monitoring lint
+test: $(VENV)/.dev-installed browser pdf-libs monitoring scram lint
 	$(PY) -m pytest -q
 
 ## browser: Debian's chromium + chromium-driver for the end-to-end test (root only; else it skips)
@@ -43,6 +43,10 @@ screenshots: $(VENV)/.dev-installed browser pdf-libs
 ## monitoring: Debian's prometheus + influxdb servers for the sink tests (root only; else they skip)
 monitoring:
 	@sh scripts/install-monitoring.sh
+
+## scram: Debian's SCRAM fault-tree engine for the fault-tree cross-check test (root only; else it skips)
+scram:
+	@sh scripts/install-scram.sh
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check riskmodel app.py app_pages tests benchmarks

@@ -16,6 +16,7 @@ PAGES = [
     st.Page("app_pages/node_problems.py", title="Node problems", icon=":material/monitor_heart:"),
     st.Page("app_pages/register.py", title="Risk register", icon=":material/table:"),
     st.Page("app_pages/measures.py", title="Measures & plan", icon=":material/build:"),
+    st.Page("app_pages/uncertainty.py", title="Importance & uncertainty", icon=":material/troubleshoot:"),
     st.Page("app_pages/whatif.py", title="What-if", icon=":material/bolt:"),
     st.Page("app_pages/simulation.py", title="Simulated years", icon=":material/casino:"),
     st.Page("app_pages/review.py", title="Review", icon=":material/gavel:"),

@@ -1,8 +1,8 @@
 """Overview: what is wrong now, the few numbers that matter, then error budgets by service in one table.
 
 Sections, top to bottom: current problems, key numbers, error budgets (with the budget flags
-of each service in its row), top risks. Each is one function so a section can be added or
-replaced without touching the others.
+of each service in its row), top risks, what to measure before the next review. Each is one
+function so a section can be added or replaced without touching the others.
 """
 
 import streamlit as st
@@ -75,6 +75,26 @@ def top_risks(analysis: Analysis, view: PlanInForce) -> None:
              key="top_risks_table")
 
 
+def measure_next() -> None:
+    """The five inputs whose exact value is worth most for the budget decision (EVPI). Sampling
+    takes seconds, so it runs on request or once the Importance & uncertainty page has run it."""
+    st.subheader("What to measure before the next review")
+    if not st.session_state.get(ui.UNCERTAINTY_STATE):
+        st.caption(f"From {ui.APP_DRAWS:,} joint draws of every uncertain input (a few seconds).")
+        if not st.button("Work out what to measure next", key="measure_next_button"):
+            return
+        st.session_state[ui.UNCERTAINTY_STATE] = True
+    value = ui.uncertainty_report().value_of_information
+    if value.evpi_per_year <= 0:
+        st.caption(f"No uncertain input changes the budget decision in {value.draws:,} joint draws.")
+        return
+    st.caption(f"Knowing every uncertain input exactly would be worth up to {money_per_year(value.evpi_per_year)} "
+               f"for this decision ({value.draws:,} joint draws). Details on the Importance & uncertainty page.")
+    for entry in value.top:
+        st.markdown(f"- Knowing **{ui.markdown_text(entry.label)}** exactly is worth up to "
+                    f"**{money(entry.evpi_per_year)} a year** for this decision.")
+
+
 analysis = ui.require_analysis()
 view = ui.plan_view()
 st.title(f"Risk overview · {analysis.loaded.scenario.name}")
@@ -83,3 +103,4 @@ current_problems(analysis)
 key_numbers(view)
 error_budgets(view, analysis.loaded.scenario.settings.budget_share_flag)
 top_risks(analysis, view)
+measure_next()

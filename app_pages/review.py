@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages import ledger_block, ui
 from riskmodel.report.compare import session_differences
-from riskmodel.report.document import document_for_session
+from riskmodel.report.document import document_for_session, with_uncertainty
 from riskmodel.report.export import FORMATS, MEDIA_TYPES, render
 from riskmodel.report.formatting import edit_text, money_per_year, signed_money
 from riskmodel.review.store import RISK_DECISIONS, inputs_hash
@@ -67,7 +67,8 @@ document, planned, view = document_for_session(ui.base(), store, current, analys
 frontier = planned.planner.frontier()
 columns = st.columns(len(FORMATS))
 for column, fmt in zip(columns, FORMATS, strict=True):
-    column.download_button(f"Download {fmt.upper()}", lambda fmt=fmt: render(document, fmt, frontier),
+    column.download_button(f"Download {fmt.upper()}",
+                           lambda fmt=fmt: render(with_uncertainty(document, planned, view, ui.APP_DRAWS), fmt, frontier),
                            file_name=f"plan-{session.scenario_name}.{fmt}", mime=MEDIA_TYPES[fmt],
                            key=f"export_{fmt}", width="stretch", on_click="ignore")
 st.caption(f"{len(document.measures)} measures · expected annual loss {money_per_year(document.eal_before)} → "

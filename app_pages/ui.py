@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from riskmodel.analytics.uncertainty import Uncertainty, uncertainty
+from riskmodel.engine.importance import ImportanceReport, importance
 from riskmodel.errors import RiskModelError
 from riskmodel.files.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS
 from riskmodel.report.analysis import Analysis, analyse
@@ -221,3 +223,39 @@ def table(rows: Sequence[Mapping[str, Any]], formats: Mapping[str, Callable[[Any
 def sync_widget(key: str, value: Any) -> None:
     """Make a keyed widget show ``value`` (the stored plan) before it is drawn this run."""
     st.session_state[key] = value
+
+
+def number_columns(**formats: str) -> dict:
+    """Column formats for st.dataframe: ``money`` columns in dollars, others printf-style."""
+    return {name: st.column_config.NumberColumn(format="dollar" if fmt == "money" else fmt)
+            for name, fmt in formats.items()}
+
+
+APP_DRAWS = 500
+"""Joint draws the app samples by default (the CLI export uses 1,000)."""
+UNCERTAINTY_STATE = "uncertainty_sampled"
+"""Session-state flag: the uncertain inputs were sampled in this tab (the Overview then shows EVPI)."""
+
+
+@st.cache_resource(show_spinner="Building every service's fault tree…", max_entries=8)
+def _importance(path: str, stamp: tuple, edits: tuple[Edit, ...]) -> ImportanceReport:
+    return importance(_analysis(path, stamp, edits).model)
+
+
+def importance_report() -> ImportanceReport:
+    """Cut sets and importance of every service of the current scenario (with the session's edits)."""
+    path = scenario_path()
+    return _importance(path, _stamp(path), current_edits())
+
+
+@st.cache_resource(show_spinner="Sampling every uncertain input jointly…", max_entries=16)
+def _uncertainty(path: str, stamp: tuple, edits: tuple[Edit, ...], working: WorkingPlan, draws: int) -> Uncertainty:
+    found = _analysis(path, stamp, edits)
+    plan = _plan_view(path, stamp, edits, working).resolved.plan
+    return uncertainty(found.planner, found.placeholders, plan.budget, plan.selected, draws)
+
+
+def uncertainty_report(draws: int = APP_DRAWS) -> Uncertainty:
+    """Tornado, ranking stability and value of information under the budget of the plan in force."""
+    path = scenario_path()
+    return _uncertainty(path, _stamp(path), current_edits(), working_plan(), draws)

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from riskmodel.model.bounds import MAX_MINUTES, MAX_MONEY, MAX_NODES, MAX_SEED, MAX_SIMULATED_YEARS
 
 MAX_WORKERS = 256
+MAX_DRAWS = 100_000
+"""Joint draws of the uncertain inputs in one export (about twenty minutes on the demo)."""
 
 
 def bounded_float(low: float, high: float, unit: str, *, low_open: bool = False) -> Callable[[str], float]:
@@ -51,6 +53,7 @@ seed = bounded_int(0, MAX_SEED, "seed")
 workers = bounded_int(1, MAX_WORKERS, "worker processes")
 minutes = bounded_float(0, MAX_MINUTES, "minutes", low_open=True)
 node_count = bounded_int(4, MAX_NODES, "nodes")
+draw_count = bounded_int(0, MAX_DRAWS, "joint draws")
 
 
 def refuse_nul(namespace: argparse.Namespace) -> None:

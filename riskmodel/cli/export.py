@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from riskmodel.analytics.stability import DEFAULT_DRAWS
 from riskmodel.cli import arguments
 from riskmodel.files.reading import write_bytes
-from riskmodel.report.document import document_for_session
+from riskmodel.report.document import document_for_session, with_uncertainty
 from riskmodel.report.export import FORMATS, render
 from riskmodel.report.formatting import money_per_year
 from riskmodel.review.store import REVIEW_DB_VARIABLE, ReviewStore
@@ -17,7 +18,9 @@ from riskmodel.sources.scenario import load_scenario
 def cmd_export(args: argparse.Namespace) -> int:
     loaded = load_scenario(Path(args.scenario))
     store = ReviewStore(args.db) if args.session else None
-    document, analysis, _ = document_for_session(loaded, store, args.session, args.budget)
+    document, analysis, view = document_for_session(loaded, store, args.session, args.budget)
+    if args.draws:
+        document = with_uncertainty(document, analysis, view, args.draws)
     write_bytes(args.output, render(document, args.format, analysis.planner.frontier()))
     print(f"wrote {args.output}: {len(document.measures)} measures, expected annual loss "
           f"{money_per_year(document.eal_before)} → {money_per_year(document.eal_after)}")
@@ -36,4 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         "decisions and working plan")
     export.add_argument("--db", default=None, metavar="PATH",
                         help=f"review database (default: ${REVIEW_DB_VARIABLE}, else the user data dir)")
+    export.add_argument("--draws", type=arguments.draw_count, default=DEFAULT_DRAWS, metavar="N",
+                        help=f"joint draws of every uncertain input for \"what to measure before the next review\" "
+                             f"and the tornado (default {DEFAULT_DRAWS:,}; 0 leaves both out)")
     export.set_defaults(handler=cmd_export)

@@ -145,10 +145,11 @@ def _register_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _registrars() -> list[Registrar]:
     """Every module that adds commands; each owns its own arguments and handler."""
-    from riskmodel.cli import calibrate, check, export, ledger, publish, risk, risklists, simulate, sources
+    from riskmodel.cli import calibrate, check, export, faulttree, ledger, publish, risk, risklists, simulate, sources
 
     return [_register_core, risk.register, sources.register, simulate.register, export.register,
-            risklists.register, calibrate.register, ledger.register, publish.register, check.register]
+            risklists.register, calibrate.register, ledger.register, publish.register, check.register,
+            faulttree.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

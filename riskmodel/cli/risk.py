@@ -9,17 +9,23 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from riskmodel.analytics.sensitivity import Sensitivity
+from riskmodel.analytics.uncertainty import tornado
 from riskmodel.cli import arguments
+from riskmodel.engine.importance import ImportanceReport, importance
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.files.jsonfile import json_text
 from riskmodel.report.analysis import Analysis, RankReport, analyse, rank_report
 from riskmodel.report.formatting import minutes, money, money_per_year, number, percent, roi
+from riskmodel.report.uncertainty import importance_json, sensitivity_json
 from riskmodel.simulate.whatif import BlastRadius, whatif
 from riskmodel.sources.scenario import load_scenario
 
 
-def rank_json(report: RankReport) -> dict[str, Any]:
-    """The JSON of ``rank --format json``: the report's fields in order, measures with net and ROI."""
+def rank_json(report: RankReport, importance: ImportanceReport | None = None,
+              sensitivity: Sensitivity | None = None) -> dict[str, Any]:
+    """The JSON of ``rank --format json``: the report's fields in order, measures with net and ROI;
+    then cut sets and importance per service, and the tornado (null when not computed)."""
     return {
         "scenario": report.scenario,
         "eal_per_year": report.eal_per_year,
@@ -45,6 +51,8 @@ def rank_json(report: RankReport) -> dict[str, Any]:
         "current_problems": [asdict(problem) for problem in report.current_problems],
         "findings": [asdict(finding) for finding in report.findings],
         "placeholders": [placeholder.field_path for placeholder in report.placeholders],
+        "importance": None if importance is None else importance_json(importance),
+        "sensitivity": None if sensitivity is None else sensitivity_json(sensitivity),
     }
 
 
@@ -134,7 +142,9 @@ def cmd_rank(args: argparse.Namespace) -> int:
         return 0
     report = rank_report(analysis, args.budget)
     if args.format == "json":
-        print(json_text(rank_json(report), what="rank"))
+        found = importance(analysis.model)
+        bars = tornado(analysis.planner, analysis.placeholders, report.plan.budget)
+        print(json_text(rank_json(report, found, bars), what="rank"))
     elif args.format == "csv":
         print(_rank_csv(report), end="")
     else:

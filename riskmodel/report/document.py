@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from riskmodel.analytics.uncertainty import uncertainty
 from riskmodel.engine.register import BudgetFlag
 from riskmodel.errors import redact
 from riskmodel.model.placeholders import Placeholder
@@ -23,6 +24,7 @@ from riskmodel.report.analysis import Analysis, analyse
 from riskmodel.report.formatting import percent, value_text
 from riskmodel.report.ledger_view import AcceptedRisk, accepted_risks
 from riskmodel.report.plan_view import PlanInForce, plan_in_force, plan_summary
+from riskmodel.report.uncertainty import PlanUncertainty, plan_uncertainty
 from riskmodel.review.edits import Edit, EditValue
 from riskmodel.review.fields import field_meaning
 from riskmodel.review.ledger_check import check_ledger
@@ -132,6 +134,8 @@ class PlanDocument:
     provenance: dict[str, object] = field(default_factory=dict)
     accepted_risks: tuple[AcceptedRisk, ...] = ()
     """The accepted-risk ledger of the scenario as this session's analysis sees it (reopened first)."""
+    uncertainty: PlanUncertainty | None = None
+    """What to measure before the next review and the tornado (None: not sampled for this export)."""
 
     @property
     def proposed(self) -> bool:
@@ -289,3 +293,12 @@ def document_for_session(loaded: LoadedScenario, store: ReviewStore | None, sess
                                    store.risk_decisions(session_id))
     ledger = check_ledger(store, session_id, analysis.model, record=False)
     return dataclasses.replace(document, accepted_risks=accepted_risks(ledger)), analysis, view
+
+
+def with_uncertainty(document: PlanDocument, analysis: Analysis, view: PlanInForce, draws: int,
+                     seed: int | None = None) -> PlanDocument:
+    """``document`` with what to measure next and the tornado, from ``draws`` joint draws of every
+    uncertain input (seeded: the scenario's seed unless given) under the plan in force ``view``."""
+    plan = view.resolved.plan
+    result = uncertainty(analysis.planner, analysis.placeholders, plan.budget, plan.selected, draws, seed)
+    return dataclasses.replace(document, uncertainty=plan_uncertainty(result))

@@ -35,7 +35,8 @@ from riskmodel.report.charts import budget_chart, frontier_chart
 from riskmodel.report.document import PlanDocument
 from riskmodel.report.formatting import DASH, minutes, money, money_per_year, number, percent, slo
 from riskmodel.report.ledger_view import LEDGER_HEADER, ledger_cells
-from riskmodel.report.static_charts import budget_svg, frontier_svg
+from riskmodel.report.static_charts import budget_svg, frontier_svg, tornado_svg
+from riskmodel.report.uncertainty import plan_change_text, tornado_chart
 
 
 class PdfUnavailable(RiskModelError):
@@ -121,7 +122,31 @@ def sections(doc: PlanDocument) -> list[Section]:
         Section("accepted_risks", "Accepted risks (ledger)", LEDGER_HEADER,
                 tuple(ledger_cells(row) for row in doc.accepted_risks),
                 "No risk is accepted on this scenario."),
+        *uncertainty_sections(doc),
     ]
+
+
+_NOT_SAMPLED = "Not sampled for this export (export with --draws N to add it)."
+
+
+def uncertainty_sections(doc: PlanDocument) -> list[Section]:
+    """What to measure before the next review (EVPI per input) and which estimates move the
+    answer (the tornado, with the budget plan at each end)."""
+    found = doc.uncertainty
+    measure_next = Section("measure_next", "What to measure before the next review",
+                           ("Input", "Field", "Knowing it exactly is worth up to ($/yr)"),
+                           () if found is None or found.evpi_per_year <= 0 else
+                           tuple((v.label, v.input, money(v.evpi_per_year)) for v in found.measure_next),
+                           _NOT_SAMPLED if found is None else
+                           f"No uncertain input changes the budget decision in {found.draws:,} joint draws.")
+    tornado = Section("sensitivity", "Which estimates move the answer",
+                      ("Input", "5th → 95th percentile", "EAL at low ($/yr)", "EAL at high ($/yr)",
+                       "Plan at low", "Plan at high"),
+                      () if found is None else
+                      tuple((b.label, f"{b.low:g} → {b.high:g} {b.unit}", money(b.eal_at_low), money(b.eal_at_high),
+                             plan_change_text(b, "low"), plan_change_text(b, "high")) for b in found.tornado),
+                      _NOT_SAMPLED if found is None else "No uncertain input.")
+    return [measure_next, tornado]
 
 
 def _settings_line(doc: PlanDocument) -> str:
@@ -191,6 +216,9 @@ def _static_charts(doc: PlanDocument, frontier: Sequence[FrontierPoint] | None) 
     charts = {"budgets": _svg_image(budget_svg(*_budget_numbers(doc)), "Error budget per service")}
     if frontier:
         charts["plan"] = _svg_image(frontier_svg(frontier, doc.budget_per_year), "Efficient frontier")
+    if doc.uncertainty and doc.uncertainty.tornado:
+        charts["sensitivity"] = _svg_image(tornado_svg(doc.uncertainty.tornado, doc.uncertainty.eal_per_year),
+                                           "Tornado: expected annual loss at each input's 5th and 95th percentile")
     return charts
 
 
@@ -199,6 +227,9 @@ def _interactive_charts(doc: PlanDocument, frontier: Sequence[FrontierPoint] | N
     if frontier:
         charts["plan"] = pio.to_html(frontier_chart(frontier, doc.budget_per_year), full_html=False,
                                      include_plotlyjs=False)
+    if doc.uncertainty and doc.uncertainty.tornado:
+        charts["sensitivity"] = pio.to_html(tornado_chart(doc.uncertainty.tornado, doc.uncertainty.eal_per_year),
+                                            full_html=False, include_plotlyjs=False)
     return charts
 
 
@@ -236,7 +267,8 @@ def to_pdf(doc: PlanDocument, frontier: Sequence[FrontierPoint] | None = None) -
 CSV_COLUMNS = ["section", "id", "title", "kind", "status", "owner", "due date", "annual cost ($/yr)",
                "loss avoided alone ($/yr)", "loss avoided in plan ($/yr)", "EAL ($/yr)", "EAL with plan ($/yr)",
                "incidents per year", "SLO (%)", "error budget (min/yr)", "bad minutes now (min/yr)",
-               "bad minutes with plan (min/yr)", "original", "now", "who", "when (UTC)", "why", "note"]
+               "bad minutes with plan (min/yr)", "original", "now", "who", "when (UTC)", "why", "note",
+               "EVPI ($/yr)", "low", "high", "unit", "EAL at low ($/yr)", "EAL at high ($/yr)"]
 
 
 def _dollars(value: float) -> str:
@@ -274,9 +306,23 @@ def _csv_rows(doc: PlanDocument) -> list[dict[str, str]]:
               "original": f"{a.value_at_acceptance:.6g}", "now": "" if a.value_now is None else f"{a.value_now:.6g}",
               "kind": f"{a.ceiling_kind} ceiling {a.ceiling:.6g}", "who": a.accepted_by,
               "when (UTC)": a.accepted_at.isoformat(), "why": a.why, "note": a.reason} for a in doc.accepted_risks]
+    rows += _uncertainty_csv_rows(doc)
     rows += [{"section": "provenance", "id": key, "note": json.dumps(value, default=str)}
              for key, value in doc.provenance.items()]
     return rows
+
+
+def _uncertainty_csv_rows(doc: PlanDocument) -> list[dict[str, str]]:
+    found = doc.uncertainty
+    if found is None:
+        return []
+    rows = [{"section": "measure_next", "id": v.input, "title": v.label, "EVPI ($/yr)": _dollars(v.evpi_per_year)}
+            for v in found.measure_next]
+    return rows + [{"section": "sensitivity", "id": b.input, "title": b.label, "low": f"{b.low:.6g}",
+                    "high": f"{b.high:.6g}", "unit": b.unit, "EAL at low ($/yr)": _dollars(b.eal_at_low),
+                    "EAL at high ($/yr)": _dollars(b.eal_at_high),
+                    "note": f"plan at low: {plan_change_text(b, 'low')}; at high: {plan_change_text(b, 'high')}"}
+                   for b in found.tornado]
 
 
 def to_csv(doc: PlanDocument) -> str:

@@ -18,6 +18,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from riskmodel.analytics.sensitivity import TornadoBar
 from riskmodel.plan.planner import FrontierPoint
 from riskmodel.report.charts import OK_COLOUR, PROBLEM_COLOUR
 from riskmodel.report.formatting import money
@@ -73,4 +74,26 @@ def frontier_svg(points: Sequence[FrontierPoint], budget: float | None = None) -
     return _svg(figure)
 
 
-__all__ = ["budget_svg", "frontier_svg"]
+def tornado_svg(top: Sequence[TornadoBar], eal_per_year: float) -> str:
+    """Horizontal bars from the point EAL to the EAL with one input at its 5th and its 95th
+    percentile ($/yr), widest at the top (the same bars as the app's tornado)."""
+    bars = list(reversed(top))
+    figure = Figure(figsize=(WIDTH_INCHES, 0.9 + 0.28 * len(bars)))
+    axes = figure.add_subplot()
+    rows = range(len(bars))
+    axes.barh(list(rows), [b.eal_at_low - eal_per_year for b in bars], left=eal_per_year, color="#4c78a8",
+              label="at the 5th percentile")
+    axes.barh(list(rows), [b.eal_at_high - eal_per_year for b in bars], left=eal_per_year, color="#e45756",
+              label="at the 95th percentile")
+    axes.axvline(eal_per_year, linestyle=":", color="#555555", linewidth=1)
+    axes.set_yticks(list(rows), [b.label for b in bars], fontsize=7)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money(value)))
+    axes.tick_params(axis="x", labelsize=8)
+    axes.set_xlabel("expected annual loss ($/yr)")
+    axes.set_title(f"Which estimates move the answer (EAL {money(eal_per_year)} at point values)", fontsize=10)
+    axes.legend(fontsize=8, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+__all__ = ["budget_svg", "frontier_svg", "tornado_svg"]

@@ -76,14 +76,16 @@ class StructuralImpact:
     placement: Placement = field(repr=False, default=None)  # type: ignore[assignment]
 
 
-def phase_states(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
-                 degraded_only: np.ndarray) -> list[PhaseState]:
-    """Status of workloads and services for many failed sets at once.
+def phase_arrays(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
+                 degraded_only: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Status of workloads and services for many failed sets at once, as matrices.
 
     ``lost`` is (sets × workloads) lost replicas (may be fractional), ``direct_down`` is
     (sets × services), ``degraded_only`` marks sets whose pods lose capacity but not
-    availability. Matrix products replace per-set loops, which is what makes building a
-    large cluster's risk model take a fraction of a second.
+    availability. Returns (unavailable workloads, degraded workloads, down services,
+    degraded services, degraded-service fraction), one row per set. Matrix products replace
+    per-set loops, which is what makes building a large cluster's risk model take a fraction
+    of a second.
     """
     replicas = index.replicas.astype(float)
     unavailable = (replicas[None, :] - lost < index.required_replicas[None, :] - 1e-9) & ~degraded_only[:, None]
@@ -103,6 +105,13 @@ def phase_states(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray
         fraction[:, backed] = np.maximum.reduceat(lost_share[:, columns], starts, axis=1)
     degraded_services = (fraction > 0) & ~down
     fraction = np.where(degraded_services, fraction, 0.0)
+    return unavailable, degraded, down, degraded_services, fraction
+
+
+def phase_states(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
+                 degraded_only: np.ndarray) -> list[PhaseState]:
+    """Status of workloads and services for many failed sets at once (see :func:`phase_arrays`)."""
+    unavailable, degraded, down, degraded_services, fraction = phase_arrays(index, lost, direct_down, degraded_only)
     return [PhaseState(lost[k], unavailable[k], degraded[k], down[k], degraded_services[k], fraction[k])
             for k in range(lost.shape[0])]
 

@@ -9,10 +9,10 @@ workloads beyond their slack, a shared service that goes down, rescheduling room
 scheduling) are evaluated exactly as one union over time. See :mod:`.overlap`,
 :mod:`.sweep` and :mod:`.unions` for the rules and the documented approximations. Nothing
 in how they are computed approximates further: unions are evaluated in batches and cached by
-key, first fit is skipped only where the room check proves it places every pod, and chunks
-may run on forked worker processes (:mod:`.parallel`) — the numbers depend on the seed only.
-Within an interacting cluster, each member's incident cost (and a degraded member's whole
-stand-alone loss) is counted once.
+key, first fit is skipped only where a room check proves what it returns, and chunks may run
+on forked worker processes (:mod:`.parallel`) — the numbers depend on the
+seed and the scenario only (:mod:`.engine` on blocks of years). Within an interacting
+cluster, each member's incident cost is counted once.
 
 Usage::
 
@@ -30,7 +30,14 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from riskmodel.plan.planner import Planner
-from riskmodel.simulate.engine import BLOCK_YEARS, ChunkOutcome, Progress, chunk_years_for, draw_chunk, evaluate_chunk
+from riskmodel.simulate.engine import (
+    ChunkOutcome,
+    Progress,
+    block_years_for,
+    chunk_years_for,
+    draw_chunk,
+    evaluate_chunk,
+)
 from riskmodel.simulate.parallel import default_workers, run_ordered
 from riskmodel.simulate.result import (
     ConvergencePoint,
@@ -77,9 +84,10 @@ def simulate_table(table: PairTable, measures: tuple[str, ...] = (), *, years: i
     """Simulate from a prepared pair table (lets benchmarks time the loop alone)."""
     if years < 2:
         raise ValueError(f"expected at least 2 simulated years, got {years}")
-    sizes = [min(BLOCK_YEARS, years - start) for start in range(0, years, BLOCK_YEARS)]
+    block = block_years_for(table)
+    sizes = [min(block, years - start) for start in range(0, years, block)]
     children = _root(seed, rng).spawn(len(sizes))
-    per_chunk = chunk_years_for(table, chunk_years) // BLOCK_YEARS
+    per_chunk = chunk_years_for(table, chunk_years) // block
     evaluator = _EVALUATORS.setdefault(table.structures, UnionEvaluator(table.structures))
     firsts = list(range(0, len(sizes), per_chunk))
 

@@ -101,6 +101,14 @@ class StructureTable:
     degraded: np.ndarray
     workload_stride: int
     service_stride: int
+    failed_node_ptr: np.ndarray
+    """CSR over structures of the positions (in their group's topology) of the failed nodes,
+    and below of the failed workloads and the directly failed services: what a union unites."""
+    failed_node: np.ndarray
+    failed_workload_ptr: np.ndarray
+    failed_workload: np.ndarray
+    failed_service_ptr: np.ndarray
+    failed_service: np.ndarray
 
 
 def _movable(index: TopologyIndex, impact: StructuralImpact) -> np.ndarray:
@@ -118,7 +126,8 @@ def _describe(index: TopologyIndex, structures: list[StructuralImpact], group: i
     slack = (index.replicas - index.required_replicas).astype(float)
     backs_service = index.service_own_workloads.any(axis=0)
     zones = len(index.zone_names)
-    keys = ("wk", "wl", "ws", "sk", "sd", "du", "dz", "mc", "mm", "sn", "nc", "ca", "cb", "ba", "bb", "g")
+    keys = ("wk", "wl", "ws", "sk", "sd", "du", "dz", "mc", "mm", "sn", "nc", "ca", "cb", "ba", "bb", "g",
+            "fn", "fw", "fs")
     out: dict[str, list] = {k: [] for k in keys}
     for impact in structures:
         before, after = impact.before, impact.after or impact.before
@@ -146,6 +155,12 @@ def _describe(index: TopologyIndex, structures: list[StructuralImpact], group: i
         nodes = frozenset() if degraded else impact.failed_set.nodes
         out["sn"].append(index.node_position[next(iter(nodes))] if len(nodes) == 1 else -1)
         out["nc"].append(len(nodes))
+        failed = impact.failed_set
+        out["fn"].append(np.sort(np.fromiter((index.node_position[n] for n in failed.nodes), np.int64, len(failed.nodes))))
+        out["fw"].append(np.sort(np.fromiter((index.workload_position[w] for w in failed.workloads), np.int64,
+                                             len(failed.workloads))))
+        out["fs"].append(np.sort(np.fromiter((index.service_position[v] for v in failed.services), np.int64,
+                                             len(failed.services))))
     return out
 
 
@@ -162,6 +177,9 @@ def build_structure_table(indexes: list[TopologyIndex],
     _, workload_slack = _csr(joined["ws"], float)
     service_ptr, service_key = _csr(joined["sk"])
     _, service_down = _csr(joined["sd"], bool)
+    failed_node_ptr, failed_node = _csr(joined["fn"])
+    failed_workload_ptr, failed_workload = _csr(joined["fw"])
+    failed_service_ptr, failed_service = _csr(joined["fs"])
     zones = len(indexes[0].zone_names)
     rows = len(joined["g"])
     return StructureTable(
@@ -180,4 +198,6 @@ def build_structure_table(indexes: list[TopologyIndex],
         single_node=np.array(joined["sn"], dtype=np.int64), node_count=np.array(joined["nc"], dtype=np.int64),
         degraded=np.array([s.failed_set.degraded for _, structures in sources for s in structures], dtype=bool),
         workload_stride=w_stride, service_stride=s_stride,
+        failed_node_ptr=failed_node_ptr, failed_node=failed_node, failed_workload_ptr=failed_workload_ptr,
+        failed_workload=failed_workload, failed_service_ptr=failed_service_ptr, failed_service=failed_service,
     )

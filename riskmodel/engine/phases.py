@@ -27,8 +27,9 @@ class ServiceLinks:
 
     backs_ptr: np.ndarray
     backs: np.ndarray
-    dependants_ptr: np.ndarray
-    dependants: np.ndarray
+    down_with: np.ndarray
+    """(services × services) float32: row d marks every service down while d is down (a
+    product of 0/1 values summed in float32 is exact far beyond any service count)."""
 
 
 _LINKS: WeakKeyDictionary[TopologyIndex, ServiceLinks] = WeakKeyDictionary()
@@ -39,14 +40,14 @@ def service_links(index: TopologyIndex) -> ServiceLinks:
     links = _LINKS.get(index)
     if links is None:
         backs_ptr, backs = matrix_rows(index.service_own_workloads.T)
-        dependants_ptr, dependants = matrix_rows(index.service_closure.T)
-        links = _LINKS[index] = ServiceLinks(backs_ptr, backs, dependants_ptr, dependants)
+        links = _LINKS[index] = ServiceLinks(backs_ptr, backs, index.service_closure.T.astype(np.float32))
     return links
 
 
 def sparse_phase(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.ndarray, direct_down: np.ndarray,
                  degraded_only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(down services, degraded services, degraded fraction) per set, each (sets × services).
+    """Down services, degraded services and their degraded fraction, as sorted distinct
+    ``set · services + service`` codes (and one fraction per degraded code).
 
     ``code``: distinct ``set · workloads + workload`` of the lost-pod entries, ``lost`` their
     lost replicas (entries may be 0); ``direct_down`` (sets × services) the services that
@@ -54,24 +55,23 @@ def sparse_phase(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.nda
     """
     links = service_links(index)
     workloads, services = len(index.workload_names), len(index.service_names)
-    owner, workload = code // workloads, code % workloads
+    owner, workload = np.divmod(code, workloads)
     replicas = index.replicas.astype(float)
     unavailable = replicas[workload] - lost < index.required_replicas[workload] - 1e-9
     if degraded_only is not None:
         unavailable &= ~degraded_only[owner]
     degraded = (lost > 1e-12) & ~unavailable
-    down_key = [np.flatnonzero(direct_down.ravel())]
     hit, position = expand(links.backs_ptr, workload[unavailable])
-    down_key.append(owner[unavailable][hit] * services + links.backs[position])
-    directly = np.unique(np.concatenate(down_key))
-    hit, position = expand(links.dependants_ptr, directly % services)
-    flat_down = np.zeros(sets * services, dtype=bool)
-    flat_down[(directly // services)[hit] * services + links.dependants[position]] = True
-    down = flat_down.reshape(sets, services)
+    directly = direct_down.copy()
+    directly.ravel()[owner[unavailable][hit] * services + links.backs[position]] = True
+    rows = np.flatnonzero(directly.any(axis=1))
+    down_rows = directly[rows].astype(np.float32) @ links.down_with > 0
+    down_set, down_service = np.nonzero(down_rows)
+    down = rows[down_set] * services + down_service
     share = lost[degraded] / np.maximum(replicas, 1)[workload[degraded]]
     hit, position = expand(links.backs_ptr, workload[degraded])
-    flat_fraction = np.zeros(sets * services)
-    np.maximum.at(flat_fraction, owner[degraded][hit] * services + links.backs[position], share[hit])
-    fraction = flat_fraction.reshape(sets, services)
-    degraded_services = (fraction > 0) & ~down
-    return down, degraded_services, np.where(degraded_services, fraction, 0.0)
+    fraction = np.zeros(sets * services)
+    np.maximum.at(fraction, owner[degraded][hit] * services + links.backs[position], share[hit])
+    fraction[down] = 0.0
+    degraded_codes = np.flatnonzero(fraction > 0)
+    return down, degraded_codes, fraction[degraded_codes]

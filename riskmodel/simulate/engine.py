@@ -131,8 +131,8 @@ def evaluate_chunk(table: PairTable, inc: Incidents, years: int, evaluator: Unio
     slow, cluster, overlapped = _slow_members(table, inc)
     additive = loss.copy()
     additive[slow] = 0.0
-    annual = np.bincount(inc.year, additive, minlength=years)
-    mode_loss = np.bincount(table.mode[inc.pair], additive, minlength=len(table.mode_names))
+    annual = np.bincount(inc.year, additive, minlength=years).astype(float)
+    mode_loss = np.bincount(table.mode[inc.pair], additive, minlength=len(table.mode_names)).astype(float)
     bad_weight = scale.copy()
     bad_weight[slow] = 0.0
     phase_a, phase_b = _phase_weights(table, inc, structure, bad_weight, years)

@@ -213,8 +213,15 @@ class UnionEvaluator:
             moved, count = self._rescheduled(index, parts, batch)
             lost[np.searchsorted(code, moved)] -= count
         down, degraded, fraction = sparse_phase(index, batch.keys, code, lost, batch.direct_down)
-        cost = ((index.cost_per_hour * down + index.degraded_cost_per_hour * fraction) / 60.0).sum(axis=1)
-        return cost, down + degraded * fraction
+        services = len(index.service_names)
+        down_key, down_service = np.divmod(down, services)
+        degraded_key, degraded_service = np.divmod(degraded, services)
+        cost = np.bincount(down_key, index.cost_per_hour[down_service], minlength=batch.keys).astype(float)
+        cost += np.bincount(degraded_key, index.degraded_cost_per_hour[degraded_service] * fraction,
+                            minlength=batch.keys)
+        bad = np.zeros(batch.keys * services)
+        bad[down], bad[degraded] = 1.0, fraction
+        return cost / 60.0, bad.reshape(batch.keys, services)
 
     def _movable(self, index: TopologyIndex, parts: GroupParts, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
         """Movable pods of the moving nodes as distinct key · (workloads · (zones + 1)) +
@@ -234,19 +241,24 @@ class UnionEvaluator:
         keep = (count > 0) & ~_member(batch.workload_codes, workload_code)
         return code[keep], count[keep]
 
-    def _room(self, index: TopologyIndex, parts: GroupParts, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
-        """Per key: schedulable nodes and room per class lost to its failed nodes, per zone."""
-        zones, nodes, keys = len(index.zone_names), len(index.node_names), batch.keys
+    def _room(self, index: TopologyIndex, parts: GroupParts, batch: _Batch,
+              local: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Schedulable nodes and room per class lost to the failed nodes, per zone, for the
+        keys ``local`` numbers 0 … count − 1 (the others are left out)."""
+        zones, nodes = len(index.zone_names), len(index.node_names)
         owner, position = expand(parts.room.ptr, batch.structure)
-        slot = batch.structure_key[owner] * zones + parts.room.columns[0][position]
-        failed = np.bincount(slot, parts.room.columns[1][position], minlength=keys * zones)
-        taken = np.zeros((keys * zones, parts.classes.units.shape[1]))
-        np.add.at(taken, slot, parts.room.columns[2][position])
-        repeat_node = batch.failed_repeats % nodes
-        slot = batch.failed_repeats // nodes * zones + parts.nodes.node_zone[repeat_node]
-        failed -= np.bincount(slot, parts.nodes.schedulable[repeat_node], minlength=keys * zones)
-        np.subtract.at(taken, slot, parts.classes.units[repeat_node])
-        return failed.reshape(keys, zones), taken.reshape(keys, zones, -1)
+        key = local[batch.structure_key[owner]]
+        mine = key >= 0
+        slot = key[mine] * zones + parts.room.columns[0][position[mine]]
+        failed = np.bincount(slot, parts.room.columns[1][position[mine]], minlength=count * zones)
+        taken = np.zeros((count * zones, parts.classes.units.shape[1]))
+        np.add.at(taken, slot, parts.room.columns[2][position[mine]])
+        repeat_key, repeat_node = local[batch.failed_repeats // nodes], batch.failed_repeats % nodes
+        mine = repeat_key >= 0
+        slot = repeat_key[mine] * zones + parts.nodes.node_zone[repeat_node[mine]]
+        failed -= np.bincount(slot, parts.nodes.schedulable[repeat_node[mine]], minlength=count * zones)
+        np.subtract.at(taken, slot, parts.classes.units[repeat_node[mine]])
+        return failed.reshape(count, zones), taken.reshape(count, zones, -1)
 
     def _rescheduled(self, index: TopologyIndex, parts: GroupParts, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
         """Pods that first fit reschedules, as distinct (key · workloads + workload) and counts
@@ -257,17 +269,21 @@ class UnionEvaluator:
         if not len(code):
             return code, count
         key, workload, zone = code // radix, code % radix // (zones + 1), code % (zones + 1) - 1
-        failed_nodes, taken = self._room(index, parts, batch)
+        moving_keys = np.unique(key)
+        local = np.full(batch.keys, -1)
+        local[moving_keys] = np.arange(len(moving_keys))
+        failed_nodes, taken = self._room(index, parts, batch, local, len(moving_keys))
         survivors = np.bincount(index.node_zone[index.node_schedulable], minlength=zones)[None, :] - failed_nodes
-        placeable = np.where(zone >= 0, survivors[key, np.maximum(zone, 0)] > 0, survivors.sum(axis=1)[key] > 0)
+        mine = local[key]
+        placeable = np.where(zone >= 0, survivors[mine, np.maximum(zone, 0)] > 0, survivors.sum(axis=1)[mine] > 0)
         sizes = parts.classes.penalty.shape[0]
-        slot = (key * sizes + parts.classes.workload_class[workload]) * (zones + 1) + zone + 1
-        pods = np.bincount(slot[placeable], count[placeable], minlength=batch.keys * sizes * (zones + 1))
-        proven = classes_fit(parts.classes, pods.reshape(batch.keys, sizes, zones + 1), taken)
-        sure = placeable & proven[key]
+        slot = (mine * sizes + parts.classes.workload_class[workload]) * (zones + 1) + zone + 1
+        pods = np.bincount(slot[placeable], count[placeable], minlength=len(moving_keys) * sizes * (zones + 1))
+        proven = classes_fit(parts.classes, pods.reshape(len(moving_keys), sizes, zones + 1), taken)[mine]
+        sure = placeable & proven
         moved, moved_count = _summed(key[sure] * workloads + workload[sure], count[sure])
         codes, counts = [moved], [moved_count]
-        for unproven in np.unique(key[~proven[key]]).tolist():
+        for unproven in np.unique(key[~proven]).tolist():
             placed = self._first_fit(index, batch, unproven)
             chosen = np.flatnonzero(placed)
             codes.append(unproven * workloads + chosen)

@@ -9,8 +9,10 @@ unavailable or a hard dependency (transitively) is down.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -121,29 +123,49 @@ def phase_state(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
     return phase_states(index, lost[None, :], direct_down[None, :], np.array([degraded_only]))[0]
 
 
-def _fit_counts(index: TopologyIndex, pod: int, free_cpu: np.ndarray, free_memory: np.ndarray,
-                free_slots: np.ndarray, single: bool) -> np.ndarray:
-    """How many more pods like ``pod`` each node can take (0 where it may not run); for a
-    ``single`` pod only the first node that fits counts (cheaper than counting capacity)."""
-    cpu, memory, zone = index.pod_cpu_millicores[pod], index.pod_memory_bytes[pod], index.pod_zone_bound[pod]
-    if single:
-        fits = (free_cpu >= cpu) & (free_memory >= memory) & (free_slots > 0)
-        if zone >= 0:
-            fits &= index.node_zone == zone
-        first = int(np.argmax(fits))
-        counts = np.zeros(len(fits), dtype=np.int64)
-        counts[first] = 1 if fits[first] else 0
-        return counts
-    counts = free_slots.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if cpu > 0:
-            counts = np.minimum(counts, np.floor(free_cpu / cpu))
-        if memory > 0:
-            counts = np.minimum(counts, np.floor(free_memory / memory))
-    counts = np.where((free_cpu >= cpu) & (free_memory >= memory), np.maximum(counts, 0), 0)
-    if zone >= 0:
-        counts = np.where(index.node_zone == zone, counts, 0)
-    return counts.astype(np.int64)
+class _FitCandidates:
+    """Per pod size and zone, the nodes that could take such a pod before anything fails: the
+    only nodes first fit may pick for it (free capacity only shrinks while pods are placed)."""
+
+    def __init__(self, index: TopologyIndex) -> None:
+        self.index = index
+        usable = index.node_schedulable
+        self.cpu = np.where(usable, index.free_cpu_millicores, -1.0).tolist()
+        self.memory = np.where(usable, index.free_memory_bytes, -1.0).tolist()
+        self.slots = np.where(usable, index.free_pod_slots, 0).tolist()
+        self._lists: dict[tuple[float, float, int], list[int]] = {}
+
+    def nodes(self, cpu: float, memory: float, zone: int) -> list[int]:
+        key = (cpu, memory, zone)
+        if key not in self._lists:
+            index = self.index
+            fits = (np.array(self.cpu) >= cpu) & (np.array(self.memory) >= memory) & (np.array(self.slots) > 0)
+            if zone >= 0:
+                fits &= index.node_zone == zone
+            self._lists[key] = np.flatnonzero(fits).tolist()
+        return self._lists[key]
+
+
+_CANDIDATES: WeakKeyDictionary[TopologyIndex, _FitCandidates] = WeakKeyDictionary()
+
+
+def _candidates(index: TopologyIndex) -> _FitCandidates:
+    found = _CANDIDATES.get(index)
+    if found is None:
+        found = _CANDIDATES[index] = _FitCandidates(index)
+    return found
+
+
+def _fit(cpu: float, memory: float, slots: float, pod_cpu: float, pod_memory: float) -> int:
+    """How many more pods of (``pod_cpu``, ``pod_memory``) a node with this free room takes."""
+    if cpu < pod_cpu or memory < pod_memory:
+        return 0
+    count = slots
+    if pod_cpu > 0:
+        count = min(count, math.floor(cpu / pod_cpu))
+    if pod_memory > 0:
+        count = min(count, math.floor(memory / pod_memory))
+    return max(int(count), 0)
 
 
 def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: np.ndarray) -> Placement:
@@ -152,34 +174,47 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
     A node takes a pod when its free cpu, memory and pod slots suffice, it is schedulable
     and, for a pod with a zonal volume, it is in the pod's zone. Runs of identical pods
     (same requests and zone) are placed together: first fit of k identical pods fills the
-    earliest nodes to capacity in order, which is what placing them one by one does.
+    earliest nodes to capacity in order, which is what placing them one by one does. Each run
+    walks only the nodes that could ever take its pods (:class:`_FitCandidates`), in node
+    order, skipping failed ones and reading the room left on nodes that already took pods.
     """
     rescheduled = np.zeros(len(index.workload_names), dtype=np.int64)
     candidates = lost_pods[index.pod_reschedulable[lost_pods]]
     if candidates.size == 0:
         return Placement(rescheduled)
     ordered = candidates[np.lexsort((-index.pod_memory_bytes[candidates], -index.pod_cpu_millicores[candidates]))]
-    usable = index.node_schedulable & ~failed_nodes
-    free_cpu = np.where(usable, index.free_cpu_millicores, -1.0)
-    free_memory = np.where(usable, index.free_memory_bytes, -1.0)
-    free_slots = np.where(usable, index.free_pod_slots, 0)
     keys = np.stack([index.pod_cpu_millicores[ordered], index.pod_memory_bytes[ordered],
                      index.pod_zone_bound[ordered].astype(float)])
-    starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)])
+    starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)]).tolist()
+    fit = _candidates(index)
+    failed = set(np.flatnonzero(failed_nodes).tolist())
+    room: dict[int, list[float]] = {}
     moves: list[tuple[int, int]] = []
     unschedulable: list[int] = []
-    for start, stop in zip(starts, [*starts[1:], len(ordered)], strict=True):
-        run = ordered[start:stop]
-        counts = _fit_counts(index, int(run[0]), free_cpu, free_memory, free_slots, single=len(run) == 1)
-        taken = np.minimum(counts, np.maximum(0, len(run) - (np.cumsum(counts) - counts)))
-        targets = np.repeat(np.arange(len(taken)), taken)
-        free_cpu -= taken * index.pod_cpu_millicores[run[0]]
-        free_memory -= taken * index.pod_memory_bytes[run[0]]
-        free_slots -= taken
-        placed = run[: len(targets)]
-        np.add.at(rescheduled, index.pod_workload[placed], 1)
-        moves.extend(zip(placed.tolist(), targets.tolist(), strict=True))
-        unschedulable.extend(run[len(targets):].tolist())
+    order = ordered.tolist()
+    for start, stop in zip(starts, [*starts[1:], len(order)], strict=True):
+        run = order[start:stop]
+        pod_cpu, pod_memory, zone = float(keys[0, start]), float(keys[1, start]), int(keys[2, start])
+        placed = 0
+        for node in fit.nodes(pod_cpu, pod_memory, zone):
+            if node in failed:
+                continue
+            free = room.get(node)
+            if free is None:
+                free = room[node] = [fit.cpu[node], fit.memory[node], fit.slots[node]]
+            taken = min(_fit(free[0], free[1], free[2], pod_cpu, pod_memory), len(run) - placed)
+            if taken <= 0:
+                continue
+            free[0] -= taken * pod_cpu
+            free[1] -= taken * pod_memory
+            free[2] -= taken
+            moves.extend((pod, node) for pod in run[placed:placed + taken])
+            placed += taken
+            if placed == len(run):
+                break
+        unschedulable.extend(run[placed:])
+    placed_pods = np.fromiter((pod for pod, _ in moves), dtype=np.int64, count=len(moves))
+    np.add.at(rescheduled, index.pod_workload[placed_pods], 1)
     return Placement(rescheduled, tuple(moves), tuple(unschedulable))
 
 

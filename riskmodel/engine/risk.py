@@ -15,7 +15,14 @@ from functools import cached_property
 
 import numpy as np
 
-from riskmodel.engine.exposure import RiskUnit, failed_set_for, has_workload_filter, reschedule_kind, units_for
+from riskmodel.engine.exposure import (
+    RiskUnit,
+    failed_set_for,
+    has_workload_filter,
+    node_matches,
+    reschedule_kind,
+    units_for,
+)
 from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
 from riskmodel.engine.topology import TopologyIndex
@@ -105,15 +112,30 @@ class RiskModel:
         self.modes: tuple[FailureMode, ...] = self.catalog.failure_modes
         self.mode_position = {mode.id: i for i, mode in enumerate(self.modes)}
         self.blind_spot_nodes = _blind_spots(self.scenario, self.evidence)
-        self._build_pairs(_node_rates(self.catalog, self.scenario, self.evidence))
+        self._node_rates = self._inherited_node_rates()
+        self._build_pairs(self._node_rates)
 
-    def _mode_pairs(self, mode: FailureMode, node_rates: dict[tuple[str, str], float]) -> list[PairRow]:
-        """The (unit, failed set, rate, detect, repair, reschedule kind) rows of one mode."""
+    def _extends_parent_nodes(self) -> bool:
+        """The parent's nodes come first here, in the same order (a variant that only adds nodes)."""
+        parent = self.parent
+        return parent is not None and self.index.node_names[:len(parent.index.node_names)] == parent.index.node_names
+
+    def _inherited_node_rates(self) -> dict[tuple[str, str], float]:
+        """Evidence-adjusted rates: the parent's when the evidence and its nodes are the same
+        (rates are per node, and a node without evidence keeps the prior)."""
+        if self.parent is not None and self.parent.evidence is self.evidence and self._extends_parent_nodes():
+            return self.parent._node_rates
+        return _node_rates(self.catalog, self.scenario, self.evidence)
+
+    def _mode_pairs(self, mode: FailureMode, node_rates: dict[tuple[str, str], float],
+                    units: list[RiskUnit] | None = None) -> list[PairRow]:
+        """The (unit, failed set, rate, detect, repair, reschedule kind) rows of one mode (of
+        ``units`` only, when given)."""
         frequency, detect_minutes = point(mode.frequency_per_year), point(mode.detect_minutes)
         repair_minutes = point(mode.repair_minutes)
         blind_factor = self.scenario.settings.blind_spot_detect_factor
         rows = []
-        for unit in units_for(mode, self.scenario):
+        for unit in units_for(mode, self.scenario) if units is None else units:
             kind = reschedule_kind(mode, unit)
             blind = unit.scope == "node" and unit.name in self.blind_spot_nodes and mode.signals.conditions
             rows.append((unit, (failed_set_for(mode, unit, self.scenario), kind > 0),
@@ -122,10 +144,20 @@ class RiskModel:
         return rows
 
     def _reusable_pairs(self, mode: FailureMode) -> list[PairRow] | None:
-        """A parent's rows of a mode whose units cannot differ (same nodes, no workload filter)."""
+        """A parent's rows of a mode whose units cannot differ (same nodes, no workload filter);
+        for a node-scope mode on a variant that only adds nodes, the parent's rows plus rows
+        of the added nodes (the same rows a fresh build lists, in the same order)."""
         parent = self.parent
-        if parent is None or parent.index.node_names != self.index.node_names:
+        if parent is None or mode.id not in parent.pairs_by_mode:
             return None
+        if parent.index.node_names != self.index.node_names:
+            if mode.scope != "node" or not self._extends_parent_nodes() or parent.evidence is not self.evidence:
+                return None
+            known = len(parent.index.node_names)
+            added = [n for n in self.scenario.nodes[known:] if not mode.targets.node_labels or
+                     node_matches(mode.targets, n)]
+            units = [RiskUnit("node", n.name, n.zone) for n in added]
+            return parent.pairs_by_mode[mode.id] + self._mode_pairs(mode, self._node_rates, units)
         if mode.scope in ("workload", "control_plane") or (mode.scope == "cluster" and has_workload_filter(mode.targets)):
             return None
         return parent.pairs_by_mode.get(mode.id)
@@ -136,7 +168,9 @@ class RiskModel:
         rows: list[PairRow] = []
         mode_idx = []
         for position, mode in enumerate(self.modes):
-            mode_rows = self._reusable_pairs(mode) or self._mode_pairs(mode, node_rates)
+            mode_rows = self._reusable_pairs(mode)
+            if mode_rows is None:
+                mode_rows = self._mode_pairs(mode, node_rates)
             self.pairs_by_mode[mode.id] = mode_rows
             rows.extend(mode_rows)
             mode_idx.extend([position] * len(mode_rows))
@@ -161,15 +195,23 @@ class RiskModel:
         parent_rows: list[int | None] = [None] * len(keys)
         found: list[StructuralImpact | None] = [None] * len(keys)
         if self.parent is not None:
-            parent_position = {key: i for i, key in enumerate(self.parent.structure_keys)}
-            reuse = StructureReuse(self.parent.index, dict(zip(self.parent.structure_keys, self.parent.structures,
-                                                               strict=True)), self.index)
+            parent_position = self.parent.structure_position
+            reuse = StructureReuse(self.parent.index, self.parent.structure_by_key, self.index)
             for i, key in enumerate(keys):
                 found[i] = reuse.get(*key)
                 parent_rows[i] = parent_position[key] if found[i] is not None else None
         missing = [key for key, impact in zip(keys, found, strict=True) if impact is None]
         fresh = iter(structural_impacts(self.index, missing))
         return [impact if impact is not None else next(fresh) for impact in found], parent_rows
+
+    @cached_property
+    def structure_position(self) -> dict[tuple[FailedSet, bool], int]:
+        """Position of each distinct (failed set, may reschedule) among :attr:`structures`."""
+        return {key: i for i, key in enumerate(self.structure_keys)}
+
+    @cached_property
+    def structure_by_key(self) -> dict[tuple[FailedSet, bool], StructuralImpact]:
+        return dict(zip(self.structure_keys, self.structures, strict=True))
 
     def _per_structure(self, compute: Callable[[list[StructuralImpact]], tuple[np.ndarray, np.ndarray]],
                        inherited: Callable[[RiskModel], tuple[np.ndarray, np.ndarray]],
@@ -238,17 +280,45 @@ class RiskModel:
     def phase_minutes(self, factors: ModeFactors) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Detect, repair, phase A and phase B minutes of every pair under ``factors``."""
         m = self.pair_mode
-        detect = np.maximum(0.0, self.base_detect * factors.detect[m] - factors.detect_saved_minutes[m])
-        repair = np.maximum(0.0, self.base_repair * factors.repair[m] - factors.repair_saved_minutes[m])
+        return self._phase_minutes(slice(None), factors.detect[m], factors.detect_saved_minutes[m], factors.repair[m],
+                                   factors.repair_saved_minutes[m], factors.drain[m])
+
+    def _phase_minutes(self, pairs: slice, detect_factor, detect_saved, repair_factor, repair_saved,
+                       drain) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Phase minutes of ``pairs`` with per-pair (or one scalar) factors."""
+        detect = np.maximum(0.0, self.base_detect[pairs] * detect_factor - detect_saved)
+        repair = np.maximum(0.0, self.base_repair[pairs] * repair_factor - repair_saved)
         settings = self.scenario.settings
         evict = detect + settings.eviction_timeout_seconds / 60.0 + settings.startup_minutes
         drained = detect + settings.startup_minutes
-        kind = self.reschedule_kind
+        kind = self.reschedule_kind[pairs]
         reschedule_at = np.where(
-            (kind > 0) & factors.drain[m], drained, np.where(kind == 1, evict, np.inf))
+            (kind > 0) & drain, drained, np.where(kind == 1, evict, np.inf))
         end = detect + repair
         phase_a = np.minimum(reschedule_at, end)
         return detect, repair, phase_a, end - phase_a
+
+    @cached_property
+    def mode_pairs(self) -> np.ndarray:
+        """Start of each failure mode's pairs (pairs are stored mode by mode), and the end."""
+        return np.searchsorted(self.pair_mode, np.arange(len(self.modes) + 1))
+
+    def mode_eal(self, mode: int, factors: tuple[float, float, float, float, float, float, bool]) -> float:
+        """Expected annual loss of one failure mode under its factors (frequency, detect,
+        repair, detect saved, repair saved, impact, drain): exactly the mode's entry of
+        :meth:`evaluate`'s ``eal_per_mode``, computed from its pairs alone."""
+        frequency, detect, repair, detect_saved, repair_saved, impact, drain = factors
+        low, high = self.mode_pairs[mode], self.mode_pairs[mode + 1]
+        if low == high:
+            return 0.0
+        pairs = slice(int(low), int(high))
+        _, _, phase_a, phase_b = self._phase_minutes(pairs, detect, detect_saved, repair, repair_saved, drain)
+        cost_a, cost_b = self.structure_cost_per_minute
+        s = self.pair_structure[pairs]
+        loss = self.impact_fraction[pairs] * impact * (cost_a[s] * phase_a + cost_b[s] * phase_b) \
+            + self.incident_cost[pairs] * impact
+        eal = self.base_rate[pairs] * frequency * loss
+        return float(np.bincount(np.zeros(len(eal), dtype=np.int64), eal)[0])
 
     def evaluate(self, factors: ModeFactors | None = None, service_minutes: bool = True) -> Evaluation:
         """Expected annual loss and bad minutes with ``factors`` applied (None: as catalogued).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -49,6 +50,18 @@ def topology_change(parent: TopologyIndex, child: TopologyIndex) -> TopologyChan
                           frozenset(gained), frozenset(child.node_names) - frozenset(parent.node_names))
 
 
+_TARGETS: WeakKeyDictionary[StructuralImpact, np.ndarray] = WeakKeyDictionary()
+"""Target nodes of each parent impact's moves, read once (a parent serves many variants)."""
+
+
+def _targets(impact: StructuralImpact) -> np.ndarray:
+    targets = _TARGETS.get(impact)
+    if targets is None:
+        moves = impact.placement.moves
+        targets = _TARGETS[impact] = np.fromiter((target for _, target in moves), dtype=np.int64, count=len(moves))
+    return targets
+
+
 def _placement_replays(impact: StructuralImpact, change: TopologyChange, first_gained: int,
                        lost_capacity: np.ndarray) -> bool:
     """First-fit replays the parent's placement: every target kept its capacity, no node
@@ -58,7 +71,7 @@ def _placement_replays(impact: StructuralImpact, change: TopologyChange, first_g
         return True
     if placement.unschedulable and (change.new_nodes or change.gained_capacity):
         return False
-    targets = np.fromiter((target for _, target in placement.moves), dtype=np.int64, count=len(placement.moves))
+    targets = _targets(impact)
     if targets.size and targets.max() >= first_gained:
         return False
     return not lost_capacity[targets].any()
@@ -91,6 +104,8 @@ class StructureReuse:
         pods = np.arange(len(parent_index.pod_workload))
         self.pod_shift = pods + (child_start - parent_start)[parent_index.pod_workload]
         self.node_map = np.array([child.node_position[name] for name in parent_index.node_names], dtype=np.int64)
+        self.same_numbering = bool(np.array_equal(self.pod_shift, pods)
+                                   and np.array_equal(self.node_map, np.arange(len(self.node_map))))
 
     def get(self, failed: FailedSet, reschedule: bool) -> StructuralImpact | None:
         change = self.change
@@ -99,4 +114,4 @@ class StructureReuse:
             return None
         if not _placement_replays(impact, change, self.first_gained, self.lost_capacity):
             return None
-        return _remap(impact, self.pod_shift, self.node_map)
+        return impact if self.same_numbering else _remap(impact, self.pod_shift, self.node_map)

@@ -63,6 +63,21 @@ def mode_factors(catalog: Catalog, measures: Iterable[Measure]) -> ModeFactors:
     return factors
 
 
+def _product(values: list[float]) -> float:
+    """Factors multiplied in order, as ``np.prod`` over a stack of factor arrays multiplies them."""
+    result = 1.0
+    for value in values:
+        result *= float(value)
+    return result
+
+
+def _total(values: list[float]) -> float:
+    result = 0.0
+    for value in values:
+        result += float(value)
+    return result
+
+
 @dataclass(frozen=True)
 class Outcome:
     """Expected annual loss and per-service bad minutes with a set of measures in place."""
@@ -122,6 +137,11 @@ class Planner:
         self.costs = {m.id: annual_cost(m, scenario) for m in catalog.measures}
         self._single_factors = {m.id: mode_factors(catalog, [m]) for m in catalog.measures}
         self.problem_nodes = frozenset(c.node for c in self.evidence.conditions if c.is_problem)
+        self._position = {m.id: i for i, m in enumerate(catalog.measures)}
+        self._applying = [[i for i, m in enumerate(catalog.measures) if measure_applies(m, mode)]
+                          for mode in catalog.failure_modes]
+        self._topology = [m.changes_topology for m in catalog.measures]
+        self._mode_eals: dict[tuple[int, tuple[int, ...]], float] = {}
 
     @property
     def base(self) -> RiskModel:
@@ -159,12 +179,35 @@ class Planner:
         return evaluations
 
     def evaluate(self, measure_ids: Iterable[str]) -> Outcome:
-        """EAL with the measures in place; modes use the topology their measures give them."""
+        """EAL with the measures in place; modes use the topology their measures give them.
+
+        Evaluated mode by mode: a failure mode's expected loss depends only on the measures
+        that apply to it (their factors, and the topology those changing it give), so it is
+        computed once per such combination and reused by every measure set sharing it — what
+        makes the greedy plan, the frontier and the exhaustive check incremental.
+        """
         key = frozenset(measure_ids)
         if key not in self._outcomes:
-            eal_per_mode = sum(e.eal_per_mode for e in self._evaluations(key, service_minutes=False))
-            self._outcomes[key] = Outcome(tuple(sorted(key)), float(np.sum(eal_per_mode)), np.asarray(eal_per_mode))
+            chosen = {self._position[i] for i in key if i in self._position}
+            eal_per_mode = np.array([self._mode_eal(mode, tuple(i for i in applying if i in chosen))
+                                     for mode, applying in enumerate(self._applying)], dtype=float)
+            self._outcomes[key] = Outcome(tuple(sorted(key)), float(np.sum(eal_per_mode)), eal_per_mode)
         return self._outcomes[key]
+
+    def _mode_eal(self, mode: int, applied: tuple[int, ...]) -> float:
+        """One failure mode's EAL with the measures ``applied`` (catalog positions, in order)."""
+        name = (mode, applied)
+        if name not in self._mode_eals:
+            measures = self.catalog.measures
+            topology = tuple(measures[i].id for i in applied if self._topology[i])
+            parts = [self._single_factors[measures[i].id] for i in applied]
+            factors = (_product([p.frequency[mode] for p in parts]), _product([p.detect[mode] for p in parts]),
+                       _product([p.repair[mode] for p in parts]),
+                       _total([p.detect_saved_minutes[mode] for p in parts]),
+                       _total([p.repair_saved_minutes[mode] for p in parts]), _product([p.impact[mode] for p in parts]),
+                       any(bool(p.drain[mode]) for p in parts))
+            self._mode_eals[name] = self.model_for(topology).mode_eal(mode, factors)
+        return self._mode_eals[name]
 
     def bad_minutes(self, measure_ids: Iterable[str]) -> np.ndarray:
         """Expected bad minutes per year of each service with the measures in place."""

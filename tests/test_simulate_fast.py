@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from builders import node, scenario, workload
 
+from riskmodel.engine.room import classes_fit, size_classes
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.simulate import sweep
 from riskmodel.simulate.draw import pick_pairs
-from riskmodel.simulate.room import classes_fit, size_classes
 from riskmodel.simulate.tables import pair_sampler
 
 

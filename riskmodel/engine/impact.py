@@ -9,6 +9,7 @@ unavailable or a hard dependency (transitively) is down.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from riskmodel.engine.csr import expand
+from riskmodel.engine.phases import service_links
+from riskmodel.engine.room import proven_moves, room_of
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.model.scenario import Settings
 
@@ -59,13 +63,49 @@ class PhaseState:
         return self.down_services + self.degraded_services * self.degraded_service_fraction
 
 
-@dataclass(frozen=True, eq=False)
 class Placement:
-    """Where lost pods went: ``moves`` as (pod position, node position); the rest stayed lost."""
+    """Where lost pods went: ``moves`` as (pod position, node position); the rest stayed lost.
 
-    rescheduled_per_workload: np.ndarray
-    moves: tuple[tuple[int, int], ...] = ()
-    unschedulable: tuple[int, ...] = ()
+    A placement carried over into a topology variant whose pods or nodes are numbered
+    differently is renumbered on first access (:meth:`renumbered`): most are never read.
+    """
+
+    __slots__ = ("rescheduled_per_workload", "listed", "_moves", "_unschedulable", "_renumber")
+
+    def __init__(self, rescheduled_per_workload: np.ndarray, moves: tuple[tuple[int, int], ...] = (),
+                 unschedulable: tuple[int, ...] = (), listed: bool = True) -> None:
+        self.rescheduled_per_workload = rescheduled_per_workload
+        self.listed = listed
+        """Every lost pod that may move is in ``moves`` or ``unschedulable``; False when only
+        the counts are known (proven by the room check, see :func:`structural_impacts`)."""
+        self._moves, self._unschedulable = moves, unschedulable
+        self._renumber: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def renumbered(cls, placement: Placement, pod_shift: np.ndarray, node_map: np.ndarray) -> Placement:
+        """``placement`` with pod position p read as ``pod_shift[p]`` and node n as ``node_map[n]``."""
+        if not (placement.moves or placement.unschedulable):
+            return placement
+        result = cls(placement.rescheduled_per_workload, placement.moves, placement.unschedulable)
+        result._renumber = (pod_shift, node_map)
+        return result
+
+    def _resolve(self) -> None:
+        if self._renumber is not None:
+            pod_shift, node_map = self._renumber
+            self._moves = tuple((int(pod_shift[pod]), int(node_map[target])) for pod, target in self._moves)
+            self._unschedulable = tuple(int(pod_shift[pod]) for pod in self._unschedulable)
+            self._renumber = None
+
+    @property
+    def moves(self) -> tuple[tuple[int, int], ...]:
+        self._resolve()
+        return self._moves
+
+    @property
+    def unschedulable(self) -> tuple[int, ...]:
+        self._resolve()
+        return self._unschedulable
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,17 +129,18 @@ def phase_arrays(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray
     per-set loops, which is what makes building a large cluster's risk model take a fraction
     of a second.
     """
+    links = service_links(index)
     replicas = index.replicas.astype(float)
     unavailable = (replicas[None, :] - lost < index.required_replicas[None, :] - 1e-9) & ~degraded_only[:, None]
     degraded = (lost > 1e-12) & ~unavailable
     directly_down = direct_down.copy()
-    rows = np.flatnonzero(unavailable.any(axis=1))
-    if rows.size:
-        directly_down[rows] |= unavailable[rows].astype(float) @ index.service_own_workloads.T.astype(float) > 0
+    sets, workloads = np.nonzero(unavailable)
+    hit, position = expand(links.backs_ptr, workloads)
+    directly_down[sets[hit], links.backs[position]] = True
     down = np.zeros_like(directly_down)
     rows = np.flatnonzero(directly_down.any(axis=1))
     if rows.size:
-        down[rows] = directly_down[rows].astype(float) @ index.service_closure.T.astype(float) > 0
+        down[rows] = directly_down[rows].astype(np.float32) @ links.down_with > 0
     lost_share = np.where(degraded, lost / np.maximum(replicas, 1)[None, :], 0.0)
     fraction = np.zeros(down.shape)
     columns, starts, backed = index.service_workload_columns
@@ -133,16 +174,16 @@ class _FitCandidates:
         self.cpu = np.where(usable, index.free_cpu_millicores, -1.0).tolist()
         self.memory = np.where(usable, index.free_memory_bytes, -1.0).tolist()
         self.slots = np.where(usable, index.free_pod_slots, 0).tolist()
-        self._lists: dict[tuple[float, float, int], list[int]] = {}
+        self._lists: dict[tuple[float, float, int], np.ndarray] = {}
 
-    def nodes(self, cpu: float, memory: float, zone: int) -> list[int]:
+    def nodes(self, cpu: float, memory: float, zone: int) -> np.ndarray:
         key = (cpu, memory, zone)
         if key not in self._lists:
             index = self.index
             fits = (np.array(self.cpu) >= cpu) & (np.array(self.memory) >= memory) & (np.array(self.slots) > 0)
             if zone >= 0:
                 fits &= index.node_zone == zone
-            self._lists[key] = np.flatnonzero(fits).tolist()
+            self._lists[key] = np.flatnonzero(fits)
         return self._lists[key]
 
 
@@ -187,7 +228,6 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
                      index.pod_zone_bound[ordered].astype(float)])
     starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)]).tolist()
     fit = _candidates(index)
-    failed = set(np.flatnonzero(failed_nodes).tolist())
     room: dict[int, list[float]] = {}
     moves: list[tuple[int, int]] = []
     unschedulable: list[int] = []
@@ -196,9 +236,8 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
         run = order[start:stop]
         pod_cpu, pod_memory, zone = float(keys[0, start]), float(keys[1, start]), int(keys[2, start])
         placed = 0
-        for node in fit.nodes(pod_cpu, pod_memory, zone):
-            if node in failed:
-                continue
+        nodes = fit.nodes(pod_cpu, pod_memory, zone)
+        for node in nodes[~failed_nodes[nodes]].tolist():
             free = room.get(node)
             if free is None:
                 free = room[node] = [fit.cpu[node], fit.memory[node], fit.slots[node]]
@@ -208,7 +247,7 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
             free[0] -= taken * pod_cpu
             free[1] -= taken * pod_memory
             free[2] -= taken
-            moves.extend((pod, node) for pod in run[placed:placed + taken])
+            moves.extend(zip(run[placed:placed + taken], itertools.repeat(node, taken), strict=True))
             placed += taken
             if placed == len(run):
                 break
@@ -236,8 +275,14 @@ def _lost_and_down(index: TopologyIndex, failed: FailedSet) -> tuple[np.ndarray,
     return lost, direct_down, failed_nodes, np.sort(movable)
 
 
-def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet, bool]]) -> list[StructuralImpact]:
-    """Impacts of many failed sets (each with: may its pods reschedule?), phases batched."""
+def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet, bool]],
+                       list_moves: bool = True) -> list[StructuralImpact]:
+    """Impacts of many failed sets (each with: may its pods reschedule?), phases batched.
+
+    ``list_moves=False`` (what a risk model needs) skips first fit wherever the room check of
+    :func:`riskmodel.engine.room.proven_moves` proves what it returns: the placement then
+    gives the rescheduled pods per workload (exactly first fit's) without listing the moves.
+    """
     if not requests:
         return []
     parts = [_lost_and_down(index, failed) for failed, _ in requests]
@@ -246,17 +291,34 @@ def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet,
     direct_down = np.stack([part[1] for part in parts])
     before = phase_states(index, lost, direct_down, degraded)
     none = Placement(np.zeros(len(index.workload_names), dtype=np.int64))
-    placements = [place_lost_pods(index, movable, failed_nodes)
-                  if reschedule and not failed.degraded and movable.size else None
-                  for (failed, reschedule), (_, _, failed_nodes, movable) in zip(requests, parts, strict=True)]
-    placed = [(k, placement) for k, placement in enumerate(placements) if placement is not None]
-    moved = [k for k, _ in placed]
+    moving = [k for k, ((failed, reschedule), part) in enumerate(zip(requests, parts, strict=True))
+              if reschedule and not failed.degraded and part[3].size]
+    placements: list[Placement | None] = [None] * len(requests)
+    proven = _proven(index, [requests[k][0] for k in moving], parts, moving) if not list_moves else {}
+    for k in moving:
+        placements[k] = proven.get(k) or place_lost_pods(index, parts[k][3], parts[k][2])
     after: dict[int, PhaseState] = {}
-    if placed:
-        after_lost = np.array([lost[k] - placement.rescheduled_per_workload for k, placement in placed])
-        after = dict(zip(moved, phase_states(index, after_lost, direct_down[moved], degraded[moved]), strict=True))
+    if moving:
+        after_lost = np.array([lost[k] - placements[k].rescheduled_per_workload for k in moving])  # type: ignore[union-attr]
+        after = dict(zip(moving, phase_states(index, after_lost, direct_down[moving], degraded[moving]), strict=True))
     return [StructuralImpact(failed, before[k], after.get(k), placements[k] or none)
             for k, (failed, _) in enumerate(requests)]
+
+
+def _proven(index: TopologyIndex, failed_sets: list[FailedSet], parts: list, moving: list[int]) -> dict[int, Placement]:
+    """Placements of the ``moving`` requests that the room check proves (moves not listed)."""
+    if not moving:
+        return {}
+    nodes, classes = room_of(index)
+    lengths = [len(failed.nodes) for failed in failed_sets]
+    failed_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    failed = np.fromiter((index.node_position[n] for f in failed_sets for n in f.nodes), dtype=np.int64,
+                         count=int(failed_ptr[-1]))
+    workloads = len(index.workload_names)
+    excluded = np.sort(np.fromiter((k * workloads + index.workload_position[w] for k, f in enumerate(failed_sets)
+                                    for w in f.workloads), dtype=np.int64))
+    ok, moved = proven_moves(index, nodes, classes, failed_ptr, failed, excluded)
+    return {k: Placement(moved[j], listed=False) for j, k in enumerate(moving) if ok[j]}
 
 
 def structural_impact(index: TopologyIndex, failed: FailedSet, reschedule: bool = True) -> StructuralImpact:

@@ -17,16 +17,27 @@ import numpy as np
 
 from riskmodel.engine.exposure import (
     RiskUnit,
+    control_plane_workloads,
     failed_set_for,
     has_workload_filter,
     node_matches,
     reschedule_kind,
     units_for,
+    workload_matches,
+    workload_zones,
 )
 from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
+from riskmodel.engine.room import proven_moves, room_of
 from riskmodel.engine.topology import TopologyIndex
-from riskmodel.engine.variants import StructureReuse
+from riskmodel.engine.variants import (
+    ParentSummary,
+    carried_over,
+    parent_summary,
+    renumbering,
+    reusable,
+    topology_change,
+)
 from riskmodel.model.catalog import Catalog, FailureMode
 from riskmodel.model.estimate import point
 from riskmodel.model.evidence import Evidence
@@ -97,6 +108,32 @@ def _blind_spots(scenario: Scenario, evidence: Evidence) -> frozenset[str]:
     return frozenset(blind_spot_nodes([n.name for n in scenario.nodes], evidence))
 
 
+_SERVICE_ARRAYS = ("service_names", "service_position", "service_own_workloads", "service_workload_columns",
+                   "service_closure", "cost_per_hour", "degraded_cost_per_hour", "error_budget_minutes")
+
+
+def _share_service_arrays(child: TopologyIndex, parent: TopologyIndex) -> None:
+    """A variant with its parent's services and workload names shares their service arrays
+    (they depend on nothing else), instead of deriving them again."""
+    if child.scenario.services is parent.scenario.services and child.workload_names == parent.workload_names:
+        for name in _SERVICE_ARRAYS:
+            child.__dict__[name] = getattr(parent, name)
+
+
+def _rows_dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``matrix @ vector`` with every row summed the same way whatever the number of rows.
+
+    BLAS takes rows four at a time and the last one to three with another kernel, whose
+    rounding can differ in the last bit: padding to whole blocks of four makes a failed set's
+    cost independent of which other failed sets were evaluated with it.
+    """
+    rows = len(matrix)
+    extra = (-rows) % 4
+    if extra:
+        matrix = np.concatenate([matrix, np.zeros((extra, *matrix.shape[1:]), dtype=matrix.dtype)])
+    return (matrix @ vector)[:rows]
+
+
 @dataclass(eq=False)
 class RiskModel:
     """All (failure mode, unit) pairs of a scenario with their timing-free impacts."""
@@ -109,6 +146,9 @@ class RiskModel:
 
     def __post_init__(self) -> None:
         self.index = TopologyIndex(self.scenario)
+        if self.parent is not None:
+            _share_service_arrays(self.index, self.parent.index)
+        self._change = topology_change(self.parent.index, self.index) if self.parent is not None else None
         self.modes: tuple[FailureMode, ...] = self.catalog.failure_modes
         self.mode_position = {mode.id: i for i, mode in enumerate(self.modes)}
         self.blind_spot_nodes = _blind_spots(self.scenario, self.evidence)
@@ -158,28 +198,54 @@ class RiskModel:
                      node_matches(mode.targets, n)]
             units = [RiskUnit("node", n.name, n.zone) for n in added]
             return parent.pairs_by_mode[mode.id] + self._mode_pairs(mode, self._node_rates, units)
-        if mode.scope in ("workload", "control_plane") or (mode.scope == "cluster" and has_workload_filter(mode.targets)):
+        if mode.scope == "workload":
+            return self._workload_pairs(mode, parent.pairs_by_mode[mode.id])
+        if mode.scope == "control_plane" and self._change is not None and not self._change.workloads & \
+                control_plane_workloads(mode, parent.scenario):
+            return parent.pairs_by_mode[mode.id]
+        if mode.scope == "control_plane" or (mode.scope == "cluster" and has_workload_filter(mode.targets)):
             return None
         return parent.pairs_by_mode.get(mode.id)
 
+    def _workload_pairs(self, mode: FailureMode, theirs: list[PairRow]) -> list[PairRow] | None:
+        """A workload-scope mode's rows: the parent's for workloads the variant left unchanged
+        (a workload's own fields and pods decide whether it is a unit and what its row holds),
+        fresh rows for the changed ones, in the variant's workload order."""
+        change = self._change
+        if change is None:
+            return None
+        by_name = {row[0].name: row for row in theirs}
+        rows = []
+        for workload in self.scenario.workloads:
+            if workload.name not in change.workloads:
+                if workload.name in by_name:
+                    rows.append(by_name[workload.name])
+                continue
+            if workload_matches(mode.targets, workload, self.scenario):
+                zones = workload_zones(workload, self.scenario)
+                unit = RiskUnit("workload", workload.name, next(iter(zones)) if len(zones) == 1 else None)
+                rows.extend(self._mode_pairs(mode, self._node_rates, [unit]))
+        return rows
+
     def _build_pairs(self, node_rates: dict[tuple[str, str], float]) -> None:
         self.pairs_by_mode: dict[str, list[PairRow]] = {}
-        structures: dict[tuple[FailedSet, bool], int] = {}
         rows: list[PairRow] = []
         mode_idx = []
+        inherited = []
         for position, mode in enumerate(self.modes):
             mode_rows = self._reusable_pairs(mode)
             if mode_rows is None:
                 mode_rows = self._mode_pairs(mode, node_rates)
             self.pairs_by_mode[mode.id] = mode_rows
+            inherited.append(self._inherited_rows(position, mode, mode_rows))
             rows.extend(mode_rows)
             mode_idx.extend([position] * len(mode_rows))
-        struct_idx = [structures.setdefault(row[1], len(structures)) for row in rows]
-        self.structure_keys = list(structures)
-        self.structures, self._parent_rows = self._impacts(self.structure_keys)
+        keys, struct_idx, parent_ids = self._structure_ids(rows, inherited)
+        self.structure_keys = keys
+        self.structures, self._parent_rows = self._impacts(self.structure_keys, parent_ids)
         self.units = [row[0] for row in rows]
         self.pair_mode = np.array(mode_idx, dtype=np.int64)
-        self.pair_structure = np.array(struct_idx, dtype=np.int64)
+        self.pair_structure = struct_idx
         self.base_rate = np.array([row[2] for row in rows], dtype=float)
         self.base_detect = np.array([row[3] for row in rows], dtype=float)
         self.base_repair = np.array([row[4] for row in rows], dtype=float)
@@ -190,19 +256,99 @@ class RiskModel:
         self.incident_cost = mode_incident_cost[self.pair_mode] if self.modes else np.zeros(0)
         self.impact_fraction = mode_fraction[self.pair_mode] if self.modes else np.zeros(0)
 
-    def _impacts(self, keys: list[tuple[FailedSet, bool]]) -> tuple[list[StructuralImpact], list[int | None]]:
+    def _inherited_rows(self, position: int, mode: FailureMode, mode_rows: list[PairRow]) -> np.ndarray:
+        """Parent structure ids of the leading rows of ``mode_rows`` that are the parent's own rows."""
+        parent = self.parent
+        if parent is None:
+            return np.zeros(0, dtype=np.int64)
+        theirs = parent.pairs_by_mode.get(mode.id)
+        if theirs is None or not (mode_rows is theirs or mode_rows[:len(theirs)] == theirs):
+            return np.zeros(0, dtype=np.int64)
+        low = parent.mode_pairs[position]
+        return parent.pair_structure[low:low + len(theirs)]
+
+    def _structure_ids(self, rows: list[PairRow], inherited: list[np.ndarray]
+                       ) -> tuple[list[tuple[FailedSet, bool]], np.ndarray, np.ndarray]:
+        """Distinct (failed set, may reschedule) keys in order of first use, each row's key
+        position, and per key the parent's structure id (-1 when the parent has none).
+
+        Rows the parent listed itself carry the parent's ids; only the others are hashed."""
+        parent = self.parent
+        if parent is None:
+            positions: dict[tuple[FailedSet, bool], int] = {}
+            index = np.array([positions.setdefault(row[1], len(positions)) for row in rows], dtype=np.int64)
+            return list(positions), index, np.full(len(positions), -1, dtype=np.int64)
+        known = parent.structure_position
+        offset = len(parent.structure_keys)
+        fresh: dict[tuple[FailedSet, bool], int] = {}
+        ids, start = [], 0
+        for mode_ids, mode_rows in zip(inherited, self.pairs_by_mode.values(), strict=True):
+            ids.append(mode_ids)
+            rest = mode_rows[len(mode_ids):]
+            ids.append(np.fromiter((known[row[1]] if row[1] in known else offset + fresh.setdefault(row[1], len(fresh))
+                                    for row in rest), dtype=np.int64, count=len(rest)))
+            start += len(mode_rows)
+        flat = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        distinct, first = np.unique(flat, return_index=True)
+        ordered = distinct[np.argsort(first, kind="stable")]
+        lookup = np.full(offset + len(fresh) + 1, -1, dtype=np.int64)
+        lookup[ordered] = np.arange(len(ordered))
+        new_keys = list(fresh)
+        keys = [parent.structure_keys[i] if i < offset else new_keys[i - offset] for i in ordered.tolist()]
+        return keys, lookup[flat], np.where(ordered < offset, ordered, -1)
+
+    def _impacts(self, keys: list[tuple[FailedSet, bool]],
+                 parent_ids: np.ndarray) -> tuple[list[StructuralImpact], list[int | None]]:
         """Impacts of the distinct failed sets, and for each the parent's row it reuses (if any)."""
         parent_rows: list[int | None] = [None] * len(keys)
         found: list[StructuralImpact | None] = [None] * len(keys)
-        if self.parent is not None:
-            parent_position = self.parent.structure_position
-            reuse = StructureReuse(self.parent.index, self.parent.structure_by_key, self.index)
-            for i, key in enumerate(keys):
-                found[i] = reuse.get(*key)
-                parent_rows[i] = parent_position[key] if found[i] is not None else None
+        parent = self.parent
+        if parent is not None and len(keys):
+            decided = reusable(parent.reuse_summary, parent.index, self.index)
+            if decided is not None:
+                carries, untouched = decided
+                mine = parent_ids >= 0
+                row = np.maximum(parent_ids, 0)
+                reused = mine & (carries[row] | (untouched[row] & self._same_proven_moves(keys, parent_ids, mine
+                                                                                          & untouched[row])))
+                numbering = renumbering(parent.index, self.index) if reused.any() else None
+                for i in np.flatnonzero(reused).tolist():
+                    found[i] = carried_over(parent.structures[int(parent_ids[i])], numbering)
+                    parent_rows[i] = int(parent_ids[i])
         missing = [key for key, impact in zip(keys, found, strict=True) if impact is None]
-        fresh = iter(structural_impacts(self.index, missing))
+        fresh = iter(structural_impacts(self.index, missing, list_moves=False))
         return [impact if impact is not None else next(fresh) for impact in found], parent_rows
+
+    def _same_proven_moves(self, keys: list[tuple[FailedSet, bool]], parent_ids: np.ndarray,
+                           candidates: np.ndarray) -> np.ndarray:
+        """Per key: the parent's placement was known by its counts only, and this topology's own
+        room check proves the same counts (so the untouched failed set's impact carries over)."""
+        parent = self.parent
+        assert parent is not None
+        result = np.zeros(len(keys), dtype=bool)
+        unlisted = parent.reuse_summary.unlisted
+        chosen = [i for i in np.flatnonzero(candidates).tolist() if unlisted[parent_ids[i]]]
+        if not chosen:
+            return result
+        failed_sets = [keys[i][0] for i in chosen]
+        lengths = [len(failed.nodes) for failed in failed_sets]
+        failed_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        index = self.index
+        failed = np.fromiter((index.node_position[n] for f in failed_sets for n in f.nodes), dtype=np.int64,
+                             count=int(failed_ptr[-1]))
+        workloads = len(index.workload_names)
+        excluded = np.sort(np.fromiter((k * workloads + index.workload_position[w] for k, f in enumerate(failed_sets)
+                                        for w in f.workloads), dtype=np.int64))
+        nodes, classes = room_of(index)
+        proven, moved = proven_moves(index, nodes, classes, failed_ptr, failed, excluded)
+        theirs = np.stack([parent.structures[parent_ids[i]].placement.rescheduled_per_workload for i in chosen])
+        result[chosen] = proven & (moved == theirs).all(axis=1)
+        return result
+
+    @cached_property
+    def reuse_summary(self) -> ParentSummary:
+        """This model's structures as arrays, for variants deciding what carries over."""
+        return parent_summary(self.index, self.structure_keys, self.structures)
 
     @cached_property
     def structure_position(self) -> dict[tuple[FailedSet, bool], int]:
@@ -263,7 +409,7 @@ class RiskModel:
         def total(states: list) -> np.ndarray:
             down = np.stack([state.down_services for state in states])
             fraction = np.stack([state.degraded_service_fraction for state in states])
-            return (down @ index.cost_per_hour + fraction @ index.degraded_cost_per_hour) / 60.0
+            return (_rows_dot(down, index.cost_per_hour) + _rows_dot(fraction, index.degraded_cost_per_hour)) / 60.0
 
         return self._per_structure(
             lambda impacts: (total([s.before for s in impacts]), total([s.after or s.before for s in impacts])),

@@ -148,11 +148,19 @@ class Planner:
         return self._models[()]
 
     def model_for(self, topology_ids: tuple[str, ...]) -> RiskModel:
-        """The risk model on the scenario changed by these topology measures (cached)."""
+        """The risk model on the scenario changed by these topology measures (cached).
+
+        Built from the closest model already built (the same measures but one, else the base):
+        only blast radii that the one remaining change can alter are evaluated afresh, and the
+        result is the same model a build from the base gives (see :mod:`riskmodel.engine.variants`).
+        """
         if topology_ids not in self._models:
             changed = apply_topology_measures(self.scenario, [self.measures[i] for i in topology_ids],
                                               self.problem_nodes)
-            self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence, parent=self.base)
+            nearer = [self._models[tuple(j for j in topology_ids if j != i)] for i in topology_ids
+                      if tuple(j for j in topology_ids if j != i) in self._models]
+            self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence,
+                                                   parent=nearer[0] if nearer else self.base)
         return self._models[topology_ids]
 
     def topology_groups(self, chosen: Sequence[Measure]) -> dict[tuple[str, ...], list[int]]:

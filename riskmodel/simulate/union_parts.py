@@ -22,23 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from riskmodel.engine.csr import expand
-from riskmodel.engine.topology import TopologyIndex
-from riskmodel.simulate.room import SizeClasses, size_classes
+from riskmodel.engine.room import NodeRows, SizeClasses, node_rows, size_classes
 from riskmodel.simulate.structures import StructureTable
-
-
-@dataclass(frozen=True, eq=False)
-class NodeRows:
-    """Per node of a topology: (workload, pods) entries, and what the room check needs."""
-
-    ptr: np.ndarray
-    workload: np.ndarray
-    pods: np.ndarray
-    movable: np.ndarray
-    zone: np.ndarray
-    """Zone the entry's pods are bound to by their volumes, or -1."""
-    node_zone: np.ndarray
-    schedulable: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,19 +46,6 @@ class GroupParts:
     """(workload · (zones + 1) + zone + 1, pods) per structure, movable pods only (zone -1: unbound)."""
     room: Rows
     """(zone, schedulable nodes, units per class as an (entries × classes) matrix) per structure."""
-
-
-def node_rows(index: TopologyIndex) -> NodeRows:
-    workloads = len(index.workload_names)
-    names, pods = np.unique(index.pod_node * workloads + index.pod_workload, return_counts=True)
-    node, workload = names // workloads, names % workloads
-    movable = np.zeros(workloads, dtype=bool)
-    movable[index.pod_workload[index.pod_reschedulable]] = True
-    zonal = np.zeros(workloads, dtype=bool)
-    zonal[index.pod_workload[index.pod_zone_bound >= 0]] = True
-    return NodeRows(np.searchsorted(node, np.arange(len(index.node_names) + 1)), workload, pods.astype(float),
-                    movable[workload], np.where(zonal[workload], index.node_zone[node], -1), index.node_zone,
-                    index.node_schedulable)
 
 
 def _summed(structure: np.ndarray, key: np.ndarray, radix: int, values: list[np.ndarray], structures: int) -> Rows:

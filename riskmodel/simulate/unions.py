@@ -30,8 +30,8 @@ import numpy as np
 from riskmodel.engine.csr import expand
 from riskmodel.engine.impact import place_lost_pods
 from riskmodel.engine.phases import sparse_phase
+from riskmodel.engine.room import classes_fit
 from riskmodel.engine.topology import TopologyIndex
-from riskmodel.simulate.room import classes_fit
 from riskmodel.simulate.structures import StructureTable
 from riskmodel.simulate.sweep import key_rows
 from riskmodel.simulate.union_parts import GroupParts, group_parts

@@ -19,9 +19,11 @@ when pod sizes vary (a zone outage moving thousands of pods of many sizes, for i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from riskmodel.engine.csr import expand
 from riskmodel.engine.topology import TopologyIndex
 
 
@@ -94,3 +96,86 @@ def classes_fit(classes: SizeClasses, pods: np.ndarray, taken: np.ndarray) -> np
     fits_zone = (bound == 0) | (available >= before_zone + reaching)
     fits[need] = fits_anywhere.all(axis=1) & fits_zone.all(axis=(1, 2))
     return fits
+
+
+@dataclass(frozen=True, eq=False)
+class NodeRows:
+    """Per node of a topology: (workload, pods) entries, and what the room check needs."""
+
+    ptr: np.ndarray
+    workload: np.ndarray
+    pods: np.ndarray
+    movable: np.ndarray
+    zone: np.ndarray
+    """Zone the entry's pods are bound to by their volumes, or -1."""
+    node_zone: np.ndarray
+    schedulable: np.ndarray
+
+
+def node_rows(index: TopologyIndex) -> NodeRows:
+    workloads = len(index.workload_names)
+    names, pods = np.unique(index.pod_node * workloads + index.pod_workload, return_counts=True)
+    node, workload = names // workloads, names % workloads
+    movable = np.zeros(workloads, dtype=bool)
+    movable[index.pod_workload[index.pod_reschedulable]] = True
+    zonal = np.zeros(workloads, dtype=bool)
+    zonal[index.pod_workload[index.pod_zone_bound >= 0]] = True
+    return NodeRows(np.searchsorted(node, np.arange(len(index.node_names) + 1)), workload, pods.astype(float),
+                    movable[workload], np.where(zonal[workload], index.node_zone[node], -1), index.node_zone,
+                    index.node_schedulable)
+
+
+
+def _distinct_sums(code: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    distinct, inverse = np.unique(code, return_inverse=True)
+    return distinct, np.bincount(inverse, value, minlength=len(distinct))
+
+
+def proven_moves(index: TopologyIndex, nodes: NodeRows, classes: SizeClasses, failed_ptr: np.ndarray,
+                 failed: np.ndarray, excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For many failed sets at once: does the class-by-class check prove what first fit does
+    with their movable pods, and if so how many pods of each workload it moves?
+
+    ``failed_ptr``/``failed``: CSR of each set's failed node positions (the nodes whose pods
+    move); ``excluded``: sorted ``set · workloads + workload`` codes of workloads whose pods do
+    not move (failed as a whole). Pods that no surviving schedulable node may take stay lost;
+    the others all move when the check holds. Returns (proven per set, moved pods as a
+    (sets × workloads) matrix, zero where not proven).
+    """
+    sets, workloads, zones = len(failed_ptr) - 1, len(index.workload_names), len(index.zone_names)
+    owner, position = expand(failed_ptr, np.arange(sets))
+    set_of, node = owner, failed[position]
+    entry, where = expand(nodes.ptr, node)
+    code = set_of[entry] * workloads + nodes.workload[where]
+    keep = nodes.movable[where]
+    if len(excluded):
+        at = np.minimum(np.searchsorted(excluded, code), len(excluded) - 1)
+        keep &= excluded[at] != code
+    radix = workloads * (zones + 1)
+    pod_code, count = _distinct_sums((set_of[entry] * radix + nodes.workload[where] * (zones + 1)
+                                      + nodes.zone[where] + 1)[keep], nodes.pods[where][keep])
+    key, workload, zone = pod_code // radix, pod_code % radix // (zones + 1), pod_code % (zones + 1) - 1
+    slot = set_of * zones + nodes.node_zone[node]
+    lost_nodes = np.bincount(slot, nodes.schedulable[node], minlength=sets * zones).reshape(sets, zones)
+    taken = np.zeros((sets * zones, classes.units.shape[1]))
+    np.add.at(taken, slot, classes.units[node])
+    survivors = np.bincount(index.node_zone[index.node_schedulable], minlength=zones)[None, :] - lost_nodes
+    placeable = np.where(zone >= 0, survivors[key, np.maximum(zone, 0)] > 0, survivors.sum(axis=1)[key] > 0)
+    sizes = classes.penalty.shape[0]
+    cell = (key * sizes + classes.workload_class[workload]) * (zones + 1) + zone + 1
+    pods = np.bincount(cell[placeable], count[placeable], minlength=sets * sizes * (zones + 1))
+    proven = classes_fit(classes, pods.reshape(sets, sizes, zones + 1), taken.reshape(sets, zones, -1))
+    sure = placeable & proven[key]
+    moved = np.bincount(key[sure] * workloads + workload[sure], count[sure], minlength=sets * workloads)
+    return proven, moved.reshape(sets, workloads).astype(np.int64)
+
+
+_ROOMS: WeakKeyDictionary[TopologyIndex, tuple[NodeRows, SizeClasses]] = WeakKeyDictionary()
+
+
+def room_of(index: TopologyIndex) -> tuple[NodeRows, SizeClasses]:
+    """The node rows and size classes of a topology (built once per topology)."""
+    found = _ROOMS.get(index)
+    if found is None:
+        found = _ROOMS[index] = (node_rows(index), size_classes(index))
+    return found

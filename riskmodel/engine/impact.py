@@ -9,16 +9,14 @@ unavailable or a hard dependency (transitively) is down.
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from riskmodel.engine.csr import expand
-from riskmodel.engine.phases import service_links
+from riskmodel.engine.phases import PhaseBatch, PhaseState, phase_batch
+from riskmodel.engine.placement import Placement, place_lost_pods
 from riskmodel.engine.room import proven_moves, room_of
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.model.scenario import Settings
@@ -37,78 +35,6 @@ class FailedSet:
 
 
 @dataclass(frozen=True, eq=False)
-class PhaseState:
-    """Workload and service status during one phase of an incident."""
-
-    lost_pods: np.ndarray
-    unavailable_workloads: np.ndarray
-    degraded_workloads: np.ndarray
-    down_services: np.ndarray
-    degraded_services: np.ndarray
-    degraded_service_fraction: np.ndarray
-
-    def service_cost_per_minute(self, index: TopologyIndex) -> np.ndarray:
-        """Dollars per minute per service: full cost while down, the degraded cost scaled by the
-        share of replicas lost while degraded (the same weighting as bad minutes)."""
-        down = index.cost_per_hour * self.down_services
-        degraded = index.degraded_cost_per_hour * self.degraded_service_fraction
-        return (down + degraded) / 60.0
-
-    def cost_per_minute(self, index: TopologyIndex) -> float:
-        """Dollars per minute while this phase lasts, all services together."""
-        return float(self.service_cost_per_minute(index).sum())
-
-    def bad_minutes_per_minute(self) -> np.ndarray:
-        """Per service: 1 while down, the lost replica share while degraded."""
-        return self.down_services + self.degraded_services * self.degraded_service_fraction
-
-
-class Placement:
-    """Where lost pods went: ``moves`` as (pod position, node position); the rest stayed lost.
-
-    A placement carried over into a topology variant whose pods or nodes are numbered
-    differently is renumbered on first access (:meth:`renumbered`): most are never read.
-    """
-
-    __slots__ = ("rescheduled_per_workload", "listed", "_moves", "_unschedulable", "_renumber")
-
-    def __init__(self, rescheduled_per_workload: np.ndarray, moves: tuple[tuple[int, int], ...] = (),
-                 unschedulable: tuple[int, ...] = (), listed: bool = True) -> None:
-        self.rescheduled_per_workload = rescheduled_per_workload
-        self.listed = listed
-        """Every lost pod that may move is in ``moves`` or ``unschedulable``; False when only
-        the counts are known (proven by the room check, see :func:`structural_impacts`)."""
-        self._moves, self._unschedulable = moves, unschedulable
-        self._renumber: tuple[np.ndarray, np.ndarray] | None = None
-
-    @classmethod
-    def renumbered(cls, placement: Placement, pod_shift: np.ndarray, node_map: np.ndarray) -> Placement:
-        """``placement`` with pod position p read as ``pod_shift[p]`` and node n as ``node_map[n]``."""
-        if not (placement.moves or placement.unschedulable):
-            return placement
-        result = cls(placement.rescheduled_per_workload, placement.moves, placement.unschedulable)
-        result._renumber = (pod_shift, node_map)
-        return result
-
-    def _resolve(self) -> None:
-        if self._renumber is not None:
-            pod_shift, node_map = self._renumber
-            self._moves = tuple((int(pod_shift[pod]), int(node_map[target])) for pod, target in self._moves)
-            self._unschedulable = tuple(int(pod_shift[pod]) for pod in self._unschedulable)
-            self._renumber = None
-
-    @property
-    def moves(self) -> tuple[tuple[int, int], ...]:
-        self._resolve()
-        return self._moves
-
-    @property
-    def unschedulable(self) -> tuple[int, ...]:
-        self._resolve()
-        return self._unschedulable
-
-
-@dataclass(frozen=True, eq=False)
 class StructuralImpact:
     """Timing-free impact: phase A state, phase B state (None when nothing can reschedule)."""
 
@@ -118,45 +44,23 @@ class StructuralImpact:
     placement: Placement = field(repr=False, default=None)  # type: ignore[assignment]
 
 
-def phase_arrays(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
-                 degraded_only: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Status of workloads and services for many failed sets at once, as matrices.
-
-    ``lost`` is (sets × workloads) lost replicas (may be fractional), ``direct_down`` is
-    (sets × services), ``degraded_only`` marks sets whose pods lose capacity but not
-    availability. Returns (unavailable workloads, degraded workloads, down services,
-    degraded services, degraded-service fraction), one row per set. Matrix products replace
-    per-set loops, which is what makes building a large cluster's risk model take a fraction
-    of a second.
-    """
-    links = service_links(index)
-    replicas = index.replicas.astype(float)
-    unavailable = (replicas[None, :] - lost < index.required_replicas[None, :] - 1e-9) & ~degraded_only[:, None]
-    degraded = (lost > 1e-12) & ~unavailable
-    directly_down = direct_down.copy()
-    sets, workloads = np.nonzero(unavailable)
-    hit, position = expand(links.backs_ptr, workloads)
-    directly_down[sets[hit], links.backs[position]] = True
-    down = np.zeros_like(directly_down)
-    rows = np.flatnonzero(directly_down.any(axis=1))
-    if rows.size:
-        down[rows] = directly_down[rows].astype(np.float32) @ links.down_with > 0
-    lost_share = np.where(degraded, lost / np.maximum(replicas, 1)[None, :], 0.0)
-    fraction = np.zeros(down.shape)
-    columns, starts, backed = index.service_workload_columns
-    if columns.size:
-        fraction[:, backed] = np.maximum.reduceat(lost_share[:, columns], starts, axis=1)
-    degraded_services = (fraction > 0) & ~down
-    fraction = np.where(degraded_services, fraction, 0.0)
-    return unavailable, degraded, down, degraded_services, fraction
+def _entries(index: TopologyIndex, lost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense (sets × workloads) lost replicas as sorted (set · workloads + workload, lost) entries."""
+    sets, workloads = np.nonzero(lost)
+    return sets * len(index.workload_names) + workloads, lost[sets, workloads]
 
 
 def phase_states(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
                  degraded_only: np.ndarray) -> list[PhaseState]:
-    """Status of workloads and services for many failed sets at once (see :func:`phase_arrays`)."""
-    unavailable, degraded, down, degraded_services, fraction = phase_arrays(index, lost, direct_down, degraded_only)
-    return [PhaseState(lost[k], unavailable[k], degraded[k], down[k], degraded_services[k], fraction[k])
-            for k in range(lost.shape[0])]
+    """Status of workloads and services for many failed sets at once.
+
+    ``lost`` is (sets × workloads) lost replicas (may be fractional), ``direct_down`` is
+    (sets × services), ``degraded_only`` marks sets whose pods lose capacity but not
+    availability (see :mod:`riskmodel.engine.phases` for the rules).
+    """
+    code, values = _entries(index, lost)
+    batch = phase_batch(index, len(lost), code, values, direct_down, degraded_only)
+    return [batch.state(k) for k in range(len(lost))]
 
 
 def phase_state(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray, degraded_only: bool) -> PhaseState:
@@ -164,115 +68,46 @@ def phase_state(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
     return phase_states(index, lost[None, :], direct_down[None, :], np.array([degraded_only]))[0]
 
 
-class _FitCandidates:
-    """Per pod size and zone, the nodes that could take such a pod before anything fails: the
-    only nodes first fit may pick for it (free capacity only shrinks while pods are placed)."""
+@dataclass(frozen=True, eq=False)
+class _Requests:
+    """Failed sets in flat form: CSR of node, workload and service positions per set."""
 
-    def __init__(self, index: TopologyIndex) -> None:
-        self.index = index
-        usable = index.node_schedulable
-        self.cpu = np.where(usable, index.free_cpu_millicores, -1.0).tolist()
-        self.memory = np.where(usable, index.free_memory_bytes, -1.0).tolist()
-        self.slots = np.where(usable, index.free_pod_slots, 0).tolist()
-        self._lists: dict[tuple[float, float, int], np.ndarray] = {}
-
-    def nodes(self, cpu: float, memory: float, zone: int) -> np.ndarray:
-        key = (cpu, memory, zone)
-        if key not in self._lists:
-            index = self.index
-            fits = (np.array(self.cpu) >= cpu) & (np.array(self.memory) >= memory) & (np.array(self.slots) > 0)
-            if zone >= 0:
-                fits &= index.node_zone == zone
-            self._lists[key] = np.flatnonzero(fits)
-        return self._lists[key]
+    node_ptr: np.ndarray
+    node: np.ndarray
+    workload_ptr: np.ndarray
+    workload: np.ndarray
+    service_ptr: np.ndarray
+    service: np.ndarray
 
 
-_CANDIDATES: WeakKeyDictionary[TopologyIndex, _FitCandidates] = WeakKeyDictionary()
+def _flat(index: TopologyIndex, failed_sets: Sequence[FailedSet]) -> _Requests:
+    def csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        values = np.fromiter((v for r in rows for v in r), dtype=np.int64, count=int(lengths.sum()))
+        return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), values
+
+    nodes = csr([[index.node_position[n] for n in f.nodes] for f in failed_sets])
+    workloads = csr([[index.workload_position[w] for w in f.workloads] for f in failed_sets])
+    services = csr([[index.service_position[v] for v in f.services] for f in failed_sets])
+    return _Requests(*nodes, *workloads, *services)
 
 
-def _candidates(index: TopologyIndex) -> _FitCandidates:
-    found = _CANDIDATES.get(index)
-    if found is None:
-        found = _CANDIDATES[index] = _FitCandidates(index)
-    return found
-
-
-def _fit(cpu: float, memory: float, slots: float, pod_cpu: float, pod_memory: float) -> int:
-    """How many more pods of (``pod_cpu``, ``pod_memory``) a node with this free room takes."""
-    if cpu < pod_cpu or memory < pod_memory:
-        return 0
-    count = slots
-    if pod_cpu > 0:
-        count = min(count, math.floor(cpu / pod_cpu))
-    if pod_memory > 0:
-        count = min(count, math.floor(memory / pod_memory))
-    return max(int(count), 0)
-
-
-def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: np.ndarray) -> Placement:
-    """First-fit decreasing (by cpu, then memory request) of lost pods onto surviving nodes.
-
-    A node takes a pod when its free cpu, memory and pod slots suffice, it is schedulable
-    and, for a pod with a zonal volume, it is in the pod's zone. Runs of identical pods
-    (same requests and zone) are placed together: first fit of k identical pods fills the
-    earliest nodes to capacity in order, which is what placing them one by one does. Each run
-    walks only the nodes that could ever take its pods (:class:`_FitCandidates`), in node
-    order, skipping failed ones and reading the room left on nodes that already took pods.
-    """
-    rescheduled = np.zeros(len(index.workload_names), dtype=np.int64)
-    candidates = lost_pods[index.pod_reschedulable[lost_pods]]
-    if candidates.size == 0:
-        return Placement(rescheduled)
-    ordered = candidates[np.lexsort((-index.pod_memory_bytes[candidates], -index.pod_cpu_millicores[candidates]))]
-    keys = np.stack([index.pod_cpu_millicores[ordered], index.pod_memory_bytes[ordered],
-                     index.pod_zone_bound[ordered].astype(float)])
-    starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)]).tolist()
-    fit = _candidates(index)
-    room: dict[int, list[float]] = {}
-    moves: list[tuple[int, int]] = []
-    unschedulable: list[int] = []
-    order = ordered.tolist()
-    for start, stop in zip(starts, [*starts[1:], len(order)], strict=True):
-        run = order[start:stop]
-        pod_cpu, pod_memory, zone = float(keys[0, start]), float(keys[1, start]), int(keys[2, start])
-        placed = 0
-        nodes = fit.nodes(pod_cpu, pod_memory, zone)
-        for node in nodes[~failed_nodes[nodes]].tolist():
-            free = room.get(node)
-            if free is None:
-                free = room[node] = [fit.cpu[node], fit.memory[node], fit.slots[node]]
-            taken = min(_fit(free[0], free[1], free[2], pod_cpu, pod_memory), len(run) - placed)
-            if taken <= 0:
-                continue
-            free[0] -= taken * pod_cpu
-            free[1] -= taken * pod_memory
-            free[2] -= taken
-            moves.extend(zip(run[placed:placed + taken], itertools.repeat(node, taken), strict=True))
-            placed += taken
-            if placed == len(run):
-                break
-        unschedulable.extend(run[placed:])
-    placed_pods = np.fromiter((pod for pod, _ in moves), dtype=np.int64, count=len(moves))
-    np.add.at(rescheduled, index.pod_workload[placed_pods], 1)
-    return Placement(rescheduled, tuple(moves), tuple(unschedulable))
-
-
-def _lost_and_down(index: TopologyIndex, failed: FailedSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lost replicas per workload, directly-down services, failed-node mask, movable lost pods."""
-    nodes = [index.node_position[name] for name in failed.nodes]
-    failed_workloads = [index.workload_position[name] for name in failed.workloads]
-    lost = index.node_workload_pods[nodes].sum(axis=0).astype(float) if nodes else np.zeros(len(index.replicas))
-    lost[failed_workloads] = index.replicas[failed_workloads]
-    if failed.degraded:
-        lost *= failed.impact_fraction
-    direct_down = np.zeros(len(index.service_names), dtype=bool)
-    direct_down[[index.service_position[name] for name in failed.services]] = True
-    failed_nodes = np.zeros(len(index.node_names), dtype=bool)
-    failed_nodes[nodes] = True
-    movable = np.concatenate([index.pods_on_node[n] for n in nodes]) if nodes else np.zeros(0, dtype=np.int64)
-    if failed_workloads and movable.size:
-        movable = movable[~np.isin(index.pod_workload[movable], failed_workloads)]
-    return lost, direct_down, failed_nodes, np.sort(movable)
+def _lost(index: TopologyIndex, flat: _Requests, fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lost replicas of every set as sorted entries, and the sorted codes of failed workloads."""
+    workloads = len(index.workload_names)
+    sets = len(flat.node_ptr) - 1
+    rows, _ = room_of(index)
+    owner, position = expand(flat.node_ptr, np.arange(sets))
+    entry, where = expand(rows.ptr, flat.node[position])
+    owner_of_workload, wpos = expand(flat.workload_ptr, np.arange(sets))
+    failed_codes = np.unique(owner_of_workload * workloads + flat.workload[wpos])
+    codes = np.concatenate([owner[entry] * workloads + rows.workload[where], failed_codes])
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    lost = np.bincount(inverse, np.concatenate([rows.pods[where], np.zeros(len(failed_codes))]),
+                       minlength=len(distinct)).astype(float)
+    lost[np.searchsorted(distinct, failed_codes)] = index.replicas[failed_codes % workloads]
+    lost *= fraction[distinct // workloads]
+    return distinct, lost, failed_codes
 
 
 def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet, bool]],
@@ -285,40 +120,90 @@ def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet,
     """
     if not requests:
         return []
-    parts = [_lost_and_down(index, failed) for failed, _ in requests]
-    degraded = np.array([failed.degraded for failed, _ in requests])
-    lost = np.stack([part[0] for part in parts])
-    direct_down = np.stack([part[1] for part in parts])
-    before = phase_states(index, lost, direct_down, degraded)
-    none = Placement(np.zeros(len(index.workload_names), dtype=np.int64))
-    moving = [k for k, ((failed, reschedule), part) in enumerate(zip(requests, parts, strict=True))
-              if reschedule and not failed.degraded and part[3].size]
-    placements: list[Placement | None] = [None] * len(requests)
-    proven = _proven(index, [requests[k][0] for k in moving], parts, moving) if not list_moves else {}
-    for k in moving:
-        placements[k] = proven.get(k) or place_lost_pods(index, parts[k][3], parts[k][2])
-    after: dict[int, PhaseState] = {}
-    if moving:
-        after_lost = np.array([lost[k] - placements[k].rescheduled_per_workload for k in moving])  # type: ignore[union-attr]
-        after = dict(zip(moving, phase_states(index, after_lost, direct_down[moving], degraded[moving]), strict=True))
-    return [StructuralImpact(failed, before[k], after.get(k), placements[k] or none)
-            for k, (failed, _) in enumerate(requests)]
+    failed_sets = [failed for failed, _ in requests]
+    flat = _flat(index, failed_sets)
+    sets, workloads = len(requests), len(index.workload_names)
+    degraded = np.array([f.degraded for f in failed_sets], dtype=bool)
+    fraction = np.array([f.impact_fraction if f.degraded else 1.0 for f in failed_sets])
+    code, lost, failed_codes = _lost(index, flat, fraction)
+    direct_down = np.zeros((sets, len(index.service_names)), dtype=bool)
+    owner, position = expand(flat.service_ptr, np.arange(sets))
+    direct_down[owner, flat.service[position]] = True
+    before = phase_batch(index, sets, code, lost, direct_down, degraded)
+    moving = _moving(index, flat, failed_codes, requests, degraded)
+    placements: list[Placement | None] = [None] * sets
+    proven = _proven(index, flat, failed_codes, moving) if not list_moves else {}
+    for k in moving.tolist():
+        placements[k] = proven.get(k) or place_lost_pods(index, _movable_pods(index, flat, failed_codes, k),
+                                                         _failed_mask(index, flat, k))
+    after_states: dict[int, PhaseState] = {}
+    if len(moving):
+        after = _after(index, code, lost, moving, placements, direct_down, degraded)
+        after_states = {k: after.state(j) for j, k in enumerate(moving.tolist())}
+    none = Placement(np.zeros(workloads, dtype=np.int64))
+    return [StructuralImpact(failed, before.state(k), after_states.get(k), placements[k] or none)
+            for k, failed in enumerate(failed_sets)]
 
 
-def _proven(index: TopologyIndex, failed_sets: list[FailedSet], parts: list, moving: list[int]) -> dict[int, Placement]:
-    """Placements of the ``moving`` requests that the room check proves (moves not listed)."""
-    if not moving:
+def _moving(index: TopologyIndex, flat: _Requests, failed_codes: np.ndarray, requests: Sequence[tuple[FailedSet, bool]],
+            degraded: np.ndarray) -> np.ndarray:
+    """Sets that may reschedule and have pods on their failed nodes outside failed workloads."""
+    workloads, sets = len(index.workload_names), len(requests)
+    rows, _ = room_of(index)
+    owner, position = expand(flat.node_ptr, np.arange(sets))
+    entry, where = expand(rows.ptr, flat.node[position])
+    code = owner[entry] * workloads + rows.workload[where]
+    outside = ~np.isin(code, failed_codes) if len(failed_codes) else np.ones(len(code), dtype=bool)
+    has_pods = np.bincount(owner[entry][outside], minlength=sets) > 0
+    may = np.array([reschedule for _, reschedule in requests], dtype=bool) & ~degraded
+    return np.flatnonzero(may & has_pods)
+
+
+def _movable_pods(index: TopologyIndex, flat: _Requests, failed_codes: np.ndarray, k: int) -> np.ndarray:
+    """Pods on set k's failed nodes outside its failed workloads, sorted (first fit's input)."""
+    nodes = flat.node[flat.node_ptr[k]:flat.node_ptr[k + 1]]
+    pods = np.concatenate([index.pods_on_node[n] for n in nodes.tolist()]) if len(nodes) else \
+        np.zeros(0, dtype=np.int64)
+    workloads = len(index.workload_names)
+    excluded = failed_codes[failed_codes // workloads == k] % workloads
+    return np.sort(pods[~np.isin(index.pod_workload[pods], excluded)])
+
+
+def _failed_mask(index: TopologyIndex, flat: _Requests, k: int) -> np.ndarray:
+    mask = np.zeros(len(index.node_names), dtype=bool)
+    mask[flat.node[flat.node_ptr[k]:flat.node_ptr[k + 1]]] = True
+    return mask
+
+
+def _proven(index: TopologyIndex, flat: _Requests, failed_codes: np.ndarray, moving: np.ndarray) -> dict[int, Placement]:
+    """Placements of the ``moving`` sets that the room check proves (moves not listed)."""
+    if not len(moving):
         return {}
     nodes, classes = room_of(index)
-    lengths = [len(failed.nodes) for failed in failed_sets]
+    lengths = flat.node_ptr[moving + 1] - flat.node_ptr[moving]
     failed_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    failed = np.fromiter((index.node_position[n] for f in failed_sets for n in f.nodes), dtype=np.int64,
-                         count=int(failed_ptr[-1]))
+    _, position = expand(flat.node_ptr, moving)
     workloads = len(index.workload_names)
-    excluded = np.sort(np.fromiter((k * workloads + index.workload_position[w] for k, f in enumerate(failed_sets)
-                                    for w in f.workloads), dtype=np.int64))
-    ok, moved = proven_moves(index, nodes, classes, failed_ptr, failed, excluded)
-    return {k: Placement(moved[j], listed=False) for j, k in enumerate(moving) if ok[j]}
+    local = np.full(len(flat.node_ptr) - 1, -1)
+    local[moving] = np.arange(len(moving))
+    mine = local[failed_codes // workloads]
+    excluded = np.sort(mine[mine >= 0] * workloads + failed_codes[mine >= 0] % workloads)
+    ok, moved = proven_moves(index, nodes, classes, failed_ptr, flat.node[position], excluded)
+    return {k: Placement(moved[j], listed=False) for j, k in enumerate(moving.tolist()) if ok[j]}
+
+
+def _after(index: TopologyIndex, code: np.ndarray, lost: np.ndarray, moving: np.ndarray,
+           placements: list[Placement | None], direct_down: np.ndarray, degraded: np.ndarray) -> PhaseBatch:
+    """Phase B of the moving sets: their lost replicas less what rescheduled."""
+    workloads = len(index.workload_names)
+    local = np.full(len(direct_down), -1)
+    local[moving] = np.arange(len(moving))
+    owner = local[code // workloads]
+    mine = owner >= 0
+    after_code = owner[mine] * workloads + code[mine] % workloads
+    rescheduled = np.stack([placements[k].rescheduled_per_workload for k in moving.tolist()])  # type: ignore[union-attr]
+    after_lost = lost[mine] - rescheduled[owner[mine], code[mine] % workloads]
+    return phase_batch(index, len(moving), after_code, after_lost, direct_down[moving], degraded[moving])
 
 
 def structural_impact(index: TopologyIndex, failed: FailedSet, reschedule: bool = True) -> StructuralImpact:

@@ -1,13 +1,17 @@
-"""Phase status of many failed sets from sparse lost pods: the rules of
-:func:`riskmodel.engine.impact.phase_arrays` without a (sets × workloads) matrix.
+"""Phase status of many failed sets from sparse lost pods, kept sparse: :class:`PhaseState`.
 
 A failed set loses pods of a handful of workloads, so its lost pods are given as entries
-``(set · workloads + workload, lost replicas)``. The rules are those of ``phase_arrays``:
-a workload is unavailable while replicas − lost < required, degraded while it lost some;
-a service is down while a backing workload is unavailable, it failed itself or a hard
-dependency is down (transitively); a degraded service's fraction is the largest lost share
-among its backing workloads. Only the (sets × services) results are dense, so the costs and
-bad minutes computed from them are summed exactly as the dense path sums them.
+``(set · workloads + workload, lost replicas)``. The rules (docs/formats.md): a workload is
+unavailable while replicas − lost < required, degraded while it lost some; a service is down
+while a backing workload is unavailable, it failed itself or a hard dependency is down
+(transitively); a degraded service's fraction is the largest lost share among its backing
+workloads. Every result is exact (comparisons, maxima, whole counts), so it does not depend on
+how many sets are evaluated together.
+
+A batch keeps its results as compressed rows (:class:`PhaseBatch`); a :class:`PhaseState` is
+one row of a batch and builds its dense per-workload and per-service arrays only when they are
+read. A 10,000-node cluster has 60,000 failed sets of 3,000 workloads: dense arrays per set
+would take gigabytes.
 """
 
 from __future__ import annotations
@@ -53,7 +57,48 @@ def sparse_phase(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.nda
     lost replicas (entries may be 0); ``direct_down`` (sets × services) the services that
     failed themselves; ``degraded_only`` marks sets that degrade but never make unavailable.
     """
-    links = service_links(index)
+    workloads = len(index.workload_names)
+    owner, workload = np.divmod(code, workloads)
+    replicas = index.replicas.astype(float)
+    unavailable = replicas[workload] - lost < index.required_replicas[workload] - 1e-9
+    if degraded_only is not None:
+        unavailable &= ~degraded_only[owner]
+    degraded = (lost > 1e-12) & ~unavailable
+    return _services(index, sets, owner, workload, lost, unavailable, degraded, direct_down)
+
+
+@dataclass(frozen=True, eq=False)
+class PhaseBatch:
+    """Phase status of ``sets`` failed sets as compressed rows (one row per set).
+
+    Lost-pod entries (workload, lost replicas, unavailable?, degraded?), down services, and
+    degraded services with their fraction; rows are sorted by workload and by service.
+    """
+
+    workloads: int
+    services: int
+    lost_ptr: np.ndarray
+    lost_workload: np.ndarray
+    lost: np.ndarray
+    unavailable: np.ndarray
+    degraded: np.ndarray
+    down_ptr: np.ndarray
+    down: np.ndarray
+    degraded_ptr: np.ndarray
+    degraded_service: np.ndarray
+    fraction: np.ndarray
+
+    def state(self, row: int) -> PhaseState:
+        return PhaseState(self, row)
+
+
+def _pointer(owner: np.ndarray, sets: int) -> np.ndarray:
+    return np.searchsorted(owner, np.arange(sets + 1)).astype(np.int64)
+
+
+def phase_batch(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.ndarray, direct_down: np.ndarray,
+                degraded_only: np.ndarray | None = None) -> PhaseBatch:
+    """The phase status of every set (arguments as for :func:`sparse_phase`)."""
     workloads, services = len(index.workload_names), len(index.service_names)
     owner, workload = np.divmod(code, workloads)
     replicas = index.replicas.astype(float)
@@ -61,6 +106,18 @@ def sparse_phase(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.nda
     if degraded_only is not None:
         unavailable &= ~degraded_only[owner]
     degraded = (lost > 1e-12) & ~unavailable
+    down, degraded_codes, fraction = _services(index, sets, owner, workload, lost, unavailable, degraded, direct_down)
+    return PhaseBatch(workloads, services, _pointer(owner, sets), workload, lost, unavailable, degraded,
+                      _pointer(down // services, sets), down % services,
+                      _pointer(degraded_codes // services, sets), degraded_codes % services, fraction)
+
+
+def _services(index: TopologyIndex, sets: int, owner: np.ndarray, workload: np.ndarray, lost: np.ndarray,
+              unavailable: np.ndarray, degraded: np.ndarray,
+              direct_down: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    links = service_links(index)
+    services = len(index.service_names)
+    replicas = index.replicas.astype(float)
     hit, position = expand(links.backs_ptr, workload[unavailable])
     directly = direct_down.copy()
     directly.ravel()[owner[unavailable][hit] * services + links.backs[position]] = True
@@ -75,3 +132,107 @@ def sparse_phase(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.nda
     fraction[down] = 0.0
     degraded_codes = np.flatnonzero(fraction > 0)
     return down, degraded_codes, fraction[degraded_codes]
+
+
+class PhaseState:
+    """Workload and service status during one phase of an incident: one row of a
+    :class:`PhaseBatch`, with dense arrays (per workload, per service) built when read."""
+
+    __slots__ = ("batch", "row")
+
+    def __init__(self, batch: PhaseBatch, row: int) -> None:
+        self.batch, self.row = batch, row
+
+    def _lost_slice(self) -> slice:
+        return slice(int(self.batch.lost_ptr[self.row]), int(self.batch.lost_ptr[self.row + 1]))
+
+    def lost_entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """(workload positions, lost replicas) of the workloads this phase takes pods from."""
+        part = self._lost_slice()
+        return self.batch.lost_workload[part], self.batch.lost[part]
+
+    def _workload_flags(self, flags: np.ndarray) -> np.ndarray:
+        part = self._lost_slice()
+        dense = np.zeros(self.batch.workloads, dtype=bool)
+        dense[self.batch.lost_workload[part][flags[part]]] = True
+        return dense
+
+    @property
+    def lost_pods(self) -> np.ndarray:
+        workloads, lost = self.lost_entries()
+        dense = np.zeros(self.batch.workloads)
+        dense[workloads] = lost
+        return dense
+
+    @property
+    def unavailable_workloads(self) -> np.ndarray:
+        return self._workload_flags(self.batch.unavailable)
+
+    @property
+    def degraded_workloads(self) -> np.ndarray:
+        return self._workload_flags(self.batch.degraded)
+
+    def down_entries(self) -> np.ndarray:
+        b = self.batch
+        return b.down[b.down_ptr[self.row]:b.down_ptr[self.row + 1]]
+
+    def degraded_entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """(degraded service positions, their degraded fraction)."""
+        b = self.batch
+        part = slice(int(b.degraded_ptr[self.row]), int(b.degraded_ptr[self.row + 1]))
+        return b.degraded_service[part], b.fraction[part]
+
+    @property
+    def down_services(self) -> np.ndarray:
+        dense = np.zeros(self.batch.services, dtype=bool)
+        dense[self.down_entries()] = True
+        return dense
+
+    @property
+    def degraded_services(self) -> np.ndarray:
+        dense = np.zeros(self.batch.services, dtype=bool)
+        dense[self.degraded_entries()[0]] = True
+        return dense
+
+    @property
+    def degraded_service_fraction(self) -> np.ndarray:
+        services, fraction = self.degraded_entries()
+        dense = np.zeros(self.batch.services)
+        dense[services] = fraction
+        return dense
+
+    def service_cost_per_minute(self, index: TopologyIndex) -> np.ndarray:
+        """Dollars per minute per service: full cost while down, the degraded cost scaled by the
+        share of replicas lost while degraded (the same weighting as bad minutes)."""
+        down = index.cost_per_hour * self.down_services
+        degraded = index.degraded_cost_per_hour * self.degraded_service_fraction
+        return (down + degraded) / 60.0
+
+    def cost_per_minute(self, index: TopologyIndex) -> float:
+        """Dollars per minute while this phase lasts, all services together."""
+        return float(self.service_cost_per_minute(index).sum())
+
+    def bad_minutes_per_minute(self) -> np.ndarray:
+        """Per service: 1 while down, the lost replica share while degraded."""
+        return self.down_services + self.degraded_services * self.degraded_service_fraction
+
+
+def service_matrices(states: list[PhaseState]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(down, degraded, fraction) per state and service, as dense (states × services) matrices."""
+    services = states[0].batch.services if states else 0
+    down = np.zeros((len(states), services), dtype=bool)
+    degraded = np.zeros((len(states), services), dtype=bool)
+    fraction = np.zeros((len(states), services))
+    by_batch: dict[int, tuple[PhaseBatch, list[int], list[int]]] = {}
+    for at, state in enumerate(states):
+        entry = by_batch.setdefault(id(state.batch), (state.batch, [], []))
+        entry[1].append(at)
+        entry[2].append(state.row)
+    for batch, positions, rows in by_batch.values():
+        where, row = np.array(positions, dtype=np.int64), np.array(rows, dtype=np.int64)
+        owner, position = expand(batch.down_ptr, row)
+        down[where[owner], batch.down[position]] = True
+        owner, position = expand(batch.degraded_ptr, row)
+        degraded[where[owner], batch.degraded_service[position]] = True
+        fraction[where[owner], batch.degraded_service[position]] = batch.fraction[position]
+    return down, degraded, fraction

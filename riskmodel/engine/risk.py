@@ -15,6 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
+from riskmodel.engine.collector import collector_paused
 from riskmodel.engine.exposure import (
     RiskUnit,
     control_plane_workloads,
@@ -28,6 +29,7 @@ from riskmodel.engine.exposure import (
 )
 from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
+from riskmodel.engine.phases import service_matrices
 from riskmodel.engine.room import proven_moves, room_of
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.engine.variants import (
@@ -145,6 +147,10 @@ class RiskModel:
     """A model of the topology this one varies; its unchanged blast radii are reused."""
 
     def __post_init__(self) -> None:
+        with collector_paused():
+            self._build()
+
+    def _build(self) -> None:
         self.index = TopologyIndex(self.scenario)
         if self.parent is not None:
             _share_service_arrays(self.index, self.parent.index)
@@ -153,6 +159,9 @@ class RiskModel:
         self.mode_position = {mode.id: i for i, mode in enumerate(self.modes)}
         self.blind_spot_nodes = _blind_spots(self.scenario, self.evidence)
         self._node_rates = self._inherited_node_rates()
+        self._node_failed_sets: dict[tuple[str, float], dict[str, FailedSet]] = {}
+        """Node-scope failed sets by (effect type, impact fraction) and node: modes with the same
+        effect on a node share one object (it depends on nothing else)."""
         self._build_pairs(self._node_rates)
 
     def _extends_parent_nodes(self) -> bool:
@@ -175,10 +184,17 @@ class RiskModel:
         repair_minutes = point(mode.repair_minutes)
         blind_factor = self.scenario.settings.blind_spot_detect_factor
         rows = []
+        shared = self._node_failed_sets.setdefault((mode.effect.type, mode.effect.impact_fraction), {})
         for unit in units_for(mode, self.scenario) if units is None else units:
             kind = reschedule_kind(mode, unit)
             blind = unit.scope == "node" and unit.name in self.blind_spot_nodes and mode.signals.conditions
-            rows.append((unit, (failed_set_for(mode, unit, self.scenario), kind > 0),
+            if unit.scope == "node":
+                failed = shared.get(unit.name)
+                if failed is None:
+                    failed = shared[unit.name] = failed_set_for(mode, unit, self.scenario)
+            else:
+                failed = failed_set_for(mode, unit, self.scenario)
+            rows.append((unit, (failed, kind > 0),
                          node_rates.get((mode.id, unit.name), frequency),
                          detect_minutes * (blind_factor if blind else 1.0), repair_minutes, kind))
         return rows
@@ -393,8 +409,7 @@ class RiskModel:
         index = self.index
 
         def cost(states: list) -> np.ndarray:
-            down = np.stack([state.down_services for state in states])
-            fraction = np.stack([state.degraded_service_fraction for state in states])
+            down, _, fraction = service_matrices(states)
             return (down * index.cost_per_hour + fraction * index.degraded_cost_per_hour) / 60.0
 
         return self._per_structure(
@@ -407,8 +422,7 @@ class RiskModel:
         index = self.index
 
         def total(states: list) -> np.ndarray:
-            down = np.stack([state.down_services for state in states])
-            fraction = np.stack([state.degraded_service_fraction for state in states])
+            down, _, fraction = service_matrices(states)
             return (_rows_dot(down, index.cost_per_hour) + _rows_dot(fraction, index.degraded_cost_per_hour)) / 60.0
 
         return self._per_structure(
@@ -418,9 +432,12 @@ class RiskModel:
     @cached_property
     def structure_bad_minutes(self) -> tuple[np.ndarray, np.ndarray]:
         """Bad minutes per minute of incident for each (failed set, service), phases A and B."""
+        def bad(states: list) -> np.ndarray:
+            down, degraded, fraction = service_matrices(states)
+            return down + degraded * fraction
+
         return self._per_structure(
-            lambda impacts: (np.stack([s.before.bad_minutes_per_minute() for s in impacts]),
-                             np.stack([(s.after or s.before).bad_minutes_per_minute() for s in impacts])),
+            lambda impacts: (bad([s.before for s in impacts]), bad([s.after or s.before for s in impacts])),
             lambda parent: parent.structure_bad_minutes)
 
     def phase_minutes(self, factors: ModeFactors) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -69,7 +69,7 @@ def phase_state(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
 
 
 @dataclass(frozen=True, eq=False)
-class _Requests:
+class FailedPositions:
     """Failed sets in flat form: CSR of node, workload and service positions per set."""
 
     node_ptr: np.ndarray
@@ -80,19 +80,20 @@ class _Requests:
     service: np.ndarray
 
 
-def _flat(index: TopologyIndex, failed_sets: Sequence[FailedSet]) -> _Requests:
+def failed_positions(index: TopologyIndex, failed_sets: Sequence[FailedSet]) -> FailedPositions:
+    """The positions in ``index`` of each set's failed nodes, workloads and services (sorted)."""
     def csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
         values = np.fromiter((v for r in rows for v in r), dtype=np.int64, count=int(lengths.sum()))
         return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), values
 
-    nodes = csr([[index.node_position[n] for n in f.nodes] for f in failed_sets])
-    workloads = csr([[index.workload_position[w] for w in f.workloads] for f in failed_sets])
-    services = csr([[index.service_position[v] for v in f.services] for f in failed_sets])
-    return _Requests(*nodes, *workloads, *services)
+    nodes = csr([sorted(index.node_position[n] for n in f.nodes) for f in failed_sets])
+    workloads = csr([sorted(index.workload_position[w] for w in f.workloads) for f in failed_sets])
+    services = csr([sorted(index.service_position[v] for v in f.services) for f in failed_sets])
+    return FailedPositions(*nodes, *workloads, *services)
 
 
-def _lost(index: TopologyIndex, flat: _Requests, fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _lost(index: TopologyIndex, flat: FailedPositions, fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lost replicas of every set as sorted entries, and the sorted codes of failed workloads."""
     workloads = len(index.workload_names)
     sets = len(flat.node_ptr) - 1
@@ -121,7 +122,7 @@ def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet,
     if not requests:
         return []
     failed_sets = [failed for failed, _ in requests]
-    flat = _flat(index, failed_sets)
+    flat = failed_positions(index, failed_sets)
     sets, workloads = len(requests), len(index.workload_names)
     degraded = np.array([f.degraded for f in failed_sets], dtype=bool)
     fraction = np.array([f.impact_fraction if f.degraded else 1.0 for f in failed_sets])
@@ -145,7 +146,7 @@ def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet,
             for k, failed in enumerate(failed_sets)]
 
 
-def _moving(index: TopologyIndex, flat: _Requests, failed_codes: np.ndarray, requests: Sequence[tuple[FailedSet, bool]],
+def _moving(index: TopologyIndex, flat: FailedPositions, failed_codes: np.ndarray, requests: Sequence[tuple[FailedSet, bool]],
             degraded: np.ndarray) -> np.ndarray:
     """Sets that may reschedule and have pods on their failed nodes outside failed workloads."""
     workloads, sets = len(index.workload_names), len(requests)
@@ -159,7 +160,7 @@ def _moving(index: TopologyIndex, flat: _Requests, failed_codes: np.ndarray, req
     return np.flatnonzero(may & has_pods)
 
 
-def _movable_pods(index: TopologyIndex, flat: _Requests, failed_codes: np.ndarray, k: int) -> np.ndarray:
+def _movable_pods(index: TopologyIndex, flat: FailedPositions, failed_codes: np.ndarray, k: int) -> np.ndarray:
     """Pods on set k's failed nodes outside its failed workloads, sorted (first fit's input)."""
     nodes = flat.node[flat.node_ptr[k]:flat.node_ptr[k + 1]]
     pods = np.concatenate([index.pods_on_node[n] for n in nodes.tolist()]) if len(nodes) else \
@@ -169,13 +170,13 @@ def _movable_pods(index: TopologyIndex, flat: _Requests, failed_codes: np.ndarra
     return np.sort(pods[~np.isin(index.pod_workload[pods], excluded)])
 
 
-def _failed_mask(index: TopologyIndex, flat: _Requests, k: int) -> np.ndarray:
+def _failed_mask(index: TopologyIndex, flat: FailedPositions, k: int) -> np.ndarray:
     mask = np.zeros(len(index.node_names), dtype=bool)
     mask[flat.node[flat.node_ptr[k]:flat.node_ptr[k + 1]]] = True
     return mask
 
 
-def _proven(index: TopologyIndex, flat: _Requests, failed_codes: np.ndarray, moving: np.ndarray) -> dict[int, Placement]:
+def _proven(index: TopologyIndex, flat: FailedPositions, failed_codes: np.ndarray, moving: np.ndarray) -> dict[int, Placement]:
     """Placements of the ``moving`` sets that the room check proves (moves not listed)."""
     if not len(moving):
         return {}

@@ -217,9 +217,10 @@ class PhaseState:
         return self.down_services + self.degraded_services * self.degraded_service_fraction
 
 
-def service_matrices(states: list[PhaseState]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def service_matrices(states: list[PhaseState], services: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(down, degraded, fraction) per state and service, as dense (states × services) matrices."""
-    services = states[0].batch.services if states else 0
+    if services is None:
+        services = states[0].batch.services if states else 0
     down = np.zeros((len(states), services), dtype=bool)
     degraded = np.zeros((len(states), services), dtype=bool)
     fraction = np.zeros((len(states), services))
@@ -236,3 +237,22 @@ def service_matrices(states: list[PhaseState]) -> tuple[np.ndarray, np.ndarray, 
         degraded[where[owner], batch.degraded_service[position]] = True
         fraction[where[owner], batch.degraded_service[position]] = batch.fraction[position]
     return down, degraded, fraction
+
+
+def lost_rows(states: list[PhaseState]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lost-pod entries of many states: (state position, workload, lost replicas), sorted by
+    state position (and by workload within a state)."""
+    parts = []
+    by_batch: dict[int, tuple[PhaseBatch, list[int], list[int]]] = {}
+    for at, state in enumerate(states):
+        entry = by_batch.setdefault(id(state.batch), (state.batch, [], []))
+        entry[1].append(at)
+        entry[2].append(state.row)
+    for batch, positions, rows in by_batch.values():
+        owner, position = expand(batch.lost_ptr, np.array(rows, dtype=np.int64))
+        parts.append((np.array(positions, dtype=np.int64)[owner], batch.lost_workload[position], batch.lost[position]))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    owner, workload, lost = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.lexsort((workload, owner))
+    return owner[order], workload[order], lost[order]

@@ -113,7 +113,9 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
     (same requests and zone) are placed together: first fit of k identical pods fills the
     earliest nodes to capacity in order, which is what placing them one by one does. Each run
     walks only the nodes that could ever take its pods (:class:`_FitCandidates`), in node
-    order, skipping failed ones and reading the room left on nodes that already took pods.
+    order, skipping failed ones and reading the room left on nodes that already took pods; a
+    node left without room for a pod size is never visited again for that size (room only
+    shrinks), so a placement of thousands of pods costs about one visit per node and size.
     """
     rescheduled = np.zeros(len(index.workload_names), dtype=np.int64)
     candidates = lost_pods[index.pod_reschedulable[lost_pods]]
@@ -125,19 +127,28 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
     starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)]).tolist()
     fit = _candidates(index)
     room: dict[int, list[float]] = {}
+    lists: dict[tuple[float, float, int], list[int]] = {}
+    first: dict[tuple[float, float, int], int] = {}
     moves: list[tuple[int, int]] = []
     unschedulable: list[int] = []
     order = ordered.tolist()
     for start, stop in zip(starts, [*starts[1:], len(order)], strict=True):
         run = order[start:stop]
         pod_cpu, pod_memory, zone = float(keys[0, start]), float(keys[1, start]), int(keys[2, start])
-        placed = 0
-        nodes = fit.nodes(pod_cpu, pod_memory, zone)
-        for node in nodes[~failed_nodes[nodes]].tolist():
+        size = (pod_cpu, pod_memory, zone)
+        if size not in lists:
+            nodes = fit.nodes(pod_cpu, pod_memory, zone)
+            lists[size], first[size] = nodes[~failed_nodes[nodes]].tolist(), 0
+        nodes, at, placed = lists[size], first[size], 0
+        while placed < len(run) and at < len(nodes):
+            node = nodes[at]
             free = room.get(node)
             if free is None:
                 free = room[node] = [fit.cpu[node], fit.memory[node], fit.slots[node]]
-            taken = min(_fit(free[0], free[1], free[2], pod_cpu, pod_memory), len(run) - placed)
+            room_for = _fit(free[0], free[1], free[2], pod_cpu, pod_memory)
+            taken = min(room_for, len(run) - placed)
+            if taken == room_for:
+                at += 1
             if taken <= 0:
                 continue
             free[0] -= taken * pod_cpu
@@ -145,9 +156,13 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
             free[2] -= taken
             moves.extend(zip(run[placed:placed + taken], itertools.repeat(node, taken), strict=True))
             placed += taken
-            if placed == len(run):
-                break
+        first[size] = at
         unschedulable.extend(run[placed:])
+    return _placement(index, rescheduled, moves, unschedulable)
+
+
+def _placement(index: TopologyIndex, rescheduled: np.ndarray, moves: list[tuple[int, int]],
+               unschedulable: list[int]) -> Placement:
     placed_pods = np.fromiter((pod for pod, _ in moves), dtype=np.int64, count=len(moves))
     np.add.at(rescheduled, index.pod_workload[placed_pods], 1)
     return Placement(rescheduled, tuple(moves), tuple(unschedulable))

@@ -125,6 +125,7 @@ class UnionEvaluator:
     cache_limit: int = field(default_factory=lambda: CACHE_LIMIT)
     cache: _Cache = field(init=False)
     _parts: dict[int, GroupParts] = field(default_factory=dict)
+    _placements: dict[int, tuple[set[int], set[int]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.cache = _Cache(len(self.table.indexes[0].service_names))
@@ -284,11 +285,46 @@ class UnionEvaluator:
         moved, moved_count = _summed(key[sure] * workloads + workload[sure], count[sure])
         codes, counts = [moved], [moved_count]
         for unproven in np.unique(key[~proven]).tolist():
-            placed = self._first_fit(index, batch, unproven)
+            placed = self._replayed(index, batch, unproven)
+            if placed is None:
+                placed = self._first_fit(index, batch, unproven)
             chosen = np.flatnonzero(placed)
             codes.append(unproven * workloads + chosen)
             counts.append(placed[chosen].astype(float))
         return np.concatenate(codes), np.concatenate(counts)
+
+    def _replayed(self, index: TopologyIndex, batch: _Batch, key: int) -> np.ndarray | None:
+        """First fit's result for a key with one moving structure whose own placement is listed,
+        when the key's other failures leave it as it was: none of their failed nodes took a pod
+        of it, and none of their failed workloads has a pod among its moving ones (removing room
+        no pod went to, from nodes, changes no choice of first fit)."""
+        mine = batch.structure_key == key
+        movers = batch.structure[mine & batch.moved]
+        if len(movers) != 1:
+            return None
+        mover = int(movers[0])
+        placement = self.table.impacts[mover].placement
+        if not placement.listed:
+            return None
+        targets, workloads = self._placement_sets(index, mover)
+        nodes, count = len(index.node_names), len(index.workload_names)
+        failed = set((batch.failed[batch.failed // nodes == key] % nodes).tolist())
+        own = set(self.positions(mover)[0].tolist())
+        failed_workloads = set((batch.workload_codes[batch.workload_codes // count == key] % count).tolist())
+        if (failed - own) & targets or failed_workloads & workloads:
+            return None
+        return placement.rescheduled_per_workload
+
+    def _placement_sets(self, index: TopologyIndex, structure: int) -> tuple[set[int], set[int]]:
+        """Target nodes of a structure's listed placement, and the workloads of the pods it moved
+        or left (cached: a zone outage's placement serves every union it is part of)."""
+        found = self._placements.get(structure)
+        if found is None:
+            placement = self.table.impacts[structure].placement
+            pods = [pod for pod, _ in placement.moves] + list(placement.unschedulable)
+            found = self._placements[structure] = ({node for _, node in placement.moves},
+                                                   set(index.pod_workload[pods].tolist()) if pods else set())
+        return found
 
     def _first_fit(self, index: TopologyIndex, batch: _Batch, key: int) -> np.ndarray:
         nodes, workloads = len(index.node_names), len(index.workload_names)

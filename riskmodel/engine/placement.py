@@ -137,11 +137,11 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
         pod_cpu, pod_memory, zone = float(keys[0, start]), float(keys[1, start]), int(keys[2, start])
         size = (pod_cpu, pod_memory, zone)
         if size not in lists:
-            nodes = fit.nodes(pod_cpu, pod_memory, zone)
-            lists[size], first[size] = nodes[~failed_nodes[nodes]].tolist(), 0
-        nodes, at, placed = lists[size], first[size], 0
-        while placed < len(run) and at < len(nodes):
-            node = nodes[at]
+            possible = fit.nodes(pod_cpu, pod_memory, zone)
+            lists[size], first[size] = possible[~failed_nodes[possible]].tolist(), 0
+        walk, at, placed = lists[size], first[size], 0
+        while placed < len(run) and at < len(walk):
+            node = walk[at]
             free = room.get(node)
             if free is None:
                 free = room[node] = [fit.cpu[node], fit.memory[node], fit.slots[node]]

@@ -113,7 +113,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from riskmodel.files.scenario_yaml import scenario_to_yaml
     from riskmodel.generate.large import generate_large_scenario
 
-    scenario = generate_large_scenario(seed=args.seed, nodes=args.nodes)
+    scenario = generate_large_scenario(seed=args.seed, nodes=args.nodes, workloads=args.workloads,
+                                       services=args.services)
     Path(args.output).write_text(scenario_to_yaml(scenario), encoding="utf-8")
     pods = sum(workload.replicas for workload in scenario.workloads)
     print(f"wrote {args.output}: {len(scenario.nodes)} nodes, {len(scenario.workloads)} workloads, {pods} pods, "
@@ -133,14 +134,17 @@ def _register_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     generate.add_argument("--output", required=True, metavar="FILE")
     generate.add_argument("--seed", type=int, default=7)
     generate.add_argument("--nodes", type=int, default=1000)
+    generate.add_argument("--workloads", type=int, default=None,
+                          help="workloads (default: 300, or 0.3 per node beyond 1,000 nodes)")
+    generate.add_argument("--services", type=int, default=200)
     generate.set_defaults(handler=cmd_generate)
 
 
 def _registrars() -> list[Registrar]:
     """Every module that adds commands; each owns its own arguments and handler."""
-    from riskmodel.cli import export, risk, simulate, sources
+    from riskmodel.cli import export, fleet, risk, simulate, sources
 
-    return [_register_core, risk.register, sources.register, simulate.register, export.register]
+    return [_register_core, risk.register, sources.register, simulate.register, export.register, fleet.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,11 +25,14 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from riskmodel.plan.planner import Planner
+from riskmodel.simulate.dask_runner import dask_ordered
 from riskmodel.simulate.engine import (
     ChunkOutcome,
     Progress,
@@ -63,15 +66,17 @@ def _root(seed: int | None, rng: np.random.Generator | None) -> np.random.SeedSe
 def simulate(planner: Planner, measure_ids: Iterable[str] = (), *, years: int, seed: int | None = None,
              rng: np.random.Generator | None = None, injected: Sequence[InjectedFailure] = (),
              chunk_years: int | None = None, progress: Progress | None = None,
-             workers: int | None = None) -> SimulationResult:
+             workers: int | None = None, dask: Any = None) -> SimulationResult:
     """Simulate ``years`` years of the scenario with the measures ``measure_ids`` in place.
 
     ``workers``: processes to spread chunks over (default: the usable cores when forking is
-    safe, see :mod:`.parallel`); the numbers do not depend on it.
+    safe, see :mod:`.parallel`); ``dask``: run the chunks as Dask tasks instead — ``"local"``,
+    a scheduler address or a ``distributed.Client`` (see :mod:`.dask_runner`). The numbers
+    depend on neither.
     """
     table = build_pair_table(planner, measure_ids, injected)
     return simulate_table(table, tuple(measure_ids), years=years, seed=seed, rng=rng,
-                          chunk_years=chunk_years, progress=progress, workers=workers)
+                          chunk_years=chunk_years, progress=progress, workers=workers, dask=dask)
 
 
 _EVALUATORS: WeakKeyDictionary[StructureTable, UnionEvaluator] = WeakKeyDictionary()
@@ -80,7 +85,7 @@ _EVALUATORS: WeakKeyDictionary[StructureTable, UnionEvaluator] = WeakKeyDictiona
 
 def simulate_table(table: PairTable, measures: tuple[str, ...] = (), *, years: int, seed: int | None = None,
                    rng: np.random.Generator | None = None, chunk_years: int | None = None,
-                   progress: Progress | None = None, workers: int | None = None) -> SimulationResult:
+                   progress: Progress | None = None, workers: int | None = None, dask: Any = None) -> SimulationResult:
     """Simulate from a prepared pair table (lets benchmarks time the loop alone)."""
     if years < 2:
         raise ValueError(f"expected at least 2 simulated years, got {years}")
@@ -95,13 +100,19 @@ def simulate_table(table: PairTable, measures: tuple[str, ...] = (), *, years: i
         first = firsts[position]
         chunk_sizes = sizes[first:first + per_chunk]
         generators = [np.random.default_rng(child) for child in children[first:first + per_chunk]]
-        return evaluate_chunk(table, draw_chunk(table, generators, chunk_sizes), sum(chunk_sizes), evaluator)
+        with threadpool_limits(1):
+            return evaluate_chunk(table, draw_chunk(table, generators, chunk_sizes), sum(chunk_sizes), evaluator)
 
+    if dask is None:
+        outcomes = run_ordered(run, len(firsts), default_workers() if workers is None else workers)
+    else:
+        outcomes = dask_ordered(table, [(children[first:first + per_chunk], sizes[first:first + per_chunk])
+                                        for first in firsts], dask)
     annual_loss = np.zeros(years)
     totals = _Totals(len(table.service_names), len(table.mode_names))
     convergence: list[ConvergencePoint] = []
     done = 0
-    for outcome in run_ordered(run, len(firsts), default_workers() if workers is None else workers):
+    for outcome in outcomes:
         annual_loss[done:done + len(outcome.annual_loss)] = outcome.annual_loss
         totals.add(outcome, table.error_budget_minutes)
         done += len(outcome.annual_loss)

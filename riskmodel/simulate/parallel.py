@@ -1,9 +1,11 @@
 """Chunks of simulated years spread over worker processes, results back in chunk order.
 
 Workers are forked (they inherit the pair table and the union cache without pickling) and
-each runs whole chunks: draw with the chunk's own seeded block streams, then evaluate. Each
-worker keeps its BLAS library to one thread (threadpoolctl): two workers on two cores with
-two BLAS threads each would only fight over the cores. The
+each runs whole chunks: draw with the chunk's own seeded block streams, then evaluate. Every
+chunk is evaluated with its BLAS library held to one thread (threadpoolctl), in a worker or
+in-process: a matrix product split over threads sums in another order, and the numbers must
+not depend on where a chunk ran (two workers with two BLAS threads each would also only fight
+over two cores). The
 parent receives the chunks' outcomes in chunk order and sums them in that order, so the
 numbers are the same for any number of workers. Forking is used only where it is safe and
 available: a ``fork`` start method and a single Python thread in the calling process (a web
@@ -18,8 +20,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from threadpoolctl import threadpool_limits
-
 _JOB: Callable[[int], Any] | None = None
 """The job of the current pool: set before forking, so workers inherit it."""
 
@@ -31,10 +31,6 @@ def default_workers() -> int:
     if threading.active_count() > 1 or threading.current_thread() is not threading.main_thread():
         return 1
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
-
-def _single_threaded() -> None:
-    threadpool_limits(1)
 
 
 def _call(position: int) -> Any:
@@ -52,7 +48,7 @@ def run_ordered(job: Callable[[int], Any], count: int, workers: int) -> Iterator
         return
     _JOB = job
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_single_threaded) as pool:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_call, range(count))
     finally:
         _JOB = None

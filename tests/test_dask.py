@@ -100,3 +100,14 @@ def test_fleet_command_tables(tmp_path, capsys):
 def test_dask_options_are_checked(argv, message, capsys):
     assert main(["simulate", str(DEMO), "--years", "200", "--quiet", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_shipped_dask_cluster_manifest():
+    import yaml
+
+    manifest = yaml.safe_load((ROOT / "deploy" / "dask-cluster.yaml").read_text(encoding="utf-8"))
+    assert (manifest["apiVersion"], manifest["kind"]) == ("kubernetes.dask.org/v1", "DaskCluster")
+    worker = manifest["spec"]["worker"]["spec"]["containers"][0]
+    assert worker["args"][:4] == ["dask", "worker", "--nthreads", "1"]
+    ports = {p["name"]: p["port"] for p in manifest["spec"]["scheduler"]["service"]["ports"]}
+    assert ports["tcp-comm"] == 8786

@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from riskmodel.engine.collector import collector_paused
+from riskmodel.engine.csr import expand
 from riskmodel.engine.exposure import (
     RiskUnit,
     control_plane_workloads,
@@ -346,6 +347,15 @@ class RiskModel:
         chosen = [i for i in np.flatnonzero(candidates).tolist() if unlisted[parent_ids[i]]]
         if not chosen:
             return result
+        change = self._change
+        if change is not None and not change.lost_capacity:
+            # No node lost room: the check holds again with at least the room it had; and where
+            # no new node joins a zone the set failed entirely, the pods it leaves lost are the same.
+            covers = self._covers_a_zone(parent_ids[chosen]) if change.new_nodes else np.zeros(len(chosen), dtype=bool)
+            result[np.array(chosen)[~covers]] = True
+            chosen = [i for i, cover in zip(chosen, covers.tolist(), strict=True) if cover]
+            if not chosen:
+                return result
         failed_sets = [keys[i][0] for i in chosen]
         lengths = [len(failed.nodes) for failed in failed_sets]
         failed_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -360,6 +370,20 @@ class RiskModel:
         theirs = np.stack([parent.structures[parent_ids[i]].placement.rescheduled_per_workload for i in chosen])
         result[chosen] = proven & (moved == theirs).all(axis=1)
         return result
+
+    def _covers_a_zone(self, parent_rows: np.ndarray) -> np.ndarray:
+        """Per parent structure: it fails every schedulable node of some zone (of the parent)."""
+        parent = self.parent
+        assert parent is not None
+        summary, index = parent.reuse_summary, parent.index
+        zones = len(index.zone_names)
+        owner, position = expand(summary.node_ptr, parent_rows)
+        node = summary.node[position]
+        schedulable = index.node_schedulable[node]
+        failed = np.bincount(owner[schedulable] * zones + index.node_zone[node[schedulable]],
+                             minlength=len(parent_rows) * zones).reshape(len(parent_rows), zones)
+        totals = np.bincount(index.node_zone[index.node_schedulable], minlength=zones)
+        return ((failed == totals[None, :]) & (totals[None, :] > 0)).any(axis=1)
 
     @cached_property
     def reuse_summary(self) -> ParentSummary:

@@ -94,6 +94,13 @@ def _any_per_row(pointer: np.ndarray, flags: np.ndarray) -> np.ndarray:
     return (counts > 0) & (pointer[1:] > pointer[:-1])
 
 
+def _mask(position: dict[str, int], names: frozenset[str], size: int) -> np.ndarray:
+    """Boolean mask over positions of the named entries (names the index does not know are ignored)."""
+    mask = np.zeros(size, dtype=bool)
+    mask[[position[name] for name in names if name in position]] = True
+    return mask
+
+
 def reusable(summary: ParentSummary, parent_index: TopologyIndex,
              child: TopologyIndex) -> tuple[np.ndarray, np.ndarray] | None:
     """Per parent structure: its impact provably carries over to ``child``, and it is untouched
@@ -104,14 +111,13 @@ def reusable(summary: ParentSummary, parent_index: TopologyIndex,
     change = topology_change(parent_index, child)
     if change is None:
         return None
-    names = np.array(parent_index.node_names, dtype=object)
-    hosts = np.isin(names, list(change.hosts))
-    changed = np.isin(np.array(parent_index.workload_names, dtype=object), list(change.workloads))
+    hosts = _mask(parent_index.node_position, change.hosts, len(parent_index.node_names))
+    changed = _mask(parent_index.workload_position, change.workloads, len(parent_index.workload_names))
     touched = _any_per_row(summary.node_ptr, hosts[summary.node]) | \
         _any_per_row(summary.workload_ptr, changed[summary.workload])
     gained = [parent_index.node_position[n] for n in change.gained_capacity]
     first_gained = min(gained, default=len(parent_index.node_names))
-    lost_capacity = np.isin(names, list(change.lost_capacity))
+    lost_capacity = _mask(parent_index.node_position, change.lost_capacity, len(parent_index.node_names))
     blocked_targets = lost_capacity[summary.target] | (summary.target >= first_gained)
     replays = ~summary.moved_any | (~(summary.unschedulable & bool(change.new_nodes or change.gained_capacity))
                                     & ~_any_per_row(summary.target_ptr, blocked_targets))

@@ -33,8 +33,9 @@ class _Capacity:
         self.scenario = scenario
         self.names = index.node_names
         self.zone = [node.zone for node in scenario.nodes]
-        self.zone_array = np.array(self.zone, dtype=object)
         self.position = {name: i for i, name in enumerate(self.names)}
+        self.every_node = np.arange(len(self.names))
+        self.by_zone = {name: np.flatnonzero(np.array(self.zone, dtype=object) == name) for name in set(self.zone)}
         self.cpu = index.free_cpu_millicores.copy()
         self.memory = index.free_memory_bytes.copy()
         self.slots = index.free_pod_slots.copy()
@@ -47,17 +48,19 @@ class _Capacity:
         preferring nodes holding fewer of ``avoid``; the first such node on ties."""
         cpu, memory = workload.requests.cpu_millicores, workload.requests.memory_bytes
         allowed = self.control_plane if workload.kind == "ControlPlane" else self.schedulable
-        fits = allowed & (self.cpu >= cpu) & (self.memory >= memory) & (self.slots >= 1)
-        if zone is not None:
-            fits &= self.zone_array == zone
-        if not fits.any():
+        nodes = self.by_zone.get(zone, self.every_node[:0]) if zone is not None else self.every_node
+        fits = nodes[allowed[nodes] & (self.cpu[nodes] >= cpu) & (self.memory[nodes] >= memory) & (self.slots[nodes] >= 1)]
+        if not len(fits):
             return None
-        crowding = np.zeros(len(self.names))
-        for name, count in avoid.items():
-            crowding[self.position[name]] = count
-        least = crowding[fits].min()
-        fits &= crowding == least
-        best = int(np.flatnonzero(fits & (self.cpu == self.cpu[fits].max()))[0])
+        crowding = np.zeros(len(fits))
+        if avoid:
+            where = {node: i for i, node in enumerate(fits.tolist())}
+            for name, count in avoid.items():
+                at = where.get(self.position[name])
+                if at is not None:
+                    crowding[at] = count
+        fits = fits[crowding == crowding.min()]
+        best = int(fits[np.flatnonzero(self.cpu[fits] == self.cpu[fits].max())[0]])
         self.cpu[best] -= cpu
         self.memory[best] -= memory
         self.slots[best] -= 1

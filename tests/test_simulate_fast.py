@@ -27,6 +27,7 @@ def _table(rates: np.ndarray, modes: np.ndarray) -> SimpleNamespace:
     last = np.searchsorted(modes, np.arange(count), side="right") - 1
     low = np.where(first > 0, cumulative[np.maximum(first - 1, 0)], 0.0)
     return SimpleNamespace(mode_low=low, mode_span=cumulative[last] - low, mode_last=last, sampler=pair_sampler(cumulative),
+                           single_pair_modes=False,
                            cumulative=cumulative, mode_first=first)
 
 

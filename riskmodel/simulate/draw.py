@@ -43,7 +43,8 @@ class Incidents:
 
 def _ratio(sigma: np.ndarray, half_variance: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray | None:
     """Mean-one lognormal multipliers exp(σz − σ²/2), or None (meaning exactly 1) when no σ is
-    positive: point-only catalogs then draw no normals at all."""
+    positive: point-only catalogs then draw no normals at all. ``sigma`` and ``half_variance``
+    are per draw, or one value for all."""
     if not np.any(sigma > 0):
         return None
     ratio = rng.standard_normal(size)
@@ -52,11 +53,18 @@ def _ratio(sigma: np.ndarray, half_variance: np.ndarray, rng: np.random.Generato
     return np.exp(ratio, out=ratio)
 
 
+def _per_incident(values: np.ndarray, mode: np.ndarray) -> np.ndarray:
+    """A per-mode value for each incident (one value when every incident's mode has the same)."""
+    return values[:1] if len(values) and np.all(values == values[0]) else values[mode]
+
+
 def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.ndarray:
     """The pair of each incident: the pair whose cumulative-rate interval holds the target
     ``low + u · (high − low)`` of its mode, found through the table's guide. This is exactly
     what ``np.searchsorted(rate_cumulative, target, side="right")`` returns, capped at the
     mode's last pair, at a fraction of its cost: a few steps forward from a guided start."""
+    if table.single_pair_modes:
+        return table.mode_first[mode]
     target = table.mode_low[mode]
     target += uniform * table.mode_span[mode]
     sampler = table.sampler
@@ -75,10 +83,13 @@ def _random_pairs(table: PairTable, rng: np.random.Generator, years: int) -> tup
     modes = len(table.mode_rate)
     sigma = np.tile(table.rate_sigma, years)
     ratio = _ratio(sigma, sigma**2 / 2, rng, years * modes)
-    lam = np.tile(table.mode_rate, years) if ratio is None else table.mode_rate[None, :] * ratio.reshape(years, modes)
-    counts = rng.poisson(lam).reshape(years, modes)
-    year = np.repeat(np.arange(years), counts.sum(axis=1))
-    mode = np.repeat(np.tile(np.arange(modes), years), counts.ravel())
+    if ratio is None and modes == 1:  # the same draws as with an array of equal rates, without the broadcast
+        counts = rng.poisson(float(table.mode_rate[0]), size=years).reshape(years, 1)
+    else:
+        lam = np.tile(table.mode_rate, years) if ratio is None else table.mode_rate[None, :] * ratio.reshape(years, modes)
+        counts = rng.poisson(lam).reshape(years, modes)
+    year = np.repeat(np.arange(years), counts[:, 0] if modes == 1 else counts.sum(axis=1))
+    mode = np.zeros(len(year), dtype=np.int64) if modes == 1 else np.repeat(np.tile(np.arange(modes), years), counts.ravel())
     return year, mode, pick_pairs(table, mode, rng.random(len(mode)))
 
 
@@ -98,16 +109,23 @@ def draw_block(table: PairTable, rng: np.random.Generator, years: int) -> Incide
         start = np.concatenate([start, np.tile(table.injected_start, years)])
         mode = table.mode[pair]
     size = len(pair)
-    detect = _scaled(table.detect[pair], _ratio(table.detect_sigma[mode], table.detect_half_variance[mode], rng, size))
-    repair = _scaled(table.repair[pair], _ratio(table.repair_sigma[mode], table.repair_half_variance[mode], rng, size))
-    cost = _scaled(table.incident_cost[pair], _ratio(table.cost_sigma[mode], table.cost_half_variance[mode], rng, size))
+    ratios = [_ratio(_per_incident(sigma, mode), _per_incident(half, mode), rng, size)
+              for sigma, half in ((table.detect_sigma, table.detect_half_variance),
+                                  (table.repair_sigma, table.repair_half_variance),
+                                  (table.cost_sigma, table.cost_half_variance))]
+    detect = _scaled(table.detect[pair], ratios[0])
+    repair = _scaled(table.repair[pair], ratios[1])
+    cost = _scaled(table.incident_cost[pair], ratios[2])
     if not table.neutral_timing:
         detect = np.maximum(0.0, detect * table.detect_factor[pair] - table.detect_saved[pair])
         repair = np.maximum(0.0, repair * table.repair_factor[pair] - table.repair_saved[pair])
-    evict = table.evict_minutes[pair]
-    reschedule_at = np.where(table.reschedules[pair], detect + evict + table.startup_minutes, np.inf)
     duration = detect + repair
-    phase_a = np.minimum(reschedule_at, duration)
+    if table.any_reschedules:
+        evict = table.evict_minutes[pair]
+        reschedule_at = np.where(table.reschedules[pair], detect + evict + table.startup_minutes, np.inf)
+        phase_a = np.minimum(reschedule_at, duration)
+    else:
+        reschedule_at, phase_a = np.full(size, np.inf), duration
     reschedule_at += start
     return Incidents(year=year, pair=pair, start=start, reschedule=reschedule_at, end=start + duration,
                      phase_a=phase_a, phase_b=duration - phase_a, incident_cost=cost)

@@ -96,11 +96,14 @@ def _slow_members(table: PairTable, inc: Incidents) -> tuple[np.ndarray, np.ndar
     Only non-degraded incidents are clustered: a degraded incident never changes another's
     impact (its cost is always added as it is, see :mod:`.overlap`).
     """
-    hard = np.flatnonzero(~table.pair_degraded[inc.pair])
-    members, cluster = clusters(inc.year[hard], inc.start[hard], inc.end[hard])
+    if table.any_degraded:
+        hard = np.flatnonzero(~table.pair_degraded[inc.pair])
+        members, cluster = clusters(inc.year[hard], inc.start[hard], inc.end[hard])
+        members = hard[members]
+    else:
+        members, cluster = clusters(inc.year, inc.start, inc.end)
     if not len(members):
         return members, cluster, 0
-    members = hard[members]
     pair = inc.pair[members]
     moves = inc.reschedule[members] < inc.end[members]
     slow = interacting(table.structures, cluster, table.structure[pair], moves, table.no_scheduling[pair])
@@ -140,7 +143,8 @@ def evaluate_chunk(table: PairTable, inc: Incidents, years: int, evaluator: Unio
     if len(slow):
         _add_clusters(table, inc, evaluator, (slow, cluster, loss), (annual, mode_loss, bad, phase_a, phase_b))
     bad += phase_a @ st.bad_a
-    bad += phase_b @ st.bad_b
+    if table.any_reschedules:
+        bad += phase_b @ st.bad_b
     return ChunkOutcome(annual, bad, mode_loss, len(inc), overlapped, len(slow))
 
 
@@ -184,5 +188,7 @@ def _phase_weights(table: PairTable, inc: Incidents, structure: np.ndarray, weig
     key = inc.year * count
     key += structure
     phase_a = np.bincount(key, weight * inc.phase_a, minlength=years * count).reshape(years, count)
+    if not table.any_reschedules:
+        return phase_a, np.zeros_like(phase_a)
     phase_b = np.bincount(key, weight * inc.phase_b, minlength=years * count).reshape(years, count)
     return phase_a, phase_b

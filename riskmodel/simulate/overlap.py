@@ -38,18 +38,16 @@ def clusters(year: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.n
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     key_start = year * YEAR_STRIDE
     key_start += start
-    order = np.argsort(key_start, kind="stable")
+    order = np.argsort(key_start, kind="stable")  # fast here: keys come year by year
     sorted_start = key_start[order]
     reach = np.minimum(end[order], YEAR_STRIDE - 1.0)
     reach += year[order] * YEAR_STRIDE
     np.maximum.accumulate(reach, out=reach)
-    opens = np.ones(len(order), dtype=bool)
-    np.greater_equal(sorted_start[1:], reach[:-1], out=opens[1:])
-    cluster = np.cumsum(opens) - 1
-    sizes = np.bincount(cluster)
-    shared = sizes[cluster] >= 2
-    renumber = np.cumsum(sizes >= 2) - 1
-    return order[shared], renumber[cluster[shared]]
+    opens = np.ones(len(order) + 1, dtype=bool)
+    np.greater_equal(sorted_start[1:], reach[:-1], out=opens[1:-1])
+    shared = ~opens[:-1] | ~opens[1:]
+    members = order[shared]
+    return members, (np.cumsum(opens[:-1][shared]) - 1).astype(np.int64)
 
 
 def _expand(pointer: np.ndarray, structure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

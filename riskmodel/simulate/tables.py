@@ -124,6 +124,10 @@ class PairTable:
     pair_cost_b: np.ndarray
     pair_degraded: np.ndarray
     """Per pair: its failed set only degrades (it never combines with an overlapping incident)."""
+    single_pair_modes: bool
+    """Every mode that can occur has one pair: an incident's pair is its mode's (no search)."""
+    any_degraded: bool
+    any_reschedules: bool
 
 
 def _rows(model: RiskModel, modes: list[int], factors, offset: int, catalog_modes: Sequence[FailureMode]) -> dict:
@@ -242,4 +246,8 @@ def _finish(planner: Planner, measure_ids: tuple[str, ...], injected: Sequence[I
         reschedules=(kind == 1) | drained,
         pair_cost_a=structures.cost_a[structure], pair_cost_b=structures.cost_b[structure],
         pair_degraded=structures.degraded[structure],
+        single_pair_modes=bool(np.all((mode_last - mode_first <= 0) | (np.bincount(mode, columns["rate"], minlength=modes)
+                                                                      == 0))),
+        any_degraded=bool(structures.degraded[structure].any()),
+        any_reschedules=bool(((kind == 1) | drained).any()),
     )

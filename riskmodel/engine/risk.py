@@ -321,7 +321,7 @@ class RiskModel:
         found: list[StructuralImpact | None] = [None] * len(keys)
         parent = self.parent
         if parent is not None and len(keys):
-            decided = reusable(parent.reuse_summary, parent.index, self.index)
+            decided = reusable(parent.reuse_summary, parent.index, self.index, self._change)
             if decided is not None:
                 carries, untouched = decided
                 mine = parent_ids >= 0

@@ -101,14 +101,15 @@ def _mask(position: dict[str, int], names: frozenset[str], size: int) -> np.ndar
     return mask
 
 
-def reusable(summary: ParentSummary, parent_index: TopologyIndex,
-             child: TopologyIndex) -> tuple[np.ndarray, np.ndarray] | None:
+def reusable(summary: ParentSummary, parent_index: TopologyIndex, child: TopologyIndex,
+             change: TopologyChange | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """Per parent structure: its impact provably carries over to ``child``, and it is untouched
     by the change (None when the two topologies are not comparable). The rule of the module
     docstring, for all structures at once: no failed node hosts a changed workload, no failed
     workload changed, and first fit replays (placements known by their counts only never
-    replay here: see :func:`riskmodel.engine.risk.RiskModel`)."""
-    change = topology_change(parent_index, child)
+    replay here: see :func:`riskmodel.engine.risk.RiskModel`). ``change``: the change from
+    parent to child when already known."""
+    change = change if change is not None else topology_change(parent_index, child)
     if change is None:
         return None
     hosts = _mask(parent_index.node_position, change.hosts, len(parent_index.node_names))

@@ -140,8 +140,10 @@ class Planner:
         self._position = {m.id: i for i, m in enumerate(catalog.measures)}
         self._applying = [[i for i, m in enumerate(catalog.measures) if measure_applies(m, mode)]
                           for mode in catalog.failure_modes]
+        self._masks = [sum(1 << i for i in applying) for applying in self._applying]
+        """Per failure mode, the bits (catalog positions) of the measures that apply to it."""
         self._topology = [m.changes_topology for m in catalog.measures]
-        self._mode_eals: dict[tuple[int, tuple[int, ...]], float] = {}
+        self._mode_eals: dict[tuple[int, int], float] = {}
 
     @property
     def base(self) -> RiskModel:
@@ -196,17 +198,18 @@ class Planner:
         """
         key = frozenset(measure_ids)
         if key not in self._outcomes:
-            chosen = {self._position[i] for i in key if i in self._position}
-            eal_per_mode = np.array([self._mode_eal(mode, tuple(i for i in applying if i in chosen))
-                                     for mode, applying in enumerate(self._applying)], dtype=float)
+            chosen = sum(1 << self._position[i] for i in key if i in self._position)
+            eal_per_mode = np.array([self._mode_eal(mode, mask & chosen) for mode, mask in enumerate(self._masks)],
+                                    dtype=float)
             self._outcomes[key] = Outcome(tuple(sorted(key)), float(np.sum(eal_per_mode)), eal_per_mode)
         return self._outcomes[key]
 
-    def _mode_eal(self, mode: int, applied: tuple[int, ...]) -> float:
-        """One failure mode's EAL with the measures ``applied`` (catalog positions, in order)."""
-        name = (mode, applied)
+    def _mode_eal(self, mode: int, mask: int) -> float:
+        """One failure mode's EAL with the measures of ``mask`` (bit i: catalog measure i) applied."""
+        name = (mode, mask)
         if name not in self._mode_eals:
             measures = self.catalog.measures
+            applied = [i for i in self._applying[mode] if mask >> i & 1]
             topology = tuple(measures[i].id for i in applied if self._topology[i])
             parts = [self._single_factors[measures[i].id] for i in applied]
             factors = (_product([p.frequency[mode] for p in parts]), _product([p.detect[mode] for p in parts]),

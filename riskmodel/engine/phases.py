@@ -57,14 +57,19 @@ def sparse_phase(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.nda
     lost replicas (entries may be 0); ``direct_down`` (sets × services) the services that
     failed themselves; ``degraded_only`` marks sets that degrade but never make unavailable.
     """
-    workloads = len(index.workload_names)
-    owner, workload = np.divmod(code, workloads)
+    owner, workload, unavailable, degraded = _workload_status(index, code, lost, degraded_only)
+    return _services(index, sets, owner, workload, lost, unavailable, degraded, direct_down)
+
+
+def _workload_status(index: TopologyIndex, code: np.ndarray, lost: np.ndarray,
+                     degraded_only: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per lost-pod entry: its set, its workload, and whether that workload is unavailable or degraded."""
+    owner, workload = np.divmod(code, len(index.workload_names))
     replicas = index.replicas.astype(float)
     unavailable = replicas[workload] - lost < index.required_replicas[workload] - 1e-9
     if degraded_only is not None:
         unavailable &= ~degraded_only[owner]
-    degraded = (lost > 1e-12) & ~unavailable
-    return _services(index, sets, owner, workload, lost, unavailable, degraded, direct_down)
+    return owner, workload, unavailable, (lost > 1e-12) & ~unavailable
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,12 +105,7 @@ def phase_batch(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.ndar
                 degraded_only: np.ndarray | None = None) -> PhaseBatch:
     """The phase status of every set (arguments as for :func:`sparse_phase`)."""
     workloads, services = len(index.workload_names), len(index.service_names)
-    owner, workload = np.divmod(code, workloads)
-    replicas = index.replicas.astype(float)
-    unavailable = replicas[workload] - lost < index.required_replicas[workload] - 1e-9
-    if degraded_only is not None:
-        unavailable &= ~degraded_only[owner]
-    degraded = (lost > 1e-12) & ~unavailable
+    owner, workload, unavailable, degraded = _workload_status(index, code, lost, degraded_only)
     down, degraded_codes, fraction = _services(index, sets, owner, workload, lost, unavailable, degraded, direct_down)
     return PhaseBatch(workloads, services, _pointer(owner, sets), workload, lost, unavailable, degraded,
                       _pointer(down // services, sets), down % services,
@@ -153,16 +153,11 @@ class PhaseState:
 
     def _workload_flags(self, flags: np.ndarray) -> np.ndarray:
         part = self._lost_slice()
-        dense = np.zeros(self.batch.workloads, dtype=bool)
-        dense[self.batch.lost_workload[part][flags[part]]] = True
-        return dense
+        return _dense(self.batch.workloads, self.batch.lost_workload[part][flags[part]], True)
 
     @property
     def lost_pods(self) -> np.ndarray:
-        workloads, lost = self.lost_entries()
-        dense = np.zeros(self.batch.workloads)
-        dense[workloads] = lost
-        return dense
+        return _dense(self.batch.workloads, *self.lost_entries())
 
     @property
     def unavailable_workloads(self) -> np.ndarray:
@@ -184,22 +179,15 @@ class PhaseState:
 
     @property
     def down_services(self) -> np.ndarray:
-        dense = np.zeros(self.batch.services, dtype=bool)
-        dense[self.down_entries()] = True
-        return dense
+        return _dense(self.batch.services, self.down_entries(), True)
 
     @property
     def degraded_services(self) -> np.ndarray:
-        dense = np.zeros(self.batch.services, dtype=bool)
-        dense[self.degraded_entries()[0]] = True
-        return dense
+        return _dense(self.batch.services, self.degraded_entries()[0], True)
 
     @property
     def degraded_service_fraction(self) -> np.ndarray:
-        services, fraction = self.degraded_entries()
-        dense = np.zeros(self.batch.services)
-        dense[services] = fraction
-        return dense
+        return _dense(self.batch.services, *self.degraded_entries())
 
     def service_cost_per_minute(self, index: TopologyIndex) -> np.ndarray:
         """Dollars per minute per service: full cost while down, the degraded cost scaled by the
@@ -217,6 +205,23 @@ class PhaseState:
         return self.down_services + self.degraded_services * self.degraded_service_fraction
 
 
+def _by_batch(states: list[PhaseState]) -> list[tuple[PhaseBatch, np.ndarray, np.ndarray]]:
+    """The states grouped by their batch: (batch, positions in ``states``, rows in the batch)."""
+    groups: dict[int, tuple[PhaseBatch, list[int], list[int]]] = {}
+    for at, state in enumerate(states):
+        entry = groups.setdefault(id(state.batch), (state.batch, [], []))
+        entry[1].append(at)
+        entry[2].append(state.row)
+    return [(batch, np.array(positions, dtype=np.int64), np.array(rows, dtype=np.int64))
+            for batch, positions, rows in groups.values()]
+
+
+def _dense(size: int, positions: np.ndarray, values: np.ndarray | bool) -> np.ndarray:
+    dense = np.zeros(size, dtype=bool if isinstance(values, bool) else float)
+    dense[positions] = values
+    return dense
+
+
 def service_matrices(states: list[PhaseState], services: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(down, degraded, fraction) per state and service, as dense (states × services) matrices."""
     if services is None:
@@ -224,13 +229,7 @@ def service_matrices(states: list[PhaseState], services: int | None = None) -> t
     down = np.zeros((len(states), services), dtype=bool)
     degraded = np.zeros((len(states), services), dtype=bool)
     fraction = np.zeros((len(states), services))
-    by_batch: dict[int, tuple[PhaseBatch, list[int], list[int]]] = {}
-    for at, state in enumerate(states):
-        entry = by_batch.setdefault(id(state.batch), (state.batch, [], []))
-        entry[1].append(at)
-        entry[2].append(state.row)
-    for batch, positions, rows in by_batch.values():
-        where, row = np.array(positions, dtype=np.int64), np.array(rows, dtype=np.int64)
+    for batch, where, row in _by_batch(states):
         owner, position = expand(batch.down_ptr, row)
         down[where[owner], batch.down[position]] = True
         owner, position = expand(batch.degraded_ptr, row)
@@ -243,14 +242,9 @@ def lost_rows(states: list[PhaseState]) -> tuple[np.ndarray, np.ndarray, np.ndar
     """The lost-pod entries of many states: (state position, workload, lost replicas), sorted by
     state position (and by workload within a state)."""
     parts = []
-    by_batch: dict[int, tuple[PhaseBatch, list[int], list[int]]] = {}
-    for at, state in enumerate(states):
-        entry = by_batch.setdefault(id(state.batch), (state.batch, [], []))
-        entry[1].append(at)
-        entry[2].append(state.row)
-    for batch, positions, rows in by_batch.values():
-        owner, position = expand(batch.lost_ptr, np.array(rows, dtype=np.int64))
-        parts.append((np.array(positions, dtype=np.int64)[owner], batch.lost_workload[position], batch.lost[position]))
+    for batch, where, row in _by_batch(states):
+        owner, position = expand(batch.lost_ptr, row)
+        parts.append((where[owner], batch.lost_workload[position], batch.lost[position]))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     owner, workload, lost = (np.concatenate(column) for column in zip(*parts, strict=True))

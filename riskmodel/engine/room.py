@@ -42,11 +42,28 @@ class SizeClasses:
     node_zone: np.ndarray
 
 
-def size_classes(index: TopologyIndex) -> SizeClasses:
-    movable = index.pod_reschedulable
+def workload_requests(index: TopologyIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Per workload: one pod's cpu request (millicores) and memory request (bytes)."""
     workloads = len(index.workload_names)
     cpu, memory = np.zeros(workloads), np.zeros(workloads)
     cpu[index.pod_workload], memory[index.pod_workload] = index.pod_cpu_millicores, index.pod_memory_bytes
+    return cpu, memory
+
+
+def free_room(index: TopologyIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Free cpu, memory and pod slots of every node for rescheduled pods (0 on unschedulable
+    nodes, never negative)."""
+    usable = index.node_schedulable
+    free_cpu = np.where(usable, np.maximum(index.free_cpu_millicores, 0.0), 0.0)
+    free_memory = np.where(usable, np.maximum(index.free_memory_bytes, 0.0), 0.0)
+    free_slots = np.where(usable, np.maximum(index.free_pod_slots, 0), 0).astype(float)
+    return free_cpu, free_memory, free_slots
+
+
+def size_classes(index: TopologyIndex) -> SizeClasses:
+    movable = index.pod_reschedulable
+    workloads = len(index.workload_names)
+    cpu, memory = workload_requests(index)
     moves = np.zeros(workloads, dtype=bool)
     moves[index.pod_workload[movable]] = True
     sizes = np.unique(np.stack([-cpu[moves], -memory[moves]], axis=1), axis=0) if moves.any() else np.zeros((0, 2))
@@ -56,10 +73,7 @@ def size_classes(index: TopologyIndex) -> SizeClasses:
         lookup = {(c, m): j for j, (c, m) in enumerate(zip(class_cpu.tolist(), class_memory.tolist(), strict=True))}
         workload_class[moves] = [lookup[(c, m)] for c, m in zip(cpu[moves].tolist(), memory[moves].tolist(),
                                                                     strict=True)]
-    usable = index.node_schedulable
-    free_cpu = np.where(usable, np.maximum(index.free_cpu_millicores, 0.0), 0.0)
-    free_memory = np.where(usable, np.maximum(index.free_memory_bytes, 0.0), 0.0)
-    free_slots = np.where(usable, np.maximum(index.free_pod_slots, 0), 0).astype(float)
+    free_cpu, free_memory, free_slots = free_room(index)
     with np.errstate(divide="ignore", invalid="ignore"):
         by_cpu = np.where(class_cpu[None, :] > 0, np.floor(free_cpu[:, None] / class_cpu[None, :]), np.inf)
         by_memory = np.where(class_memory[None, :] > 0, np.floor(free_memory[:, None] / class_memory[None, :]), np.inf)

@@ -28,7 +28,7 @@ import numpy as np
 from riskmodel.engine.csr import expand
 from riskmodel.engine.impact import FailedPositions, StructuralImpact, failed_positions
 from riskmodel.engine.phases import lost_rows, service_matrices
-from riskmodel.engine.room import room_of
+from riskmodel.engine.room import free_room, room_of, workload_requests
 from riskmodel.engine.topology import TopologyIndex
 
 
@@ -54,10 +54,7 @@ def group_room(index: TopologyIndex) -> GroupRoom:
     movable = index.pod_reschedulable
     cpu_levels = np.unique(np.concatenate([index.pod_cpu_millicores[movable], [1.0]]))
     memory_levels = np.unique(np.concatenate([index.pod_memory_bytes[movable], [1.0]]))
-    usable = index.node_schedulable
-    free_cpu = np.where(usable, np.maximum(index.free_cpu_millicores, 0.0), 0.0)
-    free_memory = np.where(usable, np.maximum(index.free_memory_bytes, 0.0), 0.0)
-    free_slots = np.where(usable, np.maximum(index.free_pod_slots, 0), 0).astype(float)
+    free_cpu, free_memory, free_slots = free_room(index)
     zones = len(index.zone_names)
     room = np.zeros((len(cpu_levels), len(memory_levels), zones))
     by_cpu = np.floor(free_cpu[None, :] / np.maximum(cpu_levels[:, None], 1e-9))
@@ -170,8 +167,7 @@ def _demand(index: TopologyIndex, failed: FailedPositions,
     unbound = np.bincount(structure[zone < 0], pods[zone < 0], minlength=count).astype(float)
     bound = np.bincount(structure[zone >= 0] * zones + zone[zone >= 0], pods[zone >= 0],
                         minlength=count * zones).reshape(count, zones).astype(float)
-    cpu, memory = np.zeros(workloads), np.zeros(workloads)
-    cpu[index.pod_workload], memory[index.pod_workload] = index.pod_cpu_millicores, index.pod_memory_bytes
+    cpu, memory = workload_requests(index)
     largest_cpu, largest_memory = np.zeros(count), np.zeros(count)
     np.maximum.at(largest_cpu, structure, cpu[workload])
     np.maximum.at(largest_memory, structure, memory[workload])

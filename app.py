@@ -22,6 +22,15 @@ PAGES = [
 ]
 
 
+def _open_session() -> None:
+    st.session_state["session_id"] = st.session_state["review_session"]
+
+
+def _new_session() -> None:
+    st.session_state.pop("session_id", None)
+    ui.ensure_session()
+
+
 def sidebar() -> None:
     with st.sidebar:
         st.text_input("Reviewer", key="reviewer", placeholder="your name")
@@ -38,7 +47,7 @@ def sidebar() -> None:
         if upload is not None and st.session_state.get("adopted_upload") != upload.file_id:
             problem = ui.adopt_upload(upload.name, upload.getvalue())
             if problem:
-                st.error(f"Upload rejected; the current scenario stays open.\n\n```\n{problem}\n```")
+                st.error("Upload rejected; the current scenario stays open.\n\n" + ui.markdown_text(problem))
             else:
                 st.session_state["adopted_upload"] = upload.file_id
                 st.rerun()
@@ -46,20 +55,17 @@ def sidebar() -> None:
         labels = {s.session.id: f"{s.session.name} · {s.session.created_at:%Y-%m-%d %H:%M}" for s in sessions}
         if sessions:
             ids = [None, *labels]
-            current_session = ui.session_id()
-            picked = st.selectbox("Review session", ids, index=ids.index(current_session) if current_session in ids else 0,
-                                  format_func=lambda i: "— none (read-only) —" if i is None else labels[i])
-            if picked != current_session:
-                st.session_state["session_id"] = picked
-                st.rerun()
-        if st.button("New review session", width="stretch"):
-            st.session_state.pop("session_id", None)
-            ui.ensure_session()
-            st.rerun()
+            ui.sync_widget("review_session", ui.session_id() if ui.session_id() in ids else None)
+            st.selectbox("Review session", ids, key="review_session", on_change=_open_session,
+                         format_func=lambda i: "— none (read-only) —" if i is None else labels[i])
+        st.button("New review session", width="stretch", key="new_session", on_click=_new_session)
 
 
 try:
     sidebar()
-    st.navigation(PAGES).run()
+    page = st.navigation(PAGES)
+    ui.show_toasts()
+    ui.plan_header()
+    page.run()
 except RiskModelError as error:
-    st.error(f"```\n{error}\n```")
+    st.error(ui.markdown_text(str(error)))

@@ -1,6 +1,5 @@
 """Node problems: conditions and events per node from the evidence, with a timeline."""
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import ui
@@ -23,15 +22,14 @@ only_problems = st.toggle("Only active problems", value=True, key="problems_only
 
 conditions = [c for c in evidence.conditions if (node is None or c.node == node) and (c.is_problem or not only_problems)]
 st.subheader("Conditions")
-st.dataframe(pd.DataFrame([{"node": c.node, "condition": c.type, "status": c.status, "reason": c.reason,
-                            "message": c.message, "since": c.last_transition_time} for c in conditions]),
-             hide_index=True, width="stretch")
+ui.table([{"Node": c.node, "Condition": c.type, "Status": c.status, "Reason": c.reason, "Message": c.message,
+           "Since": c.last_transition_time} for c in conditions], key="problem_conditions")
 st.subheader("Events")
 events = [e for e in evidence.events if node is None or e.node == node]
 st.plotly_chart(node_timeline(evidence, node), width="stretch")
-st.dataframe(pd.DataFrame([{"node": e.node, "reason": e.reason, "count": e.count, "type": e.type,
-                            "source": e.source_component, "first": e.first_timestamp, "last": e.last_timestamp,
-                            "message": e.message} for e in events]), hide_index=True, width="stretch")
+ui.table([{"Node": e.node, "Reason": e.reason, "Count": e.count, "Type": e.type, "Source": e.source_component,
+           "First seen": e.first_timestamp, "Last seen": e.last_timestamp, "Message": e.message} for e in events],
+         {"Count": lambda n: f"{n:,}"}, key="problem_events")
 if evidence.skipped:
     with st.expander(f"{len(evidence.skipped)} input items skipped"):
         st.write("\n".join(f"- {reason}" for reason in evidence.skipped))

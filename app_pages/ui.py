@@ -1,26 +1,37 @@
 """The one UI module that knows about Streamlit caching and session state.
 
 Pages call these helpers to get the analysis of the current scenario (with the review
-session's edits applied), the review store and the reviewer's name; every number still
-comes from ``riskmodel``.
+session's edits applied), the plan in force (the session's working plan, or without a
+session the one kept in this browser tab's state), the review store and the reviewer's
+name; every number still comes from ``riskmodel``.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from riskmodel.errors import RiskModelError
 from riskmodel.files.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS
-from riskmodel.report.analysis import Analysis, RankReport, analyse, money, rank_report  # noqa: F401 - money re-exported for pages
-from riskmodel.review.edits import Edit, apply_edits, current_value
-from riskmodel.review.store import ReviewStore
+from riskmodel.report.analysis import Analysis, analyse
+from riskmodel.report.edit_preview import EditPreview, preview_edit
+from riskmodel.report.formatting import money_per_year
+from riskmodel.report.plan_view import PlanInForce, plan_in_force, plan_summary
+from riskmodel.review.edits import Edit, EditKey, EditValue
+from riskmodel.review.store import ReviewStore, default_path
+from riskmodel.review.working_plan import WorkingPlan
 from riskmodel.sources.scenario import LoadedScenario, load_scenario
 
 UPLOAD_LIMIT_BYTES = 8 * 1024 * 1024
+PLAN_STATE = "working_plan"
+"""Session-state key of the working plan when no review session is open (survives page changes)."""
+TOASTS_STATE = "pending_toasts"
 
 
 def _stamp(path: str) -> tuple[tuple[str, float, int], ...]:
@@ -40,14 +51,24 @@ def _analysis(path: str, stamp: tuple, edits: tuple[Edit, ...]) -> Analysis:
     return analyse(_load(path, stamp), edits)
 
 
+@st.cache_resource(show_spinner="Resolving the plan…", max_entries=64)
+def _plan_view(path: str, stamp: tuple, edits: tuple[Edit, ...], working: WorkingPlan) -> PlanInForce:
+    return plan_in_force(_analysis(path, stamp, edits), working)
+
+
+@st.cache_resource(show_spinner="Computing the total with this edit…", max_entries=32)
+def _preview(path: str, stamp: tuple, edits: tuple[Edit, ...], key: EditKey, new_value: Any) -> EditPreview:
+    return preview_edit(_load(path, stamp), edits, key, new_value, _analysis(path, stamp, edits))
+
+
 @st.cache_resource
-def _store(path: str | None) -> ReviewStore:
+def _store(path: str) -> ReviewStore:
     return ReviewStore(path)
 
 
 def store() -> ReviewStore:
     """The review database: ``RISKMODEL_REVIEW_DB`` or the default under the user's data dir."""
-    return _store(os.environ.get("RISKMODEL_REVIEW_DB") or None)
+    return _store(str(default_path()))
 
 
 def scenario_path() -> str:
@@ -81,14 +102,35 @@ def analysis(session: str | None = None) -> Analysis:
     return _analysis(path, _stamp(path), edits)
 
 
-def report(budget: float | None) -> RankReport:
-    """The register, measures and plan under ``budget`` (default: every measure that pays for itself)."""
-    return _report(scenario_path(), _stamp(scenario_path()), current_edits(), budget)
+def working_plan() -> WorkingPlan:
+    """The plan the review is working on: the open session's, else this tab's."""
+    current = session_id()
+    if current:
+        return store().plan(current)
+    return st.session_state.setdefault(PLAN_STATE, WorkingPlan())
 
 
-@st.cache_data(show_spinner="Ranking measures and planning…", max_entries=64)
-def _report(path: str, stamp: tuple, edits: tuple[Edit, ...], budget: float | None) -> RankReport:
-    return rank_report(_analysis(path, stamp, edits), budget)
+def set_working_plan(plan: WorkingPlan) -> None:
+    """Keep ``plan`` where :func:`working_plan` reads it (the session in SQLite, else this tab)."""
+    current = session_id()
+    if current:
+        store().set_plan(current, plan, reviewer())
+    else:
+        st.session_state[PLAN_STATE] = plan
+
+
+def plan_view(session: str | None = None) -> PlanInForce:
+    """The plan in force on the current analysis (or on another session's, with its own plan)."""
+    path = scenario_path()
+    if session:
+        return _plan_view(path, _stamp(path), tuple(store().edits(session)), store().plan(session))
+    return _plan_view(path, _stamp(path), current_edits(), working_plan())
+
+
+def preview(key: EditKey, new_value: EditValue) -> EditPreview:
+    """Total EAL before and after recording one more edit (raises the validator's error)."""
+    path = scenario_path()
+    return _preview(path, _stamp(path), current_edits(), key, new_value)
 
 
 def require_analysis() -> Analysis:
@@ -102,16 +144,46 @@ def require_analysis() -> Analysis:
 
 
 def ensure_session() -> str:
-    """The open review session, creating one named after the scenario if none is open."""
+    """The open review session, creating one named after the scenario if none is open; a new
+    session takes over the plan this tab was working on."""
     current = session_id()
     if current is None:
         session = store().create_session(f"Review of {base().scenario.name}", base(), reviewer())
+        tab_plan = st.session_state.pop(PLAN_STATE, None)
+        if tab_plan is not None:
+            store().set_plan(session.id, tab_plan, reviewer())
         st.session_state["session_id"] = current = session.id
     return current
 
 
+def plan_header() -> None:
+    """The line at the top of every page naming the plan in force and where it is kept."""
+    try:
+        view = plan_view()
+    except RiskModelError:
+        return
+    current = session_id()
+    where = f"kept in session “{store().get_session(current).name}”" if current else \
+        "kept in this browser tab: no review session is open"
+    with st.container(border=True, key="plan_header"):
+        st.markdown(f"**Plan in force** ({where}): {plan_summary(view.resolved)}. Expected annual loss "
+                    f"{money_per_year(view.eal_per_year)} → **{money_per_year(view.eal_with_plan)}** with the plan.")
+        st.caption("Measures: " + (", ".join(view.selected) or "none"))
+
+
+def toast_later(message: str) -> None:
+    """A toast shown at the start of the next run (a toast raised just before st.rerun is lost)."""
+    st.session_state.setdefault(TOASTS_STATE, []).append(message)
+
+
+def show_toasts() -> None:
+    for message in st.session_state.pop(TOASTS_STATE, []):
+        st.toast(message, icon=":material/check_circle:")
+
+
 def adopt_upload(name: str, data: bytes) -> str | None:
-    """Validate an uploaded scenario; switch to it only if it loads. Returns an error message."""
+    """Validate an uploaded scenario; switch to it only if it loads. Returns the whole error
+    message (naming the uploaded file, not the temporary copy) if it does not."""
     if len(data) > UPLOAD_LIMIT_BYTES:
         return f"{name}: file is {len(data):,} bytes, over the {UPLOAD_LIMIT_BYTES:,}-byte upload limit"
     folder = Path(tempfile.mkdtemp(prefix="riskmodel-upload-"))
@@ -120,44 +192,32 @@ def adopt_upload(name: str, data: bytes) -> str | None:
     try:
         load_scenario(target)
     except RiskModelError as error:
-        return str(error)
+        return str(error).replace(str(target), Path(name).name).replace(str(folder) + os.sep, "")
     st.session_state["scenario_path"] = str(target)
     st.session_state.pop("session_id", None)
     return None
 
 
-def validate_edit(edit: Edit) -> None:
-    """Raise the validator's clear error if ``edit`` would make the inputs invalid."""
-    apply_edits(base().catalog, base().scenario, (*current_edits(), edit))
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|$~"
 
 
-def edit_form(key: str, target_kind: str, ids: list[str], fields: list[str], label: str) -> None:
-    """A form that records one edit of ``target_kind`` after checking it against the validators."""
-    with st.form(f"{key}_form"):
-        target_id = st.selectbox(label, ids, key=f"{key}_target")
-        field = st.selectbox("Field", fields, key=f"{key}_field")
-        new_value = st.number_input("New value (a point value, in the unit the field name says)", min_value=0.0,
-                                    value=None, step=0.01, format="%.4f", key=f"{key}_value")
-        why = st.text_input("Why", key=f"{key}_why", placeholder="e.g. we lost 3 nodes to this last year")
-        submitted = st.form_submit_button("Record edit")
-    if not submitted:
-        return
-    if new_value is None or not why.strip():
-        st.error("An edit needs a new value and a reason.")
-        return
-    loaded = base()
-    old = current_value(loaded.catalog, loaded.scenario, target_kind, target_id, field)
-    edit = Edit(target_kind, target_id, field, old, float(new_value), reviewer(), why.strip())
-    try:
-        validate_edit(edit)
-    except RiskModelError as error:
-        st.error(f"Edit rejected, nothing recorded:\n\n```\n{error}\n```")
-        return
-    store().record_edit(ensure_session(), edit)
-    st.rerun()
+def markdown_text(text: str) -> str:
+    """``text`` shown as it is inside markdown (every special character escaped, lines kept), so
+    a long error message wraps and reads whole instead of scrolling out of a code block."""
+    escaped = "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text)
+    return "  \n".join(escaped.splitlines())
 
 
-def number_columns(**formats: str) -> dict:
-    """Column formats for st.dataframe: ``money`` columns in dollars, others printf-style."""
-    return {name: st.column_config.NumberColumn(format="dollar" if fmt == "money" else fmt)
-            for name, fmt in formats.items()}
+def table(rows: Sequence[Mapping[str, Any]], formats: Mapping[str, Callable[[Any], str]] | None = None,
+          key: str | None = None, **options: Any) -> None:
+    """A dataframe whose cells are shown in the one number style (``riskmodel.report.formatting``)
+    while columns stay numeric, so they sort by value."""
+    frame = pd.DataFrame(list(rows))
+    shown = frame.style.format({column: f for column, f in (formats or {}).items() if column in frame.columns},
+                               na_rep="—")
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, **options)
+
+
+def sync_widget(key: str, value: Any) -> None:
+    """Make a keyed widget show ``value`` (the stored plan) before it is drawn this run."""
+    st.session_state[key] = value

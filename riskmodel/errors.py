@@ -6,9 +6,36 @@ CLI and the app can show it as it is, without a traceback.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 FieldPath = tuple[str | int, ...]
+
+REDACTED = "***"
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]+@")
+_SECRET_PARAMETER = re.compile(
+    r"(?P<name>[?&;](?:access_token|token|id_token|refresh_token|api[_-]?key|apikey|key|password|passwd|pwd|secret|"
+    r"client_secret|auth|authorization|sig|signature|x-amz-signature|x-goog-signature)=)[^&#\s'\"]*",
+    re.IGNORECASE,
+)
+_AUTHORIZATION = re.compile(r"\b(?P<scheme>Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with the secrets URIs carry replaced by ``***``.
+
+    ``scheme://user:password@host`` becomes ``scheme://host`` (the whole user part goes: a token
+    alone may be the user),
+    query parameters that carry credentials (``access_token=``, ``token=``, ``password=``,
+    ``api_key=``, signatures …) lose their values, and ``Bearer …`` / ``Basic …`` their token.
+    Every message of the RiskModelError family passes through here, and so does every source
+    name that reaches an output; use it wherever else a URI is printed.
+    """
+    if "@" in text:
+        text = _USERINFO.sub(lambda match: match["scheme"], text)
+    if "=" in text:
+        text = _SECRET_PARAMETER.sub(lambda match: f"{match['name']}{REDACTED}", text)
+    return _AUTHORIZATION.sub(lambda match: f"{match['scheme']} {REDACTED}", text)
 
 
 def format_field_path(path: FieldPath) -> str:
@@ -23,7 +50,10 @@ def format_field_path(path: FieldPath) -> str:
 
 
 class RiskModelError(ValueError):
-    """Base of every error the workbench reports to a user."""
+    """Base of every error the workbench reports to a user; its message never holds a secret."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class InputError(RiskModelError):
@@ -37,8 +67,8 @@ class InputError(RiskModelError):
         line: int | None = None,
         field: FieldPath | str | None = None,
     ) -> None:
-        self.file = file
-        self.message = message
+        self.file = redact(file)
+        self.message = redact(message)
         self.line = line
         self.field = format_field_path(field) if isinstance(field, tuple) else field
         super().__init__(str(self))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from riskmodel.model.catalog import Catalog, FailureMode, Measure
@@ -46,3 +49,12 @@ def measure(id: str, kind: str, effect: dict, per_year: float = 0.0, once: float
 
 def catalog(modes: list[FailureMode], measures: list[Measure] = ()) -> Catalog:
     return Catalog(failure_modes=tuple(modes), measures=tuple(measures))
+
+
+def copied_folder(tmp_path: Path, sources: Iterable[Path], label: str = "input") -> Path:
+    """A fresh folder under ``tmp_path`` holding copies of recorded files (an import source)."""
+    folder = tmp_path / label
+    folder.mkdir()
+    for source in sources:
+        shutil.copy(source, folder / source.name)
+    return folder

@@ -16,7 +16,9 @@ import pytest
 from pydantic import BaseModel
 
 import riskmodel.model.catalog as catalog_module
+import riskmodel.model.defaults as defaults_module
 import riskmodel.model.estimate as estimate_module
+import riskmodel.model.overlay as overlay_module
 import riskmodel.model.scenario as scenario_module
 import riskmodel.simulate.whatif_file as whatif_module
 from riskmodel.files.loader import load_catalog, parse_scenario
@@ -102,11 +104,26 @@ def test_whatif_examples_load_against_the_examples(tmp_path: Path, index: int):
     assert loaded.injected or loaded.spec.measures
 
 
+def test_overlay_example_lays_over_the_shipped_catalogs(tmp_path: Path):
+    from riskmodel.files.loader import SHIPPED_CATALOGS
+    from riskmodel.files.overlay_file import load_overlays
+
+    (block,) = _examples("overlay")
+    path = tmp_path / "overlay.yaml"
+    path.write_text(block, encoding="utf-8")
+    shipped, _ = load_catalog([SHIPPED_CATALOGS])
+    catalog, hashes = load_overlays([path], shipped)
+    assert catalog.failure_mode("node-crash-reboot").frequency_per_year == 0.795
+    assert catalog.versions["calibration"] == "2026-12-01" and str(path) in hashes
+
+
 FORMAT_MODELS = [
     *_models(catalog_module),
     *_models(scenario_module),
     *_models(estimate_module),
     *_models(whatif_module),
+    *_models(defaults_module),
+    *_models(overlay_module),
 ]
 
 

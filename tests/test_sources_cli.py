@@ -35,8 +35,10 @@ def test_minikube_dump_to_scenario(minikube: Path) -> None:
     assert workloads["e2e-deployment"].kind == "Deployment" and workloads["e2e-deployment"].replicas == 2
     assert workloads["coredns"].requests.memory_bytes == 70 * 2**20
     assert workloads["etcd"].kind == "ControlPlane" and workloads["etcd"].quorum
-    assert "e2e-failjob" not in workloads and "storage-provisioner" not in workloads
-    assert all(s.review_placeholder for s in scenario.services)
+    assert "e2e-failjob" not in workloads
+    # storage-provisioner is a bare pod (no controller): reported, not a workload
+    assert "storage-provisioner" not in workloads
+    assert {p.field for p in scenario.placeholders} >= {f"services.{s.name}.cost_per_hour" for s in scenario.services}
 
 
 def test_pdb_rules() -> None:
@@ -66,7 +68,10 @@ def test_import_command_writes_a_reviewable_scenario(minikube: Path, tmp_path: P
     text = out.read_text()
     assert "# TO REVIEW" in text
     data = yaml.safe_load(text)
-    assert data["name"] == "mk" and all(s["review_placeholder"] for s in data["services"])
+    assert data["name"] == "mk" and data["evidence"] == ["imported.evidence.json"]
+    fields = {p["field"] for p in data["placeholders"]}
+    assert all(f"services.{s['name']}.slo" in fields for s in data["services"])
+    assert "zones.unknown-zone" in fields
     assert "unknown-zone" in capsys.readouterr().out  # the missing zone label is reported
 
 
@@ -100,6 +105,8 @@ def test_imported_services_list_their_placeholder_fields(minikube: Path, tmp_pat
     assert main(["import", "--source", f"file:{minikube}", "--output", str(out)]) == 0
     scenario = load_scenario(out).scenario
     paths = [p.field_path for p in placeholders(scenario)]
-    assert len(paths) == 2 * len(scenario.services) > 0
+    # one placeholder zone (the minikube node has no zone label) and three values per service
+    assert len(paths) == 1 + 3 * len(scenario.services) and len(scenario.services) > 0
     first = scenario.services[0].name
-    assert paths[:2] == [f"services.{first}.cost_per_hour", f"services.{first}.slo"]
+    assert paths[:4] == ["zones.unknown-zone", f"services.{first}.cost_per_hour",
+                         f"services.{first}.degraded_cost_per_hour", f"services.{first}.slo"]

@@ -75,7 +75,8 @@ def test_v1_eventlist_counts_and_node_attribution() -> None:
     assert by_reason["BackOff"] == 111 + 1
     assert all(e.source_component == "kubelet" for e in events)
     # the two scheduler events name a pod but no node: reported, not counted
-    assert any("2 × events about a Pod" in s for s in dump.skipped)
+    assert any("2 × Event: events about a Pod" in s for s in dump.skipped)
+    assert dump.accounting.summary().read["Event"] == 17 and dump.accounting.summary().used["Event"] == 15
 
 
 def test_events_k8s_io_v1_form(tmp_path: Path) -> None:
@@ -148,7 +149,7 @@ def test_truncated_json_names_file_and_line(tmp_path: Path) -> None:
 def test_real_file_without_kind_is_rejected() -> None:
     # insights-operator's reduced format is not kubectl output: no kind at the top
     with pytest.raises(InputErrors, match="missing 'kind'"):
-        read_dump(K8S / "openshift-insights-events-trimmed.json")
+        read_dump(K8S.parent / "not-kubectl" / "openshift-insights-events-trimmed.json")
 
 
 def test_wrong_kind_inside_a_typed_list(tmp_path: Path) -> None:

@@ -46,6 +46,8 @@ def recorded() -> dict[str, list[dict[str, Any]]]:
         "/apis/apps/v1/deployments": _items("troubleshoot-deployments-default.json"),
         "/apis/apps/v1/statefulsets": _items("k9s-statefulset.json"),
         "/apis/apps/v1/daemonsets": [],
+        "/apis/apps/v1/replicasets": [],
+        "/api/v1/services": _items("nri-k8s-1.35-minikube-services.yaml"),
         "/apis/policy/v1/poddisruptionbudgets": _items("k9s-pdb.json"),
         "/api/v1/persistentvolumes": [],
         "/api/v1/persistentvolumeclaims": [],
@@ -133,6 +135,7 @@ def test_reads_everything_with_paging(api_server: FakeApiServer, tmp_path: Path)
     assert sorted(n.name for n in dump.nodes) == ["datagen-1-35", "gke-istio-test-default-pool-866a0405-420r"]
     assert len(dump.pods) == 25 and len(dump.evidence.events) == 15
     assert {w.kind for w in dump.workloads} == {"Deployment", "StatefulSet"} and len(dump.pdbs) == 1
+    assert sorted(s.name for s in dump.services)[:3] == ["e2e-hpa", "e2e-kube-state-metrics", "e2e-lb"]
     assert all(not r.startswith("/api/v1/secrets") for r in api_server.requests)
 
 

@@ -8,7 +8,6 @@ folder of them (catalog and what-if files in a folder are left out, and said so)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -17,9 +16,10 @@ from typing import Any
 from riskmodel.cli.main import _looks_like_catalog
 from riskmodel.cli.simulate import check_workers, dask_for
 from riskmodel.errors import InputError
+from riskmodel.files.jsonfile import json_text
 from riskmodel.files.loader import yaml_files
-from riskmodel.report.analysis import money
 from riskmodel.report.fleet import ClusterOutcome, FleetReport, fleet_report
+from riskmodel.report.formatting import money
 from riskmodel.simulate.whatif_file import looks_like_whatif
 
 
@@ -87,7 +87,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     with dask_for(args.dask) as dask:
         report = fleet_report(paths, years=args.years, seed=args.seed, budget=args.budget, workers=args.workers,
                               dask=dask, progress=None if args.quiet else _progress)
-    print(json.dumps(fleet_json(report), indent=2) if args.format == "json" else fleet_table(report))
+    print(json_text(fleet_json(report), what="fleet") if args.format == "json" else fleet_table(report))
     return 0
 
 

@@ -8,13 +8,15 @@ file, line and field) and exit 2; nothing prints a traceback for bad input.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from riskmodel.errors import InputError, InputErrors, RiskModelError
+from riskmodel.cli import arguments
+from riskmodel.errors import InputError, InputErrors, RiskModelError, redact
+from riskmodel.files.jsonfile import json_text
 from riskmodel.files.loader import SHIPPED_CATALOGS, load_catalog, parse_model, yaml_files
+from riskmodel.files.reading import write_text
 from riskmodel.sources.scenario import load_scenario
 
 EXIT_OK = 0
@@ -26,12 +28,9 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 def _looks_like_catalog(path: Path) -> bool:
     """A catalog file has a top-level ``catalog:`` key; anything else is read as a scenario."""
-    try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return any(line.startswith("catalog:") for line in head.splitlines())
+    from riskmodel.files.overlay_file import has_top_level_key
+
+    return has_top_level_key(path, "catalog")
 
 
 def _validate_one(path: Path) -> str:
@@ -39,6 +38,14 @@ def _validate_one(path: Path) -> str:
 
     if looks_like_whatif(path):
         return load_whatif(path).summary()
+    from riskmodel.files.overlay_file import looks_like_overlay
+
+    if looks_like_overlay(path):
+        from riskmodel.model.overlay import CatalogOverlay
+
+        overlay, _ = parse_model(CatalogOverlay, path)
+        return (f"ok  {path}: catalog overlay {overlay.overlay!r}, {len(overlay.failure_modes)} failure modes "
+                "(their ids are checked against the catalogs of the scenario that names it)")
     if _looks_like_catalog(path):
         catalog, _ = load_catalog([path])
         return f"ok  {path}: catalog, {len(catalog.failure_modes)} failure modes, {len(catalog.measures)} measures"
@@ -104,7 +111,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         "scenario": Scenario.model_json_schema(mode="validation"),
     }
     chosen = schemas if args.kind == "all" else schemas[args.kind]
-    print(json.dumps(chosen, indent=2))
+    print(json_text(chosen, what="schema"))
     return EXIT_OK
 
 
@@ -115,7 +122,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     scenario = generate_large_scenario(seed=args.seed, nodes=args.nodes, workloads=args.workloads,
                                        services=args.services)
-    Path(args.output).write_text(scenario_to_yaml(scenario), encoding="utf-8")
+    write_text(args.output, scenario_to_yaml(scenario))
     pods = sum(workload.replicas for workload in scenario.workloads)
     print(f"wrote {args.output}: {len(scenario.nodes)} nodes, {len(scenario.workloads)} workloads, {pods} pods, "
           f"{len(scenario.services)} services (seed {args.seed})")
@@ -132,19 +139,21 @@ def _register_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     generate = commands.add_parser("generate", help="write the seeded large scenario for benchmarks")
     generate.add_argument("kind", choices=("large",))
     generate.add_argument("--output", required=True, metavar="FILE")
-    generate.add_argument("--seed", type=int, default=7)
-    generate.add_argument("--nodes", type=int, default=1000)
-    generate.add_argument("--workloads", type=int, default=None,
+    generate.add_argument("--seed", type=arguments.seed, default=7)
+    generate.add_argument("--nodes", type=arguments.node_count, default=1000)
+    generate.add_argument("--workloads", type=arguments.workload_count, default=None,
                           help="workloads (default: 300, or 0.3 per node beyond 1,000 nodes)")
-    generate.add_argument("--services", type=int, default=200)
+    generate.add_argument("--services", type=arguments.service_count, default=200)
     generate.set_defaults(handler=cmd_generate)
 
 
 def _registrars() -> list[Registrar]:
     """Every module that adds commands; each owns its own arguments and handler."""
-    from riskmodel.cli import export, fleet, risk, simulate, sources
+    from riskmodel.cli import calibrate, check, export, fleet, ledger, publish, risk, risklists, simulate, sources
 
-    return [_register_core, risk.register, sources.register, simulate.register, export.register, fleet.register]
+    return [_register_core, risk.register, sources.register, simulate.register, export.register,
+            risklists.register, calibrate.register, ledger.register, publish.register, check.register,
+            fleet.register]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,11 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse has printed the usage and the problem
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    try:
+        arguments.refuse_nul(args)
         return int(args.handler(args))
     except RiskModelError as error:
         print(str(error), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:  # the environment, not the input: a full disk, a missing permission
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

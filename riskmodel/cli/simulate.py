@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from riskmodel.cli import arguments
 from riskmodel.errors import InputError
+from riskmodel.files.jsonfile import json_text
+from riskmodel.files.reading import checked_path, write_text
 from riskmodel.files.yamlfile import parse_yaml, read_text
+from riskmodel.model.bounds import MAX_SIMULATED_INCIDENTS
 from riskmodel.plan.planner import Planner
-from riskmodel.report.analysis import money
+from riskmodel.report.formatting import minutes, money, money_per_year, percent
 from riskmodel.simulate.dask_runner import dask_client
 from riskmodel.simulate.montecarlo import simulate
 from riskmodel.simulate.result import compare
@@ -34,7 +39,7 @@ CONNECT_SECONDS = 10
 
 def read_plan(value: str) -> tuple[str, ...]:
     """Measure ids from ``a,b,c`` or from a YAML/JSON file with ``selected`` (at top level or under ``plan``)."""
-    path = Path(value)
+    path = checked_path(value, "--plan")
     if not path.is_file():
         return tuple(part.strip() for part in value.split(",") if part.strip())
     data = parse_yaml(read_text(path), str(path))
@@ -44,6 +49,18 @@ def read_plan(value: str) -> tuple[str, ...]:
     if not isinstance(selected, list) or not all(isinstance(i, str) for i in selected):
         raise InputError(str(path), "expected a mapping with a 'selected:' list of measure ids", field="selected")
     return tuple(selected)
+
+
+def check_run_size(planner: Planner, years: int) -> float:
+    """Refuse a run that would draw more than ``MAX_SIMULATED_INCIDENTS``; returns the expected
+    incidents per year (Σ rate over every failure mode and unit, before measures)."""
+    per_year = float(np.sum(planner.base.base_rate))
+    if per_year * years > MAX_SIMULATED_INCIDENTS:
+        most = max(int(MAX_SIMULATED_INCIDENTS // per_year), 0)
+        raise InputError("--years", f"the scenario expects {per_year:,.0f} incidents a year, so {years:,} years would "
+                         f"draw about {per_year * years:,.0f}, over the {MAX_SIMULATED_INCIDENTS:,.0f} one run may; "
+                         f"expected at most {most:,} years, or lower frequencies")
+    return per_year
 
 
 def progress_bar(done: int, total: int) -> None:
@@ -56,17 +73,18 @@ def progress_bar(done: int, total: int) -> None:
 
 
 def _table(data: dict[str, Any], title: str) -> list[str]:
-    lines = [f"{title}: mean {money(data['mean_loss'])}/year ± {money(data['std_error'])} (std. error), "
+    lines = [f"{title}: mean {money_per_year(data['mean_loss'])} ± {money(data['std_error'])} (std. error), "
              f"P50 {money(data['p50'])}, P90 {money(data['p90'])}, P99 {money(data['p99'])}; "
-             f"analytic EAL {money(data['analytic_eal'])}",
-             f"  {data['incidents']:,} incidents over {data['years']:,} years, {data['overlapped_share']:.2%} overlapped, "
-             f"{data['combined_share']:.2%} evaluated as combined failures",
-             f"  {'service':<24} {'bad min/yr':>10} {'budget':>8} {'P(budget out)':>14}"]
+             f"analytic EAL {money_per_year(data['analytic_eal'])}",
+             f"  {data['incidents']:,} incidents over {data['years']:,} years, {percent(data['overlapped_share'])} "
+             f"overlapped, {percent(data['combined_share'])} evaluated as combined failures",
+             f"  {'service':<24} {'bad min/yr':>10} {'budget min/yr':>13} {'P(budget out)':>14}"]
     for s in data["services"]:
-        lines.append(f"  {s['name']:<24} {s['mean_bad_minutes']:>10.1f} {s['error_budget_minutes']:>8.1f} "
-                     f"{s['p_budget_exhausted']:>14.2%}")
+        lines.append(f"  {s['name']:<24} {minutes(s['mean_bad_minutes']):>10} {minutes(s['error_budget_minutes']):>13} "
+                     f"{percent(s['p_budget_exhausted']):>14}")
     top = sorted(data["modes"], key=lambda m: -m["loss_share"])[:8]
-    lines.append("  top failure modes: " + ", ".join(f"{m['id']} {m['loss_share']:.0%}" for m in top if m["loss_share"] > 0))
+    lines.append("  top failure modes: " + ", ".join(f"{m['id']} {percent(m['loss_share'])}" for m in top
+                                                     if m["loss_share"] > 0))
     return lines
 
 
@@ -118,6 +136,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise InputError("--years", f"expected at least 2 simulated years, got {years}")
     seed = loaded.scenario.settings.seed if seed is None else seed
     planner = Planner(loaded.scenario, loaded.catalog, loaded.evidence)
+    check_run_size(planner, years)
     progress = None if args.quiet else progress_bar
     check_workers(args)
     with dask_for(args.dask) as dask:
@@ -125,17 +144,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                         dask=dask)
         if not plan:
             data: dict[str, Any] = base.to_dict()
-            print(json.dumps(data, indent=2) if args.format == "json" else "\n".join(_table(data, "base")))
+            print(json_text(data, what="simulate") if args.format == "json" else "\n".join(_table(data, "base")))
             return 0
         planned = simulate(planner, plan, years=years, seed=seed, injected=injected, progress=progress,
                            workers=args.workers, dask=dask)
     comparison = compare(base, planned)
     if args.format == "json":
-        print(json.dumps(comparison.to_dict(), indent=2))
+        print(json_text(comparison.to_dict(), what="simulate"))
     else:
         diff = comparison.difference
         lines = _table(base.to_dict(), "base") + _table(planned.to_dict(), "with plan " + ", ".join(plan))
-        lines.append(f"plan avoids {money(diff.mean_loss_avoided)}/year ± {money(diff.std_error)}, "
+        lines.append(f"plan avoids {money_per_year(diff.mean_loss_avoided)} ± {money(diff.std_error)}, "
                      f"P99 lower by {money(diff.p99_avoided)}")
         print("\n".join(lines))
     return 0
@@ -149,7 +168,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
                                 duration_minutes=args.duration_minutes)
     text = dump_manifests(manifests)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_text(args.output, text)
         print(f"wrote {len(manifests)} manifest(s) for {args.tool} to {args.output}")
     else:
         print(text, end="")
@@ -160,10 +179,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     sim = commands.add_parser("simulate", help="Monte Carlo over simulated years, with and without a plan")
     sim.add_argument("scenario", metavar="SCENARIO", help="a scenario or a what-if file (base_scenario:)")
     sim.add_argument("--plan", metavar="PLAN", help="measure ids a,b,c or a YAML/JSON file with 'selected:'")
-    sim.add_argument("--years", type=int, default=None, help="simulated years (default: the what-if file's, or 10000)")
-    sim.add_argument("--seed", type=int, default=None, help="random seed (default: the file's or the scenario's)")
+    sim.add_argument("--years", type=arguments.simulated_years, default=None, help="simulated years (default: the what-if file's, or 10000)")
+    sim.add_argument("--seed", type=arguments.seed, default=None, help="random seed (default: the file's or the scenario's)")
     sim.add_argument("--format", choices=("table", "json"), default="table")
-    sim.add_argument("--workers", type=int, default=None,
+    sim.add_argument("--workers", type=arguments.workers, default=None,
                      help="worker processes (default: the usable cores); the numbers do not depend on it")
     sim.add_argument("--dask", metavar="ADDRESS", default=None,
                      help="run the chunks as Dask tasks: 'local' (a LocalCluster on this machine) or a scheduler "
@@ -176,6 +195,6 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help="node:NAME, zone:NAME or workload:NAME (repeatable)")
     chaos.add_argument("--tool", choices=("chaos-mesh", "litmus"), default="chaos-mesh")
     chaos.add_argument("--namespace", default="chaos-testing", help="namespace the chaos objects live in")
-    chaos.add_argument("--duration-minutes", type=float, default=10.0)
+    chaos.add_argument("--duration-minutes", type=arguments.minutes, default=10.0)
     chaos.add_argument("--output", metavar="FILE", help="write the manifests here (default: stdout)")
     chaos.set_defaults(handler=cmd_chaos)

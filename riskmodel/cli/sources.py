@@ -1,8 +1,11 @@
 """CLI commands over the sources: ``snapshot``, ``import`` and ``evidence``.
 
 ``--source`` is repeatable (``file:DIR``, ``kube[:CONTEXT]``, ``prometheus:URL``,
-``heapster:FILE``), like Heapster's ``--sink``. Handlers return an exit code; bad input and
-unreachable sources raise the RiskModelError family, which the CLI prints (exit 2).
+``heapster:FILE``, ``logs:PATH``), like Heapster's ``--sink``. ``import`` accounts for every
+object it read (per kind: read, used, skipped with each skip's reason) and writes the
+evidence it read next to the scenario, so the scenario ranks with it as it is. Handlers
+return an exit code; bad input and unreachable sources raise the RiskModelError family,
+which the CLI prints (exit 2).
 """
 
 from __future__ import annotations
@@ -10,15 +13,17 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from riskmodel.engine.likelihood import blind_spot_nodes
 from riskmodel.errors import InputError
+from riskmodel.model.defaults import ServiceDefaults
+from riskmodel.model.placeholders import placeholders
+from riskmodel.model.scenario import Scenario
 from riskmodel.sources.dump import ClusterDump
 from riskmodel.sources.registry import read_sources, split_uri
-
-PLACEHOLDER_COMMENT = "  # TO REVIEW: placeholder cost_per_hour and slo, not read from the cluster"
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
@@ -37,31 +42,85 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
-def scenario_yaml(dump: ClusterDump, name: str) -> str:
-    """The imported scenario as YAML, each placeholder service flagged by a comment."""
+PLACEHOLDER_HEADER = ("# TO REVIEW: {count} value(s) below are placeholders, not read from the cluster "
+                      "(listed under placeholders:);\n# review each before trusting any money figure.\n")
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The imported scenario as YAML, headed by how many placeholders it holds."""
     from riskmodel.files.scenario_yaml import scenario_to_yaml
+
+    text = scenario_to_yaml(scenario)
+    count = len(placeholders(scenario))
+    return (PLACEHOLDER_HEADER.format(count=count) if count else "") + text
+
+
+def import_scenario(dump: ClusterDump, name: str, output: Path, defaults: ServiceDefaults | None = None,
+                    strict: bool = False) -> tuple[Scenario, Path]:
+    """Build the scenario, write its evidence next to it and link it; returns both."""
+    from riskmodel.sources.evidence_file import write_evidence
     from riskmodel.sources.topology import dump_to_scenario
 
-    if not dump.nodes:
-        raise InputError("--source", "no nodes in the sources; import needs at least the nodes of the cluster")
-    text = scenario_to_yaml(dump_to_scenario(dump, name))
-    lines = []
-    for line in text.splitlines():
-        if line.startswith("services:"):
-            lines.append("# Services below are one per Deployment/StatefulSet with PLACEHOLDER costs and SLOs;")
-            lines.append("# review each (review_placeholder: true) before trusting any money figure.")
-        lines.append(line + PLACEHOLDER_COMMENT if line.strip() == "review_placeholder: true" else line)
-    return "\n".join(lines) + "\n"
+    scenario = dump_to_scenario(dump, name, defaults, strict)
+    evidence_path = output.with_name(f"{output.stem}.evidence.json")
+    write_evidence(dump.evidence, evidence_path)
+    scenario = scenario.model_copy(update={"evidence": (evidence_path.name,)})
+    output.write_text(scenario_yaml(scenario), encoding="utf-8")
+    return scenario, evidence_path
+
+
+def import_report(dump: ClusterDump, scenario: Scenario, output: Path, evidence: Path) -> dict[str, Any]:
+    """What ``import --format json`` prints: every object accounted for, notes and placeholders."""
+    summary = dump.accounting.summary()
+    return {
+        "scenario": str(output), "evidence": str(evidence),
+        "read": summary.read, "used": summary.used,
+        "skipped": [asdict(skip) for skip in summary.skipped],
+        "nodes": len(scenario.nodes), "nodes_down_now": sum(n.down_now for n in scenario.nodes),
+        "workloads": len(scenario.workloads), "services": len(scenario.services),
+        "observed_at": scenario.observed_at,
+        "notes": dump.notes + list(dump.evidence.skipped),
+        "placeholders": [p.field_path for p in placeholders(scenario)],
+    }
+
+
+def _print_import(report: dict[str, Any], name: str) -> None:
+    print(f"scenario {name!r} written to {report['scenario']} (evidence: {report['evidence']}): "
+          f"{report['nodes']} nodes ({report['nodes_down_now']} down now), {report['workloads']} workloads, "
+          f"{report['services']} services")
+    if not report["nodes"]:
+        print("  warning: no nodes in the sources; node and zone failures cannot be modelled "
+              "(add kubectl get nodes -o json)")
+    print(f"  {'kind':<28} {'read':>6} {'used':>6} {'skipped':>8}")
+    for kind, read in report["read"].items():
+        used = report["used"][kind]
+        print(f"  {kind:<28} {read:>6} {used:>6} {read - used:>8}")
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for skip in report["skipped"]:
+        grouped.setdefault((skip["kind"], skip["reason"]), []).append(skip["name"])
+    for (kind, reason), names in grouped.items():
+        shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+        print(f"  skipped {len(names)} {kind}: {reason} ({shown})")
+    for line in report["notes"]:
+        print(f"  note: {line}")
+    if report["placeholders"]:
+        print(f"  not yet reviewed ({len(report['placeholders'])}): {', '.join(report['placeholders'][:8])}"
+              + (", …" if len(report["placeholders"]) > 8 else ""))
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Write a scenario from the real objects of the sources."""
-    dump = read_sources(args.source)
-    text = scenario_yaml(dump, args.name)
-    Path(args.output).write_text(text, encoding="utf-8")
-    print(f"scenario {args.name!r} written to {args.output}: {len(dump.nodes)} nodes, {len(dump.pods)} pods read")
-    for line in dump.skipped + dump.notes:
-        print(f"  note: {line}")
+    """Write a scenario (and its evidence) from the real objects of the sources."""
+    from riskmodel.files.loader import parse_model
+
+    defaults = parse_model(ServiceDefaults, Path(args.defaults))[0] if args.defaults else None
+    dump = read_sources(args.source, strict=args.strict)
+    output = Path(args.output)
+    scenario, evidence = import_scenario(dump, args.name, output, defaults, args.strict)
+    report = import_report(dump, scenario, output, evidence)
+    if args.format == "json":
+        print(json.dumps(report, indent=2))
+    else:
+        _print_import(report, args.name)
     return 0
 
 
@@ -105,7 +164,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``snapshot``, ``import`` and ``evidence`` to the CLI."""
-    source_help = "repeatable: file:DIR_OR_FILE, kube[:CONTEXT], prometheus:URL, heapster:FILE"
+    source_help = "repeatable: file:DIR_OR_FILE, kube[:CONTEXT], prometheus:URL, heapster:FILE, logs:PATH"
     snap = subparsers.add_parser("snapshot", help="save a live cluster read for offline review")
     snap.add_argument("--source", action="append", required=True, help="kube[:CONTEXT]")
     snap.add_argument("--output", required=True, help="snapshot folder (replaced only after a good read)")
@@ -114,6 +173,9 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--source", action="append", required=True, help=source_help)
     imp.add_argument("--output", required=True, help="scenario YAML to write")
     imp.add_argument("--name", default="imported", help="scenario name")
+    imp.add_argument("--defaults", metavar="FILE", help="YAML rules giving cost and SLO per namespace or name pattern")
+    imp.add_argument("--strict", action="store_true", help="fail on the first bad file or annotation (for CI)")
+    imp.add_argument("--format", choices=("table", "json"), default="table")
     imp.set_defaults(handler=cmd_import)
     ev = subparsers.add_parser("evidence", help="summarise node conditions, events and metrics")
     ev.add_argument("--source", action="append", required=True, help=source_help)

@@ -49,6 +49,8 @@ def workload_matches(targets: Targets, workload: Workload, scenario: Scenario) -
         return False
     if targets.single_zone is not None and (len(workload_zones(workload, scenario)) == 1) != targets.single_zone:
         return False
+    if targets.single_node is not None and (len(set(workload.pods)) == 1 and workload.replicas > 1) != targets.single_node:
+        return False
     return targets.zonal_volumes is None or workload.zonal_volumes == targets.zonal_volumes
 
 
@@ -58,7 +60,8 @@ def node_matches(targets: Targets, node: Node) -> bool:
 
 def has_workload_filter(targets: Targets) -> bool:
     return bool(targets.names or targets.namespaces or targets.kinds or targets.max_replicas is not None
-                or targets.single_zone is not None or targets.zonal_volumes is not None)
+                or targets.single_zone is not None or targets.single_node is not None
+                or targets.zonal_volumes is not None)
 
 
 def units_for(mode: FailureMode, scenario: Scenario) -> list[RiskUnit]:
@@ -97,10 +100,11 @@ def control_plane_workloads(mode: FailureMode, scenario: Scenario) -> frozenset[
 
 
 def failed_set_for(mode: FailureMode, unit: RiskUnit, scenario: Scenario) -> FailedSet:
-    """What fails when ``mode`` hits ``unit``; ``no_scheduling`` modes fail nothing by themselves."""
+    """What fails when ``mode`` hits ``unit``; ``no_scheduling`` modes fail nothing by themselves,
+    ``loss_only`` modes nothing at all."""
     degraded = mode.effect.type == "degraded"
     fraction = mode.effect.impact_fraction if degraded else 1.0
-    if mode.effect.type == "no_scheduling":
+    if mode.effect.type in ("no_scheduling", "loss_only"):
         return FailedSet()
     if unit.scope == "node":
         return FailedSet(nodes=frozenset({unit.name}), degraded=degraded, impact_fraction=fraction)

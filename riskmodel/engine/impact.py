@@ -118,6 +118,7 @@ def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet,
     ``list_moves=False`` (what a risk model needs) skips first fit wherever the room check of
     :func:`riskmodel.engine.room.proven_moves` proves what it returns: the placement then
     gives the rescheduled pods per workload (exactly first fit's) without listing the moves.
+    Pods reschedule only while the scheduler and the API server survive the failed set.
     """
     if not requests:
         return []
@@ -132,6 +133,7 @@ def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet,
     direct_down[owner, flat.service[position]] = True
     before = phase_batch(index, sets, code, lost, direct_down, degraded)
     moving = _moving(index, flat, failed_codes, requests, degraded)
+    moving = moving[~_scheduling_lost(index, before)[moving]]
     placements: list[Placement | None] = [None] * sets
     proven = _proven(index, flat, failed_codes, moving) if not list_moves else {}
     for k in moving.tolist():
@@ -144,6 +146,14 @@ def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet,
     none = Placement(np.zeros(workloads, dtype=np.int64))
     return [StructuralImpact(failed, before.state(k), after_states.get(k), placements[k] or none)
             for k, failed in enumerate(failed_sets)]
+
+
+def _scheduling_lost(index: TopologyIndex, batch: PhaseBatch) -> np.ndarray:
+    """Per set: the scheduler or the API server is unavailable in it (nothing reschedules)."""
+    sets = len(batch.lost_ptr) - 1
+    owner = np.repeat(np.arange(sets), np.diff(batch.lost_ptr))
+    hit = batch.unavailable & index.scheduling_workloads[batch.lost_workload]
+    return np.bincount(owner[hit], minlength=sets) > 0
 
 
 def _moving(index: TopologyIndex, flat: FailedPositions, failed_codes: np.ndarray, requests: Sequence[tuple[FailedSet, bool]],

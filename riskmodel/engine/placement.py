@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -108,7 +109,8 @@ def _fit(cpu: float, memory: float, slots: float, pod_cpu: float, pod_memory: fl
 def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: np.ndarray) -> Placement:
     """First-fit decreasing (by cpu, then memory request) of lost pods onto surviving nodes.
 
-    A node takes a pod when its free cpu, memory and pod slots suffice, it is schedulable
+    A node takes a pod when its free cpu, memory, pod slots, ephemeral storage and extended
+    resources (``nvidia.com/gpu``) suffice, it is schedulable (up now, no NoSchedule taint)
     and, for a pod with a zonal volume, it is in the pod's zone. Runs of identical pods
     (same requests and zone) are placed together: first fit of k identical pods fills the
     earliest nodes to capacity in order, which is what placing them one by one does. Each run
@@ -122,6 +124,8 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
     if candidates.size == 0:
         return Placement(rescheduled)
     ordered = candidates[np.lexsort((-index.pod_memory_bytes[candidates], -index.pod_cpu_millicores[candidates]))]
+    if index.pod_other.shape[1]:
+        return _place_with_other_resources(index, ordered, failed_nodes)
     keys = np.stack([index.pod_cpu_millicores[ordered], index.pod_memory_bytes[ordered],
                      index.pod_zone_bound[ordered].astype(float)])
     starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)]).tolist()
@@ -166,3 +170,59 @@ def _placement(index: TopologyIndex, rescheduled: np.ndarray, moves: list[tuple[
     placed_pods = np.fromiter((pod for pod, _ in moves), dtype=np.int64, count=len(moves))
     np.add.at(rescheduled, index.pod_workload[placed_pods], 1)
     return Placement(rescheduled, tuple(moves), tuple(unschedulable))
+
+
+@dataclass
+class _Free:
+    """What surviving nodes have left while lost pods are placed (cpu, memory, slots, other resources)."""
+
+    cpu: np.ndarray
+    memory: np.ndarray
+    slots: np.ndarray
+    other: np.ndarray
+
+    def take(self, taken: np.ndarray, index: TopologyIndex, pod: int) -> None:
+        self.cpu -= taken * index.pod_cpu_millicores[pod]
+        self.memory -= taken * index.pod_memory_bytes[pod]
+        self.slots -= taken
+        self.other -= taken[:, None] * index.pod_other[pod][None, :]
+
+    def counts(self, index: TopologyIndex, pod: int) -> np.ndarray:
+        """How many more pods like ``pod`` each node can take (0 where it may not run)."""
+        cpu, memory, zone, other = (index.pod_cpu_millicores[pod], index.pod_memory_bytes[pod],
+                                    index.pod_zone_bound[pod], index.pod_other[pod])
+        counts = self.slots.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if cpu > 0:
+                counts = np.minimum(counts, np.floor(self.cpu / cpu))
+            if memory > 0:
+                counts = np.minimum(counts, np.floor(self.memory / memory))
+            for k in np.flatnonzero(other > 0):
+                counts = np.minimum(counts, np.floor(self.other[:, k] / other[k]))
+        fits = (self.cpu >= cpu) & (self.memory >= memory) & (self.other >= other[None, :]).all(axis=1)
+        counts = np.where(fits, np.maximum(counts, 0), 0)
+        if zone >= 0:
+            counts = np.where(index.node_zone == zone, counts, 0)
+        return counts.astype(np.int64)
+
+
+def _place_with_other_resources(index: TopologyIndex, ordered: np.ndarray, failed_nodes: np.ndarray) -> Placement:
+    """First fit over all nodes when some pod of the topology requests ephemeral storage or an
+    extended resource (rare: the room lists above count cpu, memory and slots only)."""
+    usable = index.node_schedulable & ~failed_nodes
+    free = _Free(np.where(usable, index.free_cpu_millicores, -1.0), np.where(usable, index.free_memory_bytes, -1.0),
+                 np.where(usable, index.free_pod_slots, 0), np.where(usable[:, None], index.free_other, -1.0))
+    keys = np.vstack([index.pod_cpu_millicores[ordered], index.pod_memory_bytes[ordered],
+                      index.pod_zone_bound[ordered].astype(float), index.pod_other[ordered].T])
+    starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)])
+    moves: list[tuple[int, int]] = []
+    unschedulable: list[int] = []
+    for start, stop in zip(starts, [*starts[1:], len(ordered)], strict=True):
+        run = ordered[start:stop]
+        counts = free.counts(index, int(run[0]))
+        taken = np.minimum(counts, np.maximum(0, len(run) - (np.cumsum(counts) - counts)))
+        targets = np.repeat(np.arange(len(taken)), taken)
+        free.take(taken, index, int(run[0]))
+        moves.extend(zip(run[: len(targets)].tolist(), targets.tolist(), strict=True))
+        unschedulable.extend(run[len(targets):].tolist())
+    return _placement(index, np.zeros(len(index.workload_names), dtype=np.int64), moves, unschedulable)

@@ -84,8 +84,9 @@ def _service_loss(model: RiskModel, evaluation: Evaluation) -> np.ndarray:
             + model.per_structure(evaluation.impact_minutes_b) @ per_minute_b)
 
 
-def _mode_bad_minutes(model: RiskModel, evaluation: Evaluation) -> np.ndarray:
-    """Bad minutes per (failure mode, service) per year."""
+def mode_bad_minutes(model: RiskModel, evaluation: Evaluation) -> np.ndarray:
+    """Bad minutes per (failure mode, service) per year: rows in catalog order, columns in
+    ``model.index.service_names`` order."""
     bad_a, bad_b = model.structure_bad_minutes
     result = np.zeros((len(model.modes), len(model.index.service_names)))
     count = len(model.structures)
@@ -146,7 +147,7 @@ def _register(model: RiskModel, factors: ModeFactors | None) -> RiskRegister:
 
 def _flags(model: RiskModel, evaluation: Evaluation) -> tuple[BudgetFlag, ...]:
     share = model.scenario.settings.budget_share_flag
-    per_mode = _mode_bad_minutes(model, evaluation)
+    per_mode = mode_bad_minutes(model, evaluation)
     budgets = model.index.error_budget_minutes
     flags = []
     for m, s in zip(*np.nonzero(per_mode > share * budgets[None, :]), strict=True):

@@ -40,6 +40,10 @@ class SizeClasses:
     penalty: np.ndarray
     """(classes × classes): f(i, j) where class i is placed before class j, else 0."""
     node_zone: np.ndarray
+    proofs_hold: bool = True
+    """False when some movable pod requests a resource besides cpu, memory and pod slots
+    (ephemeral storage, ``nvidia.com/gpu``): the check does not count those, so it proves
+    nothing and first fit runs."""
 
 
 def workload_requests(index: TopologyIndex) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +91,8 @@ def size_classes(index: TopologyIndex) -> SizeClasses:
     # A class that requests nothing of a resource is never limited by it (ratio 1: slots still count).
     by_cpu_ratio, by_memory_ratio = np.nan_to_num(by_cpu_ratio, nan=1.0), np.nan_to_num(by_memory_ratio, nan=1.0)
     penalty = np.triu(np.maximum(np.maximum(by_cpu_ratio, by_memory_ratio), 1.0), k=1)
-    return SizeClasses(workload_class, units, zone_units, penalty, index.node_zone)
+    proofs_hold = not index.pod_other[movable].any()
+    return SizeClasses(workload_class, units, zone_units, penalty, index.node_zone, proofs_hold)
 
 
 def classes_fit(classes: SizeClasses, pods: np.ndarray, taken: np.ndarray) -> np.ndarray:
@@ -98,6 +103,9 @@ def classes_fit(classes: SizeClasses, pods: np.ndarray, taken: np.ndarray) -> np
     fits = np.ones(len(pods), dtype=bool)
     need = np.flatnonzero(pods.any(axis=(1, 2)))
     if not len(need):
+        return fits
+    if not classes.proofs_hold:
+        fits[need] = False
         return fits
     pods, taken = pods[need], taken[need]
     unbound, bound = pods[:, :, 0], pods[:, :, 1:]

@@ -18,6 +18,14 @@ from riskmodel.model.scenario import Scenario
 
 RESCHEDULABLE_KINDS = frozenset({"Deployment", "StatefulSet"})
 """DaemonSet pods are bound to their node and control-plane pods are static: neither moves."""
+SCHEDULING_COMPONENTS = frozenset({"kube-scheduler", "kube-apiserver"})
+"""Control-plane components without which nothing is (re)scheduled."""
+EPHEMERAL_STORAGE = "ephemeral-storage"
+
+
+def is_scheduling_component(name: str, kind: str) -> bool:
+    """A ControlPlane workload named after the scheduler or the API server (``kube-system/kube-scheduler`` too)."""
+    return kind == "ControlPlane" and name.rsplit("/", 1)[-1] in SCHEDULING_COMPONENTS
 
 
 def build_graph(scenario: Scenario) -> nx.DiGraph:
@@ -61,6 +69,12 @@ class TopologyIndex:
     """Arrays of the topology, built once per scenario; read-only after construction.
 
     Units: cpu in millicores, memory in bytes, costs in dollars per hour.
+
+    The index holds the cluster in its current state: only live replicas count (``replicas``),
+    nodes that are down now offer no room, and what is broken now cannot break again — a
+    workload unavailable now needs no replicas (``required_replicas`` 0) and a service down
+    now costs nothing more (``cost_per_hour`` 0); their cost now is the current problems'.
+    When the scheduler or the API server is unavailable now, nothing reschedules.
     """
 
     scenario: Scenario
@@ -100,11 +114,38 @@ class TopologyIndex:
 
     @cached_property
     def replicas(self) -> np.ndarray:
+        """Live replicas per workload (placed pods plus those whose node is unknown)."""
         return np.array([w.replicas for w in self.scenario.workloads], dtype=np.int64)
 
     @cached_property
+    def pod_counts(self) -> np.ndarray:
+        """Placed pods per workload: the pod arrays below have this many entries per workload."""
+        return np.array([len(w.pods) for w in self.scenario.workloads], dtype=np.int64)
+
+    @cached_property
+    def workload_unavailable_now(self) -> np.ndarray:
+        return np.array([w.unavailable_now for w in self.scenario.workloads], dtype=bool)
+
+    @cached_property
     def required_replicas(self) -> np.ndarray:
-        return np.array([w.required_replicas for w in self.scenario.workloads], dtype=np.int64)
+        """Replicas needed to stay available; 0 for a workload already unavailable now."""
+        required = np.array([w.required_replicas for w in self.scenario.workloads], dtype=np.int64)
+        return np.where(self.workload_unavailable_now, 0, required)
+
+    @cached_property
+    def scheduling_workloads(self) -> np.ndarray:
+        """Workloads whose loss stops all (re)scheduling: the scheduler and the API server."""
+        return np.array([is_scheduling_component(w.name, w.kind) for w in self.scenario.workloads], dtype=bool)
+
+    @cached_property
+    def scheduling_down_now(self) -> bool:
+        return bool((self.scheduling_workloads & self.workload_unavailable_now).any())
+
+    @cached_property
+    def service_down_now(self) -> np.ndarray:
+        """Services down now: a backing workload unavailable now, or a hard dependency down now."""
+        directly = self.service_own_workloads.astype(float) @ self.workload_unavailable_now.astype(float) > 0
+        return self.service_closure.astype(float) @ directly.astype(float) > 0
 
     @cached_property
     def pod_node(self) -> np.ndarray:
@@ -114,7 +155,7 @@ class TopologyIndex:
 
     @cached_property
     def pod_workload(self) -> np.ndarray:
-        return np.repeat(np.arange(len(self.workload_names)), self.replicas)
+        return np.repeat(np.arange(len(self.workload_names)), self.pod_counts)
 
     @cached_property
     def pod_cpu_millicores(self) -> np.ndarray:
@@ -129,7 +170,36 @@ class TopologyIndex:
     @cached_property
     def pod_reschedulable(self) -> np.ndarray:
         movable = np.array([w.kind in RESCHEDULABLE_KINDS for w in self.scenario.workloads], dtype=bool)
-        return movable[self.pod_workload]
+        return movable[self.pod_workload] & (not self.scheduling_down_now)
+
+    @cached_property
+    def other_resources(self) -> list[str]:
+        """Resources besides cpu, memory and pod slots that some pod requests: ephemeral-storage,
+        extended resources (``nvidia.com/gpu``); the rescheduling fit checks each of them."""
+        names: dict[str, None] = {}
+        for w in self.scenario.workloads:
+            if w.requests.ephemeral_storage_bytes:
+                names[EPHEMERAL_STORAGE] = None
+            names.update(dict.fromkeys(name for name, amount in w.requests.extended.items() if amount > 0))
+        return list(names)
+
+    @cached_property
+    def pod_other(self) -> np.ndarray:
+        """(pods × other resources) requests of each pod, in each resource's unit."""
+        per_workload = np.zeros((len(self.workload_names), len(self.other_resources)))
+        for row, workload in enumerate(self.scenario.workloads):
+            per_workload[row] = [_requested(workload, name) for name in self.other_resources]
+        return per_workload[self.pod_workload]
+
+    @cached_property
+    def free_other(self) -> np.ndarray:
+        """(nodes × other resources) what each node has left (ephemeral storage not reported: unlimited)."""
+        offered = np.zeros((len(self.node_names), len(self.other_resources)))
+        for row, node in enumerate(self.scenario.nodes):
+            offered[row] = [_offered(node, name) for name in self.other_resources]
+        used = np.zeros_like(offered)
+        np.add.at(used, self.pod_node, self.pod_other)
+        return offered - used
 
     @cached_property
     def pod_zone_bound(self) -> np.ndarray:
@@ -201,12 +271,22 @@ class TopologyIndex:
         return matrix
 
     @cached_property
-    def cost_per_hour(self) -> np.ndarray:
+    def full_cost_per_hour(self) -> np.ndarray:
+        """Each service's outage cost as the scenario states it."""
         return np.array([s.cost_per_hour for s in self.scenario.services], dtype=float)
 
     @cached_property
-    def degraded_cost_per_hour(self) -> np.ndarray:
+    def full_degraded_cost_per_hour(self) -> np.ndarray:
         return np.array([s.degraded_cost_per_hour for s in self.scenario.services], dtype=float)
+
+    @cached_property
+    def cost_per_hour(self) -> np.ndarray:
+        """What one more hour of outage costs: nothing for a service that is down now."""
+        return np.where(self.service_down_now, 0.0, self.full_cost_per_hour)
+
+    @cached_property
+    def degraded_cost_per_hour(self) -> np.ndarray:
+        return np.where(self.service_down_now, 0.0, self.full_degraded_cost_per_hour)
 
     @cached_property
     def error_budget_minutes(self) -> np.ndarray:
@@ -217,3 +297,16 @@ class TopologyIndex:
 
     def nodes_in_region(self, region: str) -> np.ndarray:
         return np.flatnonzero(np.array(self.node_region) == region)
+
+
+def _requested(workload, name: str) -> float:
+    if name == EPHEMERAL_STORAGE:
+        return float(workload.requests.ephemeral_storage_bytes)
+    return float(workload.requests.extended.get(name, 0.0))
+
+
+def _offered(node, name: str) -> float:
+    if name == EPHEMERAL_STORAGE:
+        reported = node.allocatable.ephemeral_storage_bytes
+        return np.inf if reported is None else float(reported)
+    return float(node.allocatable.extended.get(name, 0.0))

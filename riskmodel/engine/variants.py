@@ -127,8 +127,8 @@ def reusable(summary: ParentSummary, parent_index: TopologyIndex, child: Topolog
 
 def renumbering(parent_index: TopologyIndex, child: TopologyIndex) -> tuple[np.ndarray, np.ndarray] | None:
     """(pod shift, node map) from the parent's numbering to the child's; None when unchanged."""
-    parent_start = np.concatenate([[0], np.cumsum(parent_index.replicas)[:-1]]).astype(np.int64)
-    child_start = np.concatenate([[0], np.cumsum(child.replicas)[:-1]]).astype(np.int64)
+    parent_start = np.concatenate([[0], np.cumsum(parent_index.pod_counts)[:-1]]).astype(np.int64)
+    child_start = np.concatenate([[0], np.cumsum(child.pod_counts)[:-1]]).astype(np.int64)
     pods = np.arange(len(parent_index.pod_workload))
     pod_shift = pods + (child_start - parent_start)[parent_index.pod_workload]
     node_map = np.array([child.node_position[name] for name in parent_index.node_names], dtype=np.int64)

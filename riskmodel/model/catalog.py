@@ -10,33 +10,53 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from riskmodel.errors import FieldPath
-from riskmodel.model.estimate import Estimate, Interval, StrictModel, point
+from riskmodel.model.bounds import (
+    MAX_LIKELIHOOD_RATIO,
+    MAX_MINUTES,
+    MAX_MONEY,
+    MAX_PODS,
+    MAX_YEARS,
+    MIN_POSITIVE_MONEY,
+    MIN_PRIOR_WEIGHT_YEARS,
+)
+from riskmodel.model.estimate import FrequencyEstimate, Interval, MinutesEstimate, MoneyEstimate, StrictModel, point
 
 Scope = Literal["node", "zone", "region", "workload", "service", "control_plane", "cluster"]
 SCOPES: tuple[str, ...] = ("node", "zone", "region", "workload", "service", "control_plane", "cluster")
 WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet", "ControlPlane"]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$", max_length=100)]
 Factor = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Minutes = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def _whole_cents(amount: float) -> float:
+    if 0 < amount < MIN_POSITIVE_MONEY:
+        raise ValueError(f"expected 0 or at least {MIN_POSITIVE_MONEY} dollars (one cent), got {amount:g}")
+    return amount
+
+
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False), AfterValidator(_whole_cents)]
+"""Dollars: 0, or one cent up to ``MAX_MONEY``."""
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
+Years = Annotated[float, Field(gt=0, le=MAX_YEARS, allow_inf_nan=False)]
 
 
 class Targets(StrictModel):
     """Which units of the scope a failure mode or measure concerns; empty means all.
 
     Workload filters (``names``, ``namespaces``, ``kinds``, ``max_replicas``,
-    ``single_zone``, ``zonal_volumes``) apply to workload and control_plane scopes and to
+    ``single_zone``, ``single_node``, ``zonal_volumes``) apply to workload and control_plane scopes and to
     the targets of topology measures; ``node_labels`` to node scope.
     """
 
     names: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ()
     kinds: tuple[WorkloadKind, ...] = ()
-    max_replicas: int | None = Field(default=None, ge=1)
+    max_replicas: int | None = Field(default=None, ge=1, le=MAX_PODS)
     single_zone: bool | None = None
+    single_node: bool | None = None
     zonal_volumes: bool | None = None
     node_labels: dict[str, str] = Field(default_factory=dict)
 
@@ -45,7 +65,7 @@ class ConditionSignal(StrictModel):
     """A node condition that, while True, marks an active problem of this failure mode."""
 
     type: str = Field(min_length=1)
-    likelihood_ratio: float = Field(default=5.0, ge=1, allow_inf_nan=False)
+    likelihood_ratio: float = Field(default=5.0, ge=1, le=MAX_LIKELIHOOD_RATIO, allow_inf_nan=False)
 
 
 class Signals(StrictModel):
@@ -63,11 +83,13 @@ class Effect(StrictModel):
     ``degraded``: the unit keeps serving with ``impact_fraction`` of its capacity lost.
     ``no_scheduling``: nothing can be (re)scheduled during the incident; alone it costs
     only ``incident_cost``, but it turns a concurrent node loss into a longer outage.
+    ``loss_only``: nothing becomes unavailable; each incident costs its ``incident_cost``
+    (a FAIR-style loss event: a breach, a fine, fraud; what riskquant lists).
     ``auto_eviction``: whether Kubernetes evicts pods by itself (node NotReady); a node
     that stays Ready while broken (kernel deadlock) keeps its pods until someone drains it.
     """
 
-    type: Literal["unavailable", "degraded", "no_scheduling"] = "unavailable"
+    type: Literal["unavailable", "degraded", "no_scheduling", "loss_only"] = "unavailable"
     impact_fraction: Factor = 1.0
     auto_eviction: bool = True
 
@@ -79,13 +101,13 @@ class FailureMode(StrictModel):
     title: str = Field(min_length=1)
     scope: Scope
     targets: Targets = Targets()
-    frequency_per_year: Estimate
-    detect_minutes: Estimate
-    repair_minutes: Estimate
+    frequency_per_year: FrequencyEstimate
+    detect_minutes: MinutesEstimate
+    repair_minutes: MinutesEstimate
     effect: Effect = Effect()
-    incident_cost: Estimate = 0.0
+    incident_cost: MoneyEstimate = 0.0
     signals: Signals = Signals()
-    prior_weight_years: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    prior_weight_years: float = Field(default=1.0, ge=MIN_PRIOR_WEIGHT_YEARS, le=MAX_YEARS, allow_inf_nan=False)
     rationale: str = Field(min_length=10)
     references: tuple[str, ...] = ()
 
@@ -115,6 +137,7 @@ class MeasureEffect(StrictModel):
     impact_factor: Factor | None = None
     add_replicas: int | None = Field(default=None, ge=1, le=100)
     spread_zones: bool = False
+    spread_nodes: bool = False
     spare_nodes_per_zone: int | None = Field(default=None, ge=1, le=100)
     regional_volumes: bool = False
 
@@ -125,10 +148,11 @@ _FIELDS_BY_KIND: dict[str, frozenset[str]] = {
         {"detect_factor", "repair_factor", "detect_minutes_saved", "repair_minutes_saved", "auto_drain"}
     ),
     "mitigation": frozenset(
-        {"impact_factor", "add_replicas", "spread_zones", "spare_nodes_per_zone", "regional_volumes"}
+        {"impact_factor", "add_replicas", "spread_zones", "spread_nodes", "spare_nodes_per_zone", "regional_volumes"}
     ),
 }
-TOPOLOGY_EFFECTS = frozenset({"add_replicas", "spread_zones", "spare_nodes_per_zone", "regional_volumes"})
+TOPOLOGY_EFFECTS = frozenset({"add_replicas", "spread_zones", "spread_nodes", "spare_nodes_per_zone",
+                              "regional_volumes"})
 
 
 class Measure(StrictModel):
@@ -141,7 +165,7 @@ class Measure(StrictModel):
     targets: Targets = Targets()
     cost: MeasureCost
     effect: MeasureEffect
-    amortisation_years: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    amortisation_years: Years | None = None
     rationale: str = Field(min_length=10)
     references: tuple[str, ...] = ()
 

@@ -11,7 +11,9 @@ import math
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from riskmodel.model.bounds import MAX_FREQUENCY_PER_YEAR, MAX_INTERVAL_RATIO, MAX_MINUTES, MAX_MONEY
 
 Z_90 = 1.6448536269514722
 """Standard normal quantile at 0.95: a 90% central interval spans ±Z_90 σ."""
@@ -33,6 +35,11 @@ class Interval(StrictModel):
     def _ordered(self) -> Interval:
         if self.high < self.low:
             raise ValueError(f"expected high >= low, got low={self.low} high={self.high}")
+        if self.high > self.low * MAX_INTERVAL_RATIO * (1 + 1e-12):
+            raise ValueError(
+                f"expected high at most {MAX_INTERVAL_RATIO:.0e} times low, got low={self.low:g} high={self.high:g}; "
+                "a 90% interval wider than six orders of magnitude says nothing"
+            )
         return self
 
     @property
@@ -51,6 +58,26 @@ class Interval(StrictModel):
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Estimate = NonNegativeFloat | Interval
 """A point value or a 90% interval, in the unit its field name says."""
+
+
+def _at_most(bound: float, unit: str) -> AfterValidator:
+    """A check that a point, or both ends of an interval, are at most ``bound`` (in ``unit``)."""
+    def check(estimate: Estimate) -> Estimate:
+        largest = estimate.high if isinstance(estimate, Interval) else float(estimate)
+        if largest > bound:
+            which = "high" if isinstance(estimate, Interval) else "value"
+            raise ValueError(f"expected at most {bound:,.0f} {unit}, got {which} {largest:g}")
+        return estimate
+
+    return AfterValidator(check)
+
+
+FrequencyEstimate = Annotated[Estimate, _at_most(MAX_FREQUENCY_PER_YEAR, "incidents per unit and year (once a minute)")]
+"""Incidents per unit and year, at most ``MAX_FREQUENCY_PER_YEAR``."""
+MinutesEstimate = Annotated[Estimate, _at_most(MAX_MINUTES, "minutes (a year)")]
+"""Minutes, at most ``MAX_MINUTES``."""
+MoneyEstimate = Annotated[Estimate, _at_most(MAX_MONEY, "dollars")]
+"""Dollars, at most ``MAX_MONEY``."""
 
 
 def point(estimate: Estimate) -> float:

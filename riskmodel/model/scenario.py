@@ -16,19 +16,33 @@ import networkx as nx
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from riskmodel.errors import FieldPath
+from riskmodel.model.bounds import (
+    MAX_MINUTES,
+    MAX_NODES,
+    MAX_PODS,
+    MAX_PODS_PER_NODE,
+    MAX_SECONDS,
+    MAX_SEED,
+    MAX_SERVICES,
+    MAX_YEARS,
+)
 from riskmodel.model.catalog import Money, WorkloadKind
 from riskmodel.model.estimate import StrictModel
-from riskmodel.model.quantity import cpu_millicores, memory_bytes
+from riskmodel.model.quantity import cpu_millicores, cpu_quantity, memory_bytes, resource_count
 
 Name = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9._/:-]*[A-Za-z0-9])?$")]
+"""Names of zones, nodes, workloads and services: letters, digits and ``. _ / : -`` inside
+(``node_1`` too: Kubernetes' own names never hold ``_``, hand-written dumps and labels do)."""
 _QUANTITY_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^[+-]?(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"},
                               {"type": "number"}], "description": "a Kubernetes quantity: 500m, 2, 16Gi, 1000Mi, 1e3"}
 Millicores = Annotated[
-    float, BeforeValidator(cpu_millicores), PlainSerializer(lambda value: f"{value:.15g}m", return_type=str),
+    float, BeforeValidator(cpu_millicores), PlainSerializer(cpu_quantity, return_type=str),
     WithJsonSchema(_QUANTITY_SCHEMA, mode="validation"),
 ]
 """CPU in millicores; read from a Kubernetes quantity and written back as one (``'500m'``)."""
 Bytes = Annotated[int, BeforeValidator(memory_bytes), WithJsonSchema(_QUANTITY_SCHEMA, mode="validation")]
+Count = Annotated[float, BeforeValidator(resource_count), Field(ge=0), WithJsonSchema(_QUANTITY_SCHEMA, mode="validation")]
+"""An extended resource (``nvidia.com/gpu: 1``) or ``hugepages-2Mi`` amount, in its own unit."""
 
 KUBERNETES_EVICTION_TIMEOUT_SECONDS = 300.0
 """Default ``--pod-eviction-timeout`` / not-ready toleration of Kubernetes."""
@@ -39,7 +53,11 @@ class Allocatable(StrictModel):
 
     cpu_millicores: Millicores = Field(alias="cpu")
     memory_bytes: Bytes = Field(alias="memory")
-    max_pods: int = Field(default=110, ge=1, alias="pods")
+    max_pods: int = Field(default=110, ge=1, le=MAX_PODS_PER_NODE, alias="pods")
+    ephemeral_storage_bytes: Bytes | None = Field(default=None, alias="ephemeral-storage")
+    """Local scratch space for pods; None: not reported, so not a limit on rescheduling."""
+    extended: dict[str, Count] = Field(default_factory=dict)
+    """Extended resources the node advertises (``nvidia.com/gpu: 1``), by resource name."""
 
 
 class Requests(StrictModel):
@@ -47,6 +65,9 @@ class Requests(StrictModel):
 
     cpu_millicores: Millicores = Field(default=0.0, alias="cpu")
     memory_bytes: Bytes = Field(default=0, alias="memory")
+    ephemeral_storage_bytes: Bytes = Field(default=0, alias="ephemeral-storage")
+    extended: dict[str, Count] = Field(default_factory=dict)
+    """Extended resources each pod asks for (``nvidia.com/gpu: 1``); only nodes offering them fit it."""
 
 
 class Taint(StrictModel):
@@ -58,6 +79,8 @@ class Taint(StrictModel):
 class Zone(StrictModel):
     name: Name
     region: Name
+    placeholder: bool = False
+    """A zone named by ``import`` for nodes without zone labels, not one the cloud reported."""
 
 
 class Node(StrictModel):
@@ -66,26 +89,51 @@ class Node(StrictModel):
     allocatable: Allocatable
     labels: dict[str, str] = Field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
+    ready: bool = True
+    """The node's Ready condition is True now; a NotReady node is down now."""
+    unschedulable: bool = False
+    """Cordoned (``spec.unschedulable``): down now for the model, as a node being drained."""
+
+    @property
+    def down_now(self) -> bool:
+        """NotReady or cordoned: no live pods, no room for rescheduled ones."""
+        return not self.ready or self.unschedulable
 
     @property
     def schedulable(self) -> bool:
-        """Whether pods without a toleration may land here (no NoSchedule/NoExecute taint)."""
-        return not any(taint.effect in ("NoSchedule", "NoExecute") for taint in self.taints)
+        """Whether pods without a toleration may land here: up now and no NoSchedule/NoExecute taint."""
+        return not self.down_now and not any(taint.effect in ("NoSchedule", "NoExecute") for taint in self.taints)
+
+
+class NotLivePod(StrictModel):
+    """A pod of a workload that exists but serves nothing now, and why."""
+
+    name: Name
+    reason: Literal["pending", "node_down", "not_ready"]
+    node: Name | None = None
+    detail: str = ""
 
 
 class Workload(StrictModel):
     """A Deployment, StatefulSet, DaemonSet or control-plane component and where its pods run.
 
-    ``pods`` lists the node of each replica. ``min_available`` comes from a
-    PodDisruptionBudget; a ``quorum`` system needs ⌊n/2⌋+1; otherwise 1.
-    ``zonal_volumes``: each pod's volume is bound to the zone of its node (zonal disks).
+    ``pods`` lists the node of each live replica (running and ready, on a node that is up).
+    ``unplaced_replicas`` are live replicas whose node is unknown (the pods were not in the
+    input; the count comes from the workload's status), ``not_live_pods`` the pods that exist
+    but serve nothing now, ``desired_replicas`` what the spec asks for (default: live plus
+    not-live pods). ``min_available`` comes from a PodDisruptionBudget; a ``quorum`` system
+    needs ⌊n/2⌋+1 of its desired members; otherwise 1. ``zonal_volumes``: each pod's volume
+    is bound to the zone of its node (zonal disks).
     """
 
     name: Name
     namespace: Name = "default"
     kind: WorkloadKind = "Deployment"
     requests: Requests = Requests()
-    pods: tuple[Name, ...] = Field(min_length=1)
+    pods: tuple[Name, ...] = Field(default=(), max_length=MAX_PODS)
+    unplaced_replicas: int = Field(default=0, ge=0, le=MAX_PODS)
+    desired_replicas: int | None = Field(default=None, ge=1, le=MAX_PODS)
+    not_live_pods: tuple[NotLivePod, ...] = Field(default=(), max_length=MAX_PODS)
     min_available: int | None = Field(default=None, ge=1)
     quorum: bool = False
     zonal_volumes: bool = False
@@ -93,9 +141,12 @@ class Workload(StrictModel):
 
     @model_validator(mode="after")
     def _min_available_fits(self) -> Workload:
-        if self.min_available is not None and self.min_available > len(self.pods):
+        if self.desired < 1:
+            raise ValueError("a workload needs at least one replica: list its pods, or set desired_replicas "
+                             "or unplaced_replicas")
+        if self.min_available is not None and self.min_available > self.desired:
             raise ValueError(
-                f"min_available {self.min_available} exceeds the {len(self.pods)} replicas listed in pods; "
+                f"min_available {self.min_available} exceeds the {self.desired} replicas of the workload; "
                 "expected at most the number of replicas"
             )
         if self.quorum and self.min_available is not None:
@@ -104,14 +155,33 @@ class Workload(StrictModel):
 
     @property
     def replicas(self) -> int:
-        return len(self.pods)
+        """Live replicas now: placed pods plus those whose node is unknown."""
+        return len(self.pods) + self.unplaced_replicas
+
+    @property
+    def desired(self) -> int:
+        """Replicas the workload should have (its spec), at least the live ones."""
+        if self.desired_replicas is not None:
+            return max(self.desired_replicas, self.replicas)
+        return self.replicas + len(self.not_live_pods)
 
     @property
     def required_replicas(self) -> int:
-        """Replicas that must run for the workload to be available."""
+        """Replicas that must run for the workload to be available (quorum of the desired members)."""
         if self.quorum:
-            return self.replicas // 2 + 1
+            return self.desired // 2 + 1
         return self.min_available if self.min_available is not None else 1
+
+    @property
+    def unavailable_now(self) -> bool:
+        return self.replicas < self.required_replicas
+
+
+class InferredDependency(StrictModel):
+    """A hard dependency guessed from the cluster (an env value naming another service's DNS name)."""
+
+    service: Name
+    evidence: str = Field(min_length=1)
 
 
 class Service(StrictModel):
@@ -120,25 +190,44 @@ class Service(StrictModel):
     name: Name
     workloads: tuple[Name, ...] = Field(min_length=1)
     depends_on: tuple[Name, ...] = ()
+    inferred_dependencies: tuple[InferredDependency, ...] = ()
+    """Which of ``depends_on`` were inferred by ``import`` rather than declared, with the evidence."""
     cost_per_hour: Money
     degraded_cost_per_hour: Money = 0.0
     slo: float = Field(gt=0, lt=1, allow_inf_nan=False)
     review_placeholder: bool = False
+
+    @model_validator(mode="after")
+    def _inferred_are_dependencies(self) -> Service:
+        missing = [d.service for d in self.inferred_dependencies if d.service not in self.depends_on]
+        if missing:
+            raise ValueError(f"inferred dependencies {', '.join(missing)} are not in depends_on; "
+                             "expected every inferred dependency listed in depends_on too")
+        return self
 
     @property
     def error_budget_minutes_per_year(self) -> float:
         return (1 - self.slo) * 525_600
 
 
+class PlaceholderEntry(StrictModel):
+    """One value ``import`` could not read from the cluster, by field path, until a reviewer sees it."""
+
+    field: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
 class Settings(StrictModel):
     """Model constants a team may tune per scenario."""
 
-    amortisation_years: float = Field(default=3.0, gt=0, allow_inf_nan=False)
-    eviction_timeout_seconds: float = Field(default=KUBERNETES_EVICTION_TIMEOUT_SECONDS, ge=0, allow_inf_nan=False)
-    startup_minutes: float = Field(default=2.0, ge=0, allow_inf_nan=False)
+    amortisation_years: float = Field(default=3.0, gt=0, le=MAX_YEARS, allow_inf_nan=False)
+    eviction_timeout_seconds: float = Field(
+        default=KUBERNETES_EVICTION_TIMEOUT_SECONDS, ge=0, le=MAX_SECONDS, allow_inf_nan=False
+    )
+    startup_minutes: float = Field(default=2.0, ge=0, le=MAX_MINUTES, allow_inf_nan=False)
     budget_share_flag: float = Field(default=0.25, gt=0, le=1, allow_inf_nan=False)
     blind_spot_detect_factor: float = Field(default=2.0, ge=1, le=100, allow_inf_nan=False)
-    seed: int = Field(default=20261126, ge=0, lt=2**63)
+    seed: int = Field(default=20261126, ge=0, le=MAX_SEED)
 
 
 class Scenario(StrictModel):
@@ -148,11 +237,16 @@ class Scenario(StrictModel):
     description: str = ""
     catalogs: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
+    catalog_overlays: tuple[str, ...] = ()
+    """Overlay files (``calibrate`` output) laid over the catalogs in order, relative to the scenario file."""
     settings: Settings = Settings()
-    zones: tuple[Zone, ...] = Field(min_length=1)
-    nodes: tuple[Node, ...] = Field(min_length=1)
-    workloads: tuple[Workload, ...] = ()
-    services: tuple[Service, ...] = ()
+    zones: tuple[Zone, ...] = Field(default=(), max_length=MAX_NODES)
+    nodes: tuple[Node, ...] = Field(default=(), max_length=MAX_NODES)
+    workloads: tuple[Workload, ...] = Field(default=(), max_length=MAX_PODS)
+    services: tuple[Service, ...] = Field(default=(), max_length=MAX_SERVICES)
+    placeholders: tuple[PlaceholderEntry, ...] = ()
+    observed_at: str | None = None
+    """When the cluster was read (RFC 3339), for an imported scenario: its current state is of that time."""
 
     @cached_property
     def nodes_by_name(self) -> dict[str, Node]:
@@ -198,13 +292,26 @@ def _dependency_cycles(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
         graph.add_node(service.name)
         graph.add_edges_from((service.name, dependency) for dependency in service.depends_on)
     index = {service.name: position for position, service in enumerate(scenario.services)}
-    for cycle in nx.simple_cycles(graph):
+    for component in nx.strongly_connected_components(graph):
+        first = min(component, key=lambda name: index.get(name, len(index)))
+        if len(component) == 1 and not graph.has_edge(first, first):
+            continue
+        # one loop per tangle: enumerating every simple cycle of a dense graph takes exponential time
+        cycle = [edge[0] for edge in nx.find_cycle(graph.subgraph(component), source=first)]
+        start = cycle.index(min(cycle, key=lambda name: index.get(name, len(index))))
+        cycle = cycle[start:] + cycle[:start]
         loop = " -> ".join([*cycle, cycle[0]])
         yield ("services", index[cycle[0]], "depends_on"), f"dependency cycle {loop}; hard dependencies must not loop"
 
 
 def scenario_problems(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
     """References between entries, cycles and impossible pods, as (field path, message)."""
+    pods = sum(workload.replicas for workload in scenario.workloads)
+    if pods > MAX_PODS:
+        yield ("workloads",), (
+            f"{pods:,} pods in all workloads together; expected at most {MAX_PODS:,} "
+            "(Kubernetes supports 150,000 per cluster)"
+        )
     yield from _duplicates("zones", [zone.name for zone in scenario.zones])
     yield from _duplicates("nodes", [node.name for node in scenario.nodes])
     yield from _duplicates("workloads", [workload.name for workload in scenario.workloads])
@@ -212,12 +319,17 @@ def scenario_problems(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
     for index, node in enumerate(scenario.nodes):
         if node.zone not in scenario.zones_by_name:
             yield _unknown(("nodes", index, "zone"), "zone", node.zone, scenario.zones_by_name)  # type: ignore[arg-type]
-    largest_cpu = max(node.allocatable.cpu_millicores for node in scenario.nodes)
-    largest_memory = max(node.allocatable.memory_bytes for node in scenario.nodes)
+    if not scenario.nodes and any(workload.pods for workload in scenario.workloads):
+        yield ("nodes",), "workloads place pods on nodes but no nodes are listed; expected the nodes of the cluster"
+        return
+    largest_cpu = max((node.allocatable.cpu_millicores for node in scenario.nodes), default=0.0)
+    largest_memory = max((node.allocatable.memory_bytes for node in scenario.nodes), default=0)
     for index, workload in enumerate(scenario.workloads):
         for position, node_name in enumerate(workload.pods):
             if node_name not in scenario.nodes_by_name:
                 yield _unknown(("workloads", index, "pods", position), "node", node_name, scenario.nodes_by_name)  # type: ignore[arg-type]
+        if not workload.pods:
+            continue
         if workload.requests.cpu_millicores > largest_cpu:
             yield ("workloads", index, "requests", "cpu"), (
                 f"each pod requests {workload.requests.cpu_millicores:g} millicores but the largest node "
@@ -236,3 +348,23 @@ def scenario_problems(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
             if dependency not in scenario.services_by_name:
                 yield _unknown(("services", index, "depends_on", position), "service", dependency, scenario.services_by_name)  # type: ignore[arg-type]
     yield from _dependency_cycles(scenario)
+    yield from _placeholder_problems(scenario)
+
+
+_PLACEHOLDER_ROOTS = ("services", "nodes", "workloads", "zones")
+
+
+def _placeholder_problems(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
+    """Each placeholder must name an entry of the scenario: ``services.<name>.<field>`` and the like."""
+    known: dict[str, object] = {
+        "services": scenario.services_by_name, "nodes": scenario.nodes_by_name,
+        "workloads": scenario.workloads_by_name, "zones": scenario.zones_by_name,
+    }
+    for index, entry in enumerate(scenario.placeholders):
+        root, _, rest = entry.field.partition(".")
+        names = known.get(root)
+        if names is None:
+            yield ("placeholders", index, "field"), (
+                f"unknown placeholder root {root!r} in {entry.field!r}; expected one of: {', '.join(_PLACEHOLDER_ROOTS)}")
+        elif not any(rest == name or rest.startswith(f"{name}.") for name in names):  # type: ignore[attr-defined]
+            yield ("placeholders", index, "field"), f"{entry.field!r} names no {root[:-1]} of this scenario"

@@ -20,9 +20,11 @@ CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 
 
 def target_workloads(measure: Measure, scenario: Scenario) -> list[Workload]:
-    """Workloads a topology measure changes (DaemonSets never: they already run everywhere)."""
+    """Workloads a topology measure changes (DaemonSets never: they already run everywhere;
+    nor a workload unavailable now: bringing it back is fixing a current problem, not a
+    change to future risk, and would make its outage's risk reappear as a loss)."""
     return [w for w in scenario.workloads
-            if w.kind != "DaemonSet" and workload_matches(measure.targets, w, scenario)]
+            if w.kind != "DaemonSet" and not w.unavailable_now and workload_matches(measure.targets, w, scenario)]
 
 
 class _Capacity:
@@ -41,7 +43,7 @@ class _Capacity:
         self.slots = index.free_pod_slots.copy()
         healthy = np.array([n.name not in avoid_nodes for n in scenario.nodes], dtype=bool)
         self.schedulable = index.node_schedulable & healthy
-        self.control_plane = np.array([CONTROL_PLANE_LABEL in n.labels for n in scenario.nodes]) & healthy
+        self.control_plane = np.array([CONTROL_PLANE_LABEL in n.labels for n in scenario.nodes], dtype=bool) & healthy
 
     def place(self, workload: Workload, zone: str | None, avoid: Counter[str]) -> str | None:
         """The node in ``zone`` (any zone if None) with most free cpu that fits one more pod,
@@ -95,10 +97,21 @@ def _spread(scenario: Scenario, capacity: _Capacity, workload: Workload) -> dict
     capacity.release(workload)
     pods: list[str] = []
     zones = [zone.name for zone in scenario.zones]
-    for position in range(workload.replicas):
+    for position in range(len(workload.pods) if zones else 0):  # placed pods only: unplaced ones have no node
         preferred = zones[position % len(zones)]
         node = capacity.place(workload, preferred, Counter(pods)) or capacity.place(workload, None, Counter(pods))
         pods.append(node if node is not None else workload.pods[position])
+    return {"pods": tuple(pods)}
+
+
+def _spread_nodes(capacity: _Capacity, workload: Workload) -> dict:
+    """Each replica on a node of its own where its zone has room (anti-affinity on the hostname),
+    each staying in the zone it was in so that zone-level risk is unchanged."""
+    capacity.release(workload)
+    pods: list[str] = []
+    for node_name in workload.pods:
+        zone = capacity.scenario.nodes_by_name[node_name].zone
+        pods.append(capacity.place(workload, zone, Counter(pods)) or node_name)
     return {"pods": tuple(pods)}
 
 
@@ -136,7 +149,7 @@ def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure],
         if effect.spare_nodes_per_zone:
             spares = tuple(Node.model_validate(spare) for spare in _spare_nodes(scenario, effect.spare_nodes_per_zone))
             scenario = _replaced(scenario, nodes=scenario.nodes + spares)
-        if not (effect.add_replicas or effect.spread_zones or effect.regional_volumes):
+        if not (effect.add_replicas or effect.spread_zones or effect.spread_nodes or effect.regional_volumes):
             continue
         capacity = _Capacity(scenario, avoid_nodes)
         changed: dict[str, Workload] = {}
@@ -146,6 +159,8 @@ def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure],
                 change["zonal_volumes"] = False
             if effect.spread_zones and workload.kind in RESCHEDULABLE_KINDS | {"ControlPlane"}:
                 change.update(_spread(scenario, capacity, workload))
+            if effect.spread_nodes and workload.kind in RESCHEDULABLE_KINDS:
+                change.update(_spread_nodes(capacity, workload.model_copy(update=change) if change else workload))
             if effect.add_replicas:
                 grown = workload.model_copy(update=change) if change else workload
                 change.update(_add_replicas(scenario, capacity, grown, effect.add_replicas))

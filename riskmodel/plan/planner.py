@@ -173,7 +173,7 @@ class Planner:
         for i, mode in enumerate(self.catalog.failure_modes):
             applied = tuple(m.id for m in topology if measure_applies(m, mode))
             groups.setdefault(applied, []).append(i)
-        return groups
+        return groups or {(): []}  # no failure modes: still one (empty) evaluation, so results have their shapes
 
     def _evaluations(self, measure_ids: Iterable[str], service_minutes: bool) -> list[Evaluation]:
         """One evaluation per topology group; frequencies of the other groups' modes are zeroed."""

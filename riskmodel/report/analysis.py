@@ -7,11 +7,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
+from riskmodel.engine.current import CurrentProblem, current_problems
 from riskmodel.engine.register import BudgetFlag, ModeRisk, RiskRegister, ServiceBudget, build_register
 from riskmodel.engine.risk import RiskModel
+from riskmodel.model.placeholders import Placeholder, edited_paths, placeholders
+from riskmodel.plan.findings import Finding, findings
 from riskmodel.plan.planner import FrontierPoint, MeasureResult, Plan, Planner
 from riskmodel.review.edits import Edit, apply_edits
+from riskmodel.review.working_plan import WorkingPlan, default_budget_per_year, resolve_plan
 from riskmodel.sources.scenario import LoadedScenario
 
 
@@ -23,11 +28,22 @@ class Analysis:
     model: RiskModel
     planner: Planner
     register: RiskRegister
+    edits: tuple[Edit, ...] = ()
 
+    @cached_property
+    def current_problems(self) -> tuple[CurrentProblem, ...]:
+        """What is broken now, most expensive first (dollars per hour)."""
+        return current_problems(self.model)
 
-def money(value: float) -> str:
-    """Dollars without cents, with the sign in front: ``-$1,500``."""
-    return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
+    @cached_property
+    def findings(self) -> tuple[Finding, ...]:
+        """Fragile configurations, ranked by the expected annual loss a fix removes."""
+        return findings(self.model, self.loaded.catalog)
+
+    @cached_property
+    def placeholders(self) -> tuple[Placeholder, ...]:
+        """Values still to review: the scenario's placeholders no edit of this session has settled."""
+        return placeholders(self.loaded.scenario, edited_paths(self.edits))
 
 
 def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
@@ -37,12 +53,12 @@ def analyse(loaded: LoadedScenario, edits: Sequence[Edit] = ()) -> Analysis:
         loaded = dataclasses.replace(loaded, catalog=catalog, scenario=scenario)
     model = RiskModel(loaded.scenario, loaded.catalog, loaded.evidence)
     return Analysis(loaded, model, Planner(loaded.scenario, loaded.catalog, loaded.evidence, base=model),
-                    build_register(model))
+                    build_register(model), tuple(edits))
 
 
 def default_budget(analysis: Analysis) -> float:
     """Without a budget, fund every measure that pays for itself (net benefit > 0)."""
-    return sum(r.annual_cost for r in analysis.planner.rank() if r.net_benefit > 0)
+    return default_budget_per_year(analysis.planner)
 
 
 @dataclass(frozen=True)
@@ -76,14 +92,20 @@ class RankReport:
     measures: tuple[MeasureResult, ...]
     plan: Plan
     frontier: tuple[FrontierPoint, ...]
+    current_problems: tuple[CurrentProblem, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    placeholders: tuple[Placeholder, ...] = ()
+    pinned: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
 
-def rank_report(analysis: Analysis, budget: float | None = None) -> RankReport:
-    """The register, every measure alone, the plan under ``budget`` (default: :func:`default_budget`)
-    and the frontier."""
+def rank_report(analysis: Analysis, budget: float | None = None, working: WorkingPlan | None = None) -> RankReport:
+    """The register, every measure alone, the plan and the frontier. The plan is ``working`` (a
+    review's working plan) resolved, else the budget plan under ``budget`` (default:
+    :func:`default_budget`)."""
     register, planner = analysis.register, analysis.planner
-    budget = default_budget(analysis) if budget is None else budget
-    plan = planner.plan(budget)
+    resolved = resolve_plan(planner, working or WorkingPlan(budget))
+    plan = resolved.plan
     after = planner.bad_minutes(plan.selected)
     return RankReport(
         scenario=analysis.loaded.scenario.name,
@@ -97,4 +119,9 @@ def rank_report(analysis: Analysis, budget: float | None = None) -> RankReport:
         measures=tuple(planner.rank()),
         plan=plan,
         frontier=tuple(planner.frontier()),
+        current_problems=analysis.current_problems,
+        findings=analysis.findings,
+        placeholders=analysis.placeholders,
+        pinned=resolved.pinned,
+        excluded=resolved.excluded,
     )

@@ -265,23 +265,3 @@ __all__ = [
     "utc_now",
 ]
 
-
-def _shown(value: EditValue) -> str:
-    if isinstance(value, dict):
-        return f"{value['low']:g}–{value['high']:g}"
-    return "unset" if value is None else f"{value:g}"
-
-
-def edited_marker(edits: Sequence[Edit], target_kind: str, target_id: str) -> str:
-    """What a table shows next to an edited entry: each edited field with its original value.
-
-    The original is the value before the first edit of that field in the session.
-    """
-    originals: dict[str, EditValue] = {}
-    finals: dict[str, EditValue] = {}
-    for edit in edits:
-        if (edit.target_kind, edit.target_id) == (target_kind, target_id):
-            originals.setdefault(edit.field, edit.old_value)
-            finals[edit.field] = edit.new_value
-    return "; ".join(f"✎ {field} {_shown(finals[field])} (was {_shown(original)})"
-                     for field, original in originals.items())

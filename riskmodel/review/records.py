@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from riskmodel.errors import RiskModelError
 from riskmodel.review.edits import Edit, EditKey, EditValue
+from riskmodel.review.working_plan import WorkingPlan
 
 RISK_DECISIONS = ("accept", "mitigate", "transfer", "avoid")
 MEASURE_DECISIONS = ("approve", "reject", "defer")
@@ -26,6 +29,45 @@ DecisionKey = tuple[str, str, str]
 
 class InvalidReviewValue(RiskModelError):
     """A decision, date or name a review cannot record as given."""
+
+
+class ReviewStoreError(RiskModelError):
+    """The database file itself cannot be used (not riskmodel's, damaged, full, read-only, newer)."""
+
+
+def _damaged(table: str, row: sqlite3.Row, key: str, field: str, problem: object) -> ReviewStoreError:
+    return ReviewStoreError(
+        f"damaged row in table {table} ({key} {row[key]!r}): field {field}: {str(problem)[:160]}; "
+        "expected what riskmodel writes (restore the database from a backup, or repair that row)"
+    )
+
+
+@contextmanager
+def _row(table: str, row: sqlite3.Row, key: str) -> Iterator[list[str]]:
+    """Turn any failure to read one stored row into a ReviewStoreError naming the row and field."""
+    field = ["?"]
+    try:
+        yield field
+    except (ValueError, TypeError, KeyError, IndexError) as error:
+        raise _damaged(table, row, key, field[0], error) from None
+
+
+def _json_of(text: object, kind: type, field: list[str], name: str) -> Any:
+    field[0] = name
+    if not isinstance(text, str):
+        raise TypeError(f"expected JSON text, got {type(text).__name__}")
+    value = json.loads(text)
+    if not isinstance(value, kind):
+        raise TypeError(f"expected JSON {kind.__name__ if isinstance(kind, type) else 'value'}, got {type(value).__name__}")
+    return value
+
+
+def _time_of(text: object, field: list[str], name: str) -> datetime:
+    field[0] = name
+    moment = datetime.fromisoformat(str(text))
+    if moment.tzinfo is None:
+        raise ValueError(f"expected an ISO-8601 UTC time, got {text!r}")
+    return moment
 
 
 def inputs_hash(input_hashes: Mapping[str, str]) -> str:
@@ -105,6 +147,8 @@ class SessionComparison:
     decisions_differ: dict[DecisionKey, tuple[Decision | None, Decision | None]]
     overrides_a: dict[EditKey, EditValue]
     overrides_b: dict[EditKey, EditValue]
+    plan_a: WorkingPlan = WorkingPlan()
+    plan_b: WorkingPlan = WorkingPlan()
 
     @property
     def same_inputs(self) -> bool:
@@ -112,25 +156,47 @@ class SessionComparison:
 
 
 def session_from_row(row: sqlite3.Row) -> Session:
-    """A ``sessions`` row as a :class:`Session` (input hashes stored as JSON, times as ISO text)."""
-    data = {name: row[name] for name in Session.__dataclass_fields__}
-    data["input_hashes"] = json.loads(data["input_hashes"])
-    data["created_at"], data["updated_at"] = map(datetime.fromisoformat, (row["created_at"], row["updated_at"]))
-    return Session(**data)
+    """A ``sessions`` row as a :class:`Session` (input hashes stored as JSON, times as ISO text).
+
+    A row that is not what riskmodel writes (bad JSON, a wrong time) is a ReviewStoreError
+    naming the session and the field."""
+    with _row("sessions", row, "id") as field:
+        data = {name: row[name] for name in Session.__dataclass_fields__}
+        hashes = _json_of(row["input_hashes"], dict, field, "input_hashes")
+        if not all(isinstance(value, str) for value in hashes.values()):
+            raise TypeError("expected a JSON object of file → sha256 text")
+        data["input_hashes"] = hashes
+        data["created_at"] = _time_of(row["created_at"], field, "created_at")
+        data["updated_at"] = _time_of(row["updated_at"], field, "updated_at")
+        return Session(**data)
+
+
+def _edit_value(text: object, field: list[str], name: str) -> Any:
+    value = _json_of(text, object, field, name)
+    if value is None or isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if isinstance(value, dict) and set(value) == {"low", "high"} and all(
+            isinstance(end, int | float) and not isinstance(end, bool) for end in value.values()):
+        return value
+    raise TypeError(f"expected a number, an interval {{low, high}} or null, got {str(value)[:60]}")
 
 
 def edit_from_row(row: sqlite3.Row) -> Edit:
     """An ``edits`` row as an :class:`~riskmodel.review.edits.Edit` (old and new values stored as JSON)."""
-    return Edit(row["target_kind"], row["target_id"], row["field"], json.loads(row["old_value"]),
-                json.loads(row["new_value"]), who=row["who"], why=row["why"], at=datetime.fromisoformat(row["at"]))
+    with _row("edits", row, "seq") as field:
+        old, new = _edit_value(row["old_value"], field, "old_value"), _edit_value(row["new_value"], field, "new_value")
+        return Edit(row["target_kind"], row["target_id"], row["field"], old, new, who=row["who"], why=row["why"],
+                    at=_time_of(row["at"], field, "at"))
 
 
 def decision_from_row(row: sqlite3.Row) -> Decision:
     """A ``decisions`` row as a :class:`Decision`; the stored empty unit means none."""
-    data = {name: row[name] for name in Decision.__dataclass_fields__}
-    data.update(unit=row["unit"] or None, at=datetime.fromisoformat(row["at"]),
-                due_date=date.fromisoformat(row["due_date"]) if row["due_date"] else None)
-    return Decision(**data)
+    with _row("decisions", row, "item_id") as field:
+        data = {name: row[name] for name in Decision.__dataclass_fields__}
+        field[0] = "due_date"
+        due = date.fromisoformat(row["due_date"]) if row["due_date"] else None
+        data.update(unit=row["unit"] or None, at=_time_of(row["at"], field, "at"), due_date=due)
+        return Decision(**data)
 
 
 def iso_due_date(value: date | str | None) -> str | None:
@@ -160,7 +226,7 @@ def check_decision(kind: str, item_id: str, decision: str) -> None:
 
 
 __all__ = [
-    "MEASURE_DECISIONS", "RISK_DECISIONS", "Decision", "DecisionKey", "InvalidReviewValue", "Session",
+    "MEASURE_DECISIONS", "RISK_DECISIONS", "Decision", "DecisionKey", "InvalidReviewValue", "ReviewStoreError", "Session",
     "SessionComparison", "SessionSummary", "check_decision", "decision_from_row", "edit_from_row", "inputs_hash",
     "iso_due_date", "iso_utc_text", "session_from_row",
 ]

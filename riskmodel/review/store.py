@@ -14,7 +14,9 @@ history stays. Timestamps are ISO-8601 UTC text; due dates ISO dates (``YYYY-MM-
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -28,12 +30,22 @@ import platformdirs
 
 from riskmodel.errors import RiskModelError
 from riskmodel.review.edits import Edit, EditKey, EditValue, check_edit, final_values, utc_now
+from riskmodel.review.ledger import Acceptance, LedgerEntry, Reopening
+from riskmodel.review.ledger_rows import (
+    LEDGER_SCHEMA,
+    insert_acceptance,
+    insert_reopenings,
+    read_acceptances,
+    read_reopenings,
+)
+from riskmodel.review.plan_rows import PLANS_TABLE, plans_from_decisions, read_plan, store_plan
 from riskmodel.review.records import (
     MEASURE_DECISIONS,
     RISK_DECISIONS,
     Decision,
     DecisionKey,
     InvalidReviewValue,
+    ReviewStoreError,
     Session,
     SessionComparison,
     SessionSummary,
@@ -45,18 +57,18 @@ from riskmodel.review.records import (
     iso_utc_text,
     session_from_row,
 )
+from riskmodel.review.storage import APPLICATION_ID, check_owner, schema_names, translated
+from riskmodel.review.working_plan import WorkingPlan
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
+"""1: sessions, edits, decisions. 2: adds ``plans``, the working plan of each session. 3: adds
+``acceptances`` and ``acceptance_events``, the accepted-risk ledger."""
 BUSY_TIMEOUT_MS = 15_000
 """How long a writer waits for another writer's transaction before giving up (milliseconds)."""
 
 
 class UnknownSession(RiskModelError):
     """A session id that is not in the store (deleted, mistyped, or another database file)."""
-
-
-class ReviewStoreError(RiskModelError):
-    """The database file itself cannot be used (not SQLite, or written by a newer version)."""
 
 
 _SCHEMA = (
@@ -77,7 +89,10 @@ _SCHEMA = (
     "CREATE VIEW IF NOT EXISTS latest_decisions AS SELECT d.* FROM decisions d WHERE d.id = (SELECT MAX(x.id)"
     " FROM decisions x WHERE x.session_id = d.session_id AND x.item_kind = d.item_kind"
     " AND x.item_id = d.item_id AND x.unit = d.unit)",
+    PLANS_TABLE,
+    *LEDGER_SCHEMA,
 )
+_KNOWN_NAMES = schema_names(_SCHEMA) | {"schema_version"}
 _DECISION_COLUMNS = "item_kind, item_id, unit, decision, owner, due_date, note, who, at"
 _EDIT_COLUMNS = "seq, who, at, target_kind, target_id, field, old_value, new_value, why"
 
@@ -98,9 +113,14 @@ class ScenarioInputs(Protocol):
     def input_hashes(self) -> Mapping[str, str]: ...
 
 
+REVIEW_DB_VARIABLE = "RISKMODEL_REVIEW_DB"
+
+
 def default_path() -> Path:
-    """``<user data dir>/riskmodel/reviews.sqlite3``: reviews outlive the checkout they ran in."""
-    return Path(platformdirs.user_data_dir("riskmodel")) / "reviews.sqlite3"
+    """``$RISKMODEL_REVIEW_DB`` if set, else ``<user data dir>/riskmodel/reviews.sqlite3`` (reviews
+    outlive the checkout they ran in). The app and the CLI both open this one."""
+    configured = os.environ.get(REVIEW_DB_VARIABLE)
+    return Path(configured) if configured else Path(platformdirs.user_data_dir("riskmodel")) / "reviews.sqlite3"
 
 
 class ReviewStore:
@@ -119,10 +139,14 @@ class ReviewStore:
             raise ReviewStoreError(f"{self.path}: cannot create the review database ({error})") from None
         self._conn.row_factory = sqlite3.Row
         try:
-            for pragma in (f"busy_timeout = {BUSY_TIMEOUT_MS}", "foreign_keys = ON", "journal_mode = WAL",
-                           "synchronous = FULL"):
+            for pragma in (f"busy_timeout = {BUSY_TIMEOUT_MS}", "foreign_keys = ON"):
                 self._conn.execute(f"PRAGMA {pragma}")
-            self._migrate()
+            if check_owner(self._conn, self.path, _KNOWN_NAMES):  # before anything is written into the file
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._migrate()
+            else:  # up to date: open without a write, so a read-only database still reads
+                self._conn.execute("PRAGMA synchronous = FULL")
+                self._check_version(self._conn)
         except (sqlite3.DatabaseError, ReviewStoreError) as error:
             self._conn.close()
             if isinstance(error, ReviewStoreError):
@@ -143,34 +167,63 @@ class ReviewStore:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: write lock taken at BEGIN, committed or rolled back as a whole."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            with self._conn:
-                yield self._conn
+    def _write(self, action: str = "record the change") -> Iterator[sqlite3.Connection]:
+        """One write transaction: write lock taken at BEGIN, committed or rolled back as a whole.
+
+        A storage fault (full disk, read-only file system, damaged file) is a ReviewStoreError
+        saying that nothing of this transaction was written."""
+        with self._lock, translated(self.path, action, writing=True):
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                with self._conn:
+                    yield self._conn
+            finally:
+                if self._conn.in_transaction:  # a COMMIT that failed (disk full) leaves it open
+                    self._conn.rollback()
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def _read(self, action: str = "read the review sessions") -> Iterator[sqlite3.Connection]:
         """One read transaction, so several queries see the same snapshot."""
-        with self._lock:
+        with self._lock, translated(self.path, action, writing=False):
             self._conn.execute("BEGIN")
             with self._conn:
                 yield self._conn
 
+    def _check_version(self, conn: sqlite3.Connection) -> int | None:
+        version: int | None = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        if version is not None and version > SCHEMA_VERSION:
+            raise ReviewStoreError(
+                f"{self.path}: written by a newer riskmodel (schema {version}); "
+                f"expected schema {SCHEMA_VERSION} or older"
+            )
+        return version
+
     def _migrate(self) -> None:
-        with self._write() as conn:
+        with self._write("set up the review database") as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
-            if version is not None and version > SCHEMA_VERSION:
-                raise ReviewStoreError(
-                    f"{self.path}: written by a newer riskmodel (schema {version}); "
-                    f"expected schema {SCHEMA_VERSION} or older"
-                )
+            version = self._check_version(conn)
             for statement in _SCHEMA:
                 conn.execute(statement)
             if version is None:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif version < SCHEMA_VERSION:  # 2 → 3 adds only new (empty) tables, created above
+                if version < 2:
+                    plans_from_decisions(conn)
+                conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def plan(self, session_id: str) -> WorkingPlan:
+        """The session's working plan (a new session's: the default budget, nothing pinned)."""
+        with self._read() as conn:
+            self._session_row(conn, session_id)
+            return read_plan(conn, session_id)
+
+    def set_plan(self, session_id: str, plan: WorkingPlan, who: str) -> None:
+        """Replace the session's working plan (budget, pinned and excluded measures)."""
+        with self._write() as conn:
+            self._session_row(conn, session_id)
+            store_plan(conn, session_id, plan, who)
+            self._touch(conn, session_id)
 
     def _session_row(self, conn: sqlite3.Connection, session_id: str) -> sqlite3.Row:
         row: sqlite3.Row | None = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -259,6 +312,8 @@ class ReviewStore:
                 f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (session_id, kind, item_id, unit or "", decision, owner, due, note, who, iso_utc_text(at)),
             )
+            if kind == "measure":
+                store_plan(conn, session_id, read_plan(conn, session_id).after_decision(item_id, decision), who)
             self._touch(conn, session_id)
         return Decision(kind, item_id, unit or None, decision, owner, date.fromisoformat(due) if due else None,
                         note, who, at)
@@ -270,7 +325,8 @@ class ReviewStore:
 
     def decide_measure(self, session_id: str, measure_id: str, decision: str, owner: str,
                        due_date: date | str | None, note: str, who: str) -> Decision:
-        """Record approve / reject / defer for a measure."""
+        """Record approve / reject / defer for a measure; the session's plan pins an approved
+        measure and excludes a rejected or deferred one (in the same transaction)."""
         return self._decide(session_id, "measure", measure_id, decision, owner, due_date, note, who, None)
 
     def _decisions(self, session_id: str, source: str, kind: str | None) -> list[Decision]:
@@ -294,8 +350,34 @@ class ReviewStore:
         """Every decision ever recorded in the session, oldest first."""
         return self._decisions(session_id, "decisions", None)
 
+    def accept_risk(self, acceptance: Acceptance) -> Acceptance:
+        """Record an acceptance and the matching ``accept`` decision, in one transaction; returns it
+        with its id. The caller measured and checked it (:func:`riskmodel.review.ledger_check.accept_with_ceiling`)."""
+        with self._write() as conn:
+            self._session_row(conn, acceptance.session_id)
+            stored = dataclasses.replace(acceptance, id=insert_acceptance(conn, acceptance))
+            conn.execute(
+                f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) VALUES (?, 'risk', ?, ?, 'accept', ?, ?, ?, ?, ?)",
+                (acceptance.session_id, acceptance.failure_mode_id, acceptance.unit or "", acceptance.owner,
+                 acceptance.expires_on.isoformat(), acceptance.reason, acceptance.who, iso_utc_text(acceptance.at)))
+            self._touch(conn, acceptance.session_id)
+        return stored
+
+    def ledger_records(self, scenario_name: str) -> tuple[list[Acceptance], list[Reopening]]:
+        """Every acceptance and reopening on a scenario (all sessions), oldest first."""
+        with self._read() as conn:
+            return read_acceptances(conn, scenario_name), read_reopenings(conn, scenario_name)
+
+    def record_reopenings(self, session_id: str, entries: list[LedgerEntry]) -> list[Reopening]:
+        """Record the reopenings the ledger found that are not recorded yet; returns the new ones."""
+        if not any(entry.to_record for entry in entries):
+            return []
+        with self._write() as conn:
+            self._session_row(conn, session_id)
+            return insert_reopenings(conn, session_id, entries, utc_now())
+
     def duplicate_session(self, session_id: str, name: str, created_by: str) -> Session:
-        """A copy to try another plan: same inputs, all edits, current decisions; parent set."""
+        """A copy to try another plan: same inputs, all edits, current decisions, the plan; parent set."""
         if not name.strip():
             raise InvalidReviewValue("a review session needs a name; got an empty name")
         new_id, now = uuid.uuid4().hex, iso_utc_text(utc_now())
@@ -309,6 +391,8 @@ class ReviewStore:
                          " FROM edits WHERE session_id = ? ORDER BY seq", (new_id, session_id))
             conn.execute(f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) SELECT ?, {_DECISION_COLUMNS}"
                          " FROM latest_decisions WHERE session_id = ? ORDER BY id", (new_id, session_id))
+            conn.execute("INSERT INTO plans SELECT ?, budget_per_year, pinned_ids, excluded_ids, ?, ? FROM plans"
+                         " WHERE session_id = ?", (new_id, created_by, now, session_id))
         return self.get_session(new_id)
 
     def compare_sessions(self, a: str, b: str) -> SessionComparison:
@@ -332,6 +416,7 @@ class ReviewStore:
             edits_differ={key: (values_a[key], values_b[key]) for key in sorted(values_a.keys() & values_b.keys())
                           if values_a[key] != values_b[key]},
             decisions_differ=decisions, overrides_a=values_a, overrides_b=values_b,
+            plan_a=self.plan(a), plan_b=self.plan(b),
         )
 
 

@@ -77,7 +77,7 @@ def parse_failures(specs: Iterable[str], scenario: Scenario) -> FailedSet:
 
 def _pod_name(index: TopologyIndex, pod: int) -> str:
     workload = int(index.pod_workload[pod])
-    first = int(index.replicas[:workload].sum())
+    first = int(index.pod_counts[:workload].sum())
     return f"{index.workload_names[workload]}-{pod - first}"
 
 

@@ -24,12 +24,14 @@ from pydantic import Field, model_validator
 from riskmodel.errors import InputError, InputErrors, RiskModelError
 from riskmodel.files.loader import parse_model
 from riskmodel.files.yamlfile import line_of
+from riskmodel.model.bounds import MAX_MINUTES, MAX_SEED, MAX_SIMULATED_YEARS
 from riskmodel.model.estimate import StrictModel
 from riskmodel.simulate.tables import InjectedFailure
 from riskmodel.simulate.whatif import parse_failures
 from riskmodel.sources.scenario import LoadedScenario, load_scenario
 
-NonNegative = Field(default=None, ge=0, allow_inf_nan=False)
+NonNegativeMinutes = Field(default=None, ge=0, le=MAX_MINUTES, allow_inf_nan=False)
+NonNegativeHours = Field(default=None, ge=0, le=MAX_MINUTES / 60, allow_inf_nan=False)
 
 
 class FailureSpec(StrictModel):
@@ -37,10 +39,10 @@ class FailureSpec(StrictModel):
 
     fail: tuple[str, ...] = Field(min_length=1)
     label: str | None = None
-    at_minutes: float | None = NonNegative
-    at_hours: float | None = NonNegative
-    duration_minutes: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    duration_hours: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    at_minutes: float | None = NonNegativeMinutes
+    at_hours: float | None = NonNegativeHours
+    duration_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES, allow_inf_nan=False)
+    duration_hours: float | None = Field(default=None, gt=0, le=MAX_MINUTES / 60, allow_inf_nan=False)
     reschedule: bool = True
 
     @model_validator(mode="after")
@@ -67,8 +69,8 @@ class WhatIfFile(StrictModel):
     description: str = ""
     failures: tuple[FailureSpec, ...] = ()
     measures: tuple[str, ...] = ()
-    years: int = Field(default=10_000, ge=2, le=10_000_000)
-    seed: int | None = None
+    years: int = Field(default=10_000, ge=2, le=MAX_SIMULATED_YEARS)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
 
 
 @dataclass(frozen=True)

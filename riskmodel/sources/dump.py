@@ -3,7 +3,8 @@
 Every source (file, kube, prometheus, heapster) returns a :class:`ClusterDump`; the
 ``file`` and ``kube`` sources fill the topology records, metric sources only evidence.
 ``skipped`` says what was deliberately not used and why; ``notes`` reports choices made
-on the way (a fallback zone label, an unknown condition type) so nothing is silent.
+on the way (a fallback zone label, an unknown condition type) so nothing is silent;
+``accounting`` counts every object read, per kind, and says why each unused one was skipped.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from riskmodel.model.evidence import Evidence
+from riskmodel.sources.accounting import Accounting
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,12 @@ class NodeInfo:
     labels: dict[str, str]
     taints: tuple[tuple[str, str, str], ...] = ()
     unschedulable: bool = False
+    ready: bool = True
+    ready_detail: str = ""
+    """The Ready condition's reason and message when it is not True (``KubeletNotReady: … cni …``)."""
+    ephemeral_storage_bytes: int | None = None
+    extended: dict[str, float] = field(default_factory=dict)
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,16 @@ class PodInfo:
     memory_bytes: int
     claims: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
+    ready: bool | None = None
+    """The pod's Ready condition (None: not reported)."""
+    not_ready_detail: str = ""
+    """Why it is not serving: the scheduler's message for a Pending pod, a container's waiting reason."""
+    annotations: dict[str, str] = field(default_factory=dict)
+    ephemeral_storage_bytes: int = 0
+    extended: dict[str, float] = field(default_factory=dict)
+    references: tuple[tuple[str, str], ...] = ()
+    """(where, value) of env values, args and commands of its containers: ``env DB_HOST``, ``args``."""
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,16 @@ class WorkloadInfo:
     replicas: int | None
     owner_kind: str | None = None
     owner_name: str | None = None
+    ready_replicas: int | None = None
+    """``status.readyReplicas`` (DaemonSet: ``status.numberReady``)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    template_labels: dict[str, str] = field(default_factory=dict)
+    cpu_millicores: float = 0.0
+    memory_bytes: int = 0
+    """Requests of one pod of its template (used when its pods are not in the input)."""
+    references: tuple[tuple[str, str], ...] = ()
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +94,21 @@ class PdbInfo:
     match_expressions: tuple[tuple[str, str, tuple[str, ...]], ...]
     min_available: int | str | None
     max_unavailable: int | str | None
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A Kubernetes Service: which pods it selects, its ports, and its annotations."""
+
+    namespace: str
+    name: str
+    selector: dict[str, str]
+    ports: tuple[tuple[int, str], ...] = ()
+    """(port, name) of each ``spec.ports`` entry."""
+    type: str = "ClusterIP"
+    annotations: dict[str, str] = field(default_factory=dict)
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,9 +137,11 @@ class ClusterDump:
     pdbs: list[PdbInfo] = field(default_factory=list)
     pvs: list[PvInfo] = field(default_factory=list)
     pvcs: list[PvcInfo] = field(default_factory=list)
+    services: list[ServiceInfo] = field(default_factory=list)
     evidence: Evidence = field(default_factory=Evidence)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    accounting: Accounting = field(default_factory=Accounting)
 
     def merge(self, other: ClusterDump) -> ClusterDump:
         """Both dumps in one (sources are read separately, then combined)."""
@@ -107,7 +152,9 @@ class ClusterDump:
             pdbs=self.pdbs + other.pdbs,
             pvs=self.pvs + other.pvs,
             pvcs=self.pvcs + other.pvcs,
+            services=self.services + other.services,
             evidence=self.evidence.merged(other.evidence),
             skipped=self.skipped + other.skipped,
             notes=self.notes + other.notes,
+            accounting=self.accounting.merged(other.accounting),
         )

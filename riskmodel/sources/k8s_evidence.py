@@ -90,8 +90,9 @@ def _host(raw: dict[str, Any], is_v1: bool) -> str:
     return host if isinstance(host, str) else ""
 
 
-def node_event(raw: dict[str, Any], place: Place, ctx: ParseContext) -> NodeEvent | None:
-    """One Event as evidence about a node, or None (reported) when it names no node.
+def node_event(raw: dict[str, Any], place: Place, ctx: ParseContext) -> NodeEvent | str:
+    """One Event as evidence about a node, or why it is not one (it names no node, or is dated
+    after the reading time): the reader reports that reason.
 
     An Event about a Node names it in ``involvedObject``/``regarding``; an Event about a pod
     counts for the node in ``source.host`` (the kubelet that reported it).
@@ -104,11 +105,9 @@ def node_event(raw: dict[str, Any], place: Place, ctx: ParseContext) -> NodeEven
     reason = text(raw, "reason", place, required=True)
     node = name if kind == "Node" else _host(raw, is_v1)
     if not node:
-        ctx.skip(f"events about a {kind or 'unnamed'} object with no node (source.host) to count them for", reason)
-        return None
+        return f"events about a {kind or 'unnamed'} object with no node (source.host) to count them for"
     if ctx.in_future(last) or ctx.in_future(first):
-        ctx.skip("events dated after the reading time; not counted", f"{node}/{reason}")
-        return None
+        return "events dated after the reading time; not counted"
     if first is not None and last is not None and last < first:
         raise place.error(f"last time {last.isoformat()} is before first time {first.isoformat()}")
     return NodeEvent(

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from riskmodel.errors import FieldPath, InputError
-from riskmodel.model.quantity import cpu_millicores, memory_bytes
+from riskmodel.model.quantity import cpu_millicores, memory_bytes, resource_count
 
 
 class Place:
@@ -114,20 +114,42 @@ def _memory(value: str | int | float) -> int:
     return memory_bytes(value)
 
 
+@lru_cache(maxsize=4096)
+def _count(value: str | int | float) -> float:
+    return resource_count(value)
+
+
+def is_byte_resource(key: str) -> bool:
+    """Resources measured in bytes: memory, ephemeral-storage, hugepages-2Mi …"""
+    return key in ("memory", "ephemeral-storage") or key.startswith("hugepages-")
+
+
+def _parsed(resources: dict[str, Any], key: str, place: Place, parse: Any, example: str) -> float:
+    value = resources.get(key)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise place.error(f"expected a Kubernetes quantity such as {example}, got {value!r}", key)
+    try:
+        return float(parse(value))
+    except ValueError as error:
+        raise place.error(str(error), key) from None
+
+
 def quantity(resources: dict[str, Any], key: str, place: Place) -> float:
     """A cpu (millicores) or memory (bytes) quantity from a resource map; absent is 0.
 
     Values repeat across thousands of pods, so parsed quantities are cached.
     """
-    value = resources.get(key)
-    if value is None:
-        return 0.0
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise place.error(f"expected a Kubernetes quantity such as '500m' or '1Gi', got {value!r}", key)
-    try:
-        return _cpu(value) if key == "cpu" else float(_memory(value))
-    except ValueError as error:
-        raise place.error(str(error), key) from None
+    return _parsed(resources, key, place, _cpu if key == "cpu" else _memory, "'500m' or '1Gi'")
+
+
+def amount(resources: dict[str, Any], key: str, place: Place) -> float:
+    """Any resource of a resource map in its unit: cpu in millicores, byte resources in bytes,
+    extended resources (``nvidia.com/gpu``) as counts; absent is 0."""
+    if key == "cpu" or is_byte_resource(key):
+        return quantity(resources, key, place)
+    return _parsed(resources, key, place, _count, "'1' or '2Mi'")
 
 
 def labels_of(metadata: dict[str, Any], place: Place, key: str = "labels") -> dict[str, str]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from riskmodel.model.evidence import NodeCondition
-from riskmodel.sources.dump import NodeInfo, PdbInfo, PodInfo, PvcInfo, PvInfo, WorkloadInfo
+from riskmodel.sources.dump import NodeInfo, PdbInfo, PodInfo, PvcInfo, PvInfo, ServiceInfo, WorkloadInfo
 from riskmodel.sources.k8s_evidence import node_conditions
 from riskmodel.sources.k8s_fields import (
     ParseContext,
     Place,
+    amount,
     integer,
     labels_of,
     mapping,
@@ -26,6 +27,21 @@ REGION_LABEL = "topology.kubernetes.io/region"
 BETA_ZONE_LABEL = "failure-domain.beta.kubernetes.io/zone"
 BETA_REGION_LABEL = "failure-domain.beta.kubernetes.io/region"
 TAINT_EFFECTS = frozenset({"NoSchedule", "PreferNoSchedule", "NoExecute"})
+BASIC_RESOURCES = frozenset({"cpu", "memory", "pods", "ephemeral-storage"})
+
+
+def _extended(resources: dict[str, Any], place: Place) -> dict[str, float]:
+    """Extended resources (``nvidia.com/gpu``) and hugepages of a resource map, non-zero only."""
+    found = {key: amount(resources, key, place) for key in resources if key not in BASIC_RESOURCES}
+    return {key: value for key, value in found.items() if value > 0}
+
+
+def _ready(name: str, conditions: list[NodeCondition]) -> tuple[bool, str]:
+    """Whether the node's Ready condition is True, and the reason and message when it is not."""
+    ready = next((c for c in conditions if c.type == "Ready"), None)
+    if ready is None or ready.status == "True":
+        return True, ""
+    return False, f"Ready={ready.status} {ready.reason}: {ready.message}".strip(": ")
 
 
 def _zone_and_region(name: str, labels: dict[str, str], ctx: ParseContext) -> tuple[str | None, str | None]:
@@ -34,7 +50,8 @@ def _zone_and_region(name: str, labels: dict[str, str], ctx: ParseContext) -> tu
         zone = labels[BETA_ZONE_LABEL]
         ctx.note(f"nodes take their zone from the deprecated label {BETA_ZONE_LABEL}", name)
     if zone is None:
-        ctx.note(f"nodes without a zone label ({ZONE_LABEL}); put in zone 'unknown-zone'", name)
+        ctx.note(f"nodes without a zone label ({ZONE_LABEL}); put in a placeholder zone per region "
+                 "('unknown-zone-<region>')", name)
     return zone, labels.get(REGION_LABEL) or labels.get(BETA_REGION_LABEL)
 
 
@@ -64,8 +81,7 @@ def parse_node(obj: dict[str, Any], place: Place, ctx: ParseContext) -> tuple[No
     allocatable = mapping(status, "allocatable", place.at("status"))
     conditions = node_conditions(name, status, place.at("status"), ctx)
     if not allocatable:
-        ctx.skip("nodes without status.allocatable left out of the topology (conditions kept)", name)
-        return None, conditions
+        return None, conditions  # the reader reports it
     at = place.at("status", "allocatable")
     pods_value = allocatable.get("pods", 110)
     try:
@@ -73,6 +89,10 @@ def parse_node(obj: dict[str, Any], place: Place, ctx: ParseContext) -> tuple[No
     except (TypeError, ValueError):
         raise at.error(f"expected a whole number of pods, got {pods_value!r}", "pods") from None
     zone, region = _zone_and_region(name, labels, ctx)
+    ready, ready_detail = _ready(name, conditions)
+    if not any(c.type == "Ready" for c in conditions):
+        ctx.note("nodes that report no Ready condition; taken as Ready", name)
+    ephemeral = allocatable.get("ephemeral-storage")
     node = NodeInfo(
         name=name,
         zone=zone,
@@ -83,52 +103,140 @@ def parse_node(obj: dict[str, Any], place: Place, ctx: ParseContext) -> tuple[No
         labels=labels,
         taints=_taints(spec, place.at("spec")),
         unschedulable=bool(spec.get("unschedulable", False)),
+        ready=ready,
+        ready_detail=ready_detail,
+        ephemeral_storage_bytes=None if ephemeral is None else int(quantity(allocatable, "ephemeral-storage", at)),
+        extended=_extended(allocatable, at),
+        file=place.file,
     )
     return node, conditions
 
 
-def _one_container(container: Any, at: Place) -> tuple[float, float]:
-    """``resources.requests`` cpu (millicores) and memory (bytes) of one container."""
+_CPU_MEMORY = frozenset({"cpu", "memory"})
+
+
+def _one_container(container: Any, at: Place) -> dict[str, float]:
+    """``resources.requests`` of one container, every resource in its unit.
+
+    Kubernetes defaults the requests of a resource that only has a limit to that limit (and
+    extended resources must request what they limit), so limits fill in missing requests.
+    """
     if not isinstance(container, dict):
         raise at.error("expected a container object")
-    requests = mapping(mapping(container, "resources", at), "requests", at.at("resources"))
-    where = at.at("resources", "requests")
-    return quantity(requests, "cpu", where), quantity(requests, "memory", where)
+    resources = container.get("resources")
+    if not resources:
+        return {}
+    if not isinstance(resources, dict):
+        raise at.error(f"expected an object, got {type(resources).__name__}", "resources")
+    requests = resources.get("requests") or {}
+    limits = resources.get("limits") or {}
+    if not isinstance(requests, dict) or not isinstance(limits, dict):
+        raise at.at("resources").error("expected an object", "requests" if not isinstance(requests, dict) else "limits")
+    if limits.keys() <= requests.keys() and requests.keys() <= _CPU_MEMORY:  # the common case, kept fast
+        where = at.at("resources", "requests")
+        return {key: quantity(requests, key, where) for key in requests}
+    found: dict[str, float] = {}
+    if limits:
+        where = at.at("resources", "limits")
+        found = {key: amount(limits, key, where) for key in limits if key not in requests}
+    if requests:
+        where = at.at("resources", "requests")
+        for key in requests:
+            found[key] = amount(requests, key, where)
+    return found
 
 
-def _init_requests(containers: list[Any], place: Place) -> tuple[float, float, float, float]:
-    """(init cpu, init memory, sidecar cpu, sidecar memory) by Kubernetes' rule.
+def _add(total: dict[str, float], more: dict[str, float]) -> dict[str, float]:
+    if not total:
+        return dict(more)
+    for key, value in more.items():
+        total[key] = total.get(key, 0.0) + value
+    return total
+
+
+def _largest(total: dict[str, float], more: dict[str, float]) -> dict[str, float]:
+    return {key: max(total.get(key, 0.0), more.get(key, 0.0)) for key in total.keys() | more.keys()}
+
+
+def _init_requests(containers: list[Any], place: Place) -> tuple[dict[str, float], dict[str, float]]:
+    """(largest init need, sum of sidecars) by Kubernetes' rule.
 
     A regular init container runs alone after the sidecars (``restartPolicy: Always``)
     started before it, so it needs its own request plus theirs; the largest such sum counts.
     """
-    cpu = memory = side_cpu = side_memory = 0.0
+    need: dict[str, float] = {}
+    sidecars: dict[str, float] = {}
     for index, container in enumerate(containers):
-        one_cpu, one_memory = _one_container(container, place.at("initContainers", index))
+        one = _one_container(container, place.at("initContainers", index))
         if container.get("restartPolicy") == "Always":
-            side_cpu, side_memory = side_cpu + one_cpu, side_memory + one_memory
+            sidecars = _add(sidecars, one)
         else:
-            cpu, memory = max(cpu, side_cpu + one_cpu), max(memory, side_memory + one_memory)
-    return cpu, memory, side_cpu, side_memory
+            need = _largest(need, _add(dict(sidecars), one))
+    return need, sidecars
 
 
-def pod_requests(spec: dict[str, Any], place: Place) -> tuple[float, int]:
-    """Effective pod requests as the scheduler sees them.
+def pod_resources(spec: dict[str, Any], place: Place) -> dict[str, float]:
+    """Effective pod requests as the scheduler sees them, every resource in its unit.
 
     max(Σ containers + Σ sidecars, largest init container) per resource, plus ``overhead``.
     """
-    cpu = memory = 0.0
+    total: dict[str, float] = {}
     for index, container in enumerate(sequence(spec, "containers", place)):
-        one_cpu, one_memory = _one_container(container, place.at("containers", index))
-        cpu, memory = cpu + one_cpu, memory + one_memory
+        total = _add(total, _one_container(container, place.at("containers", index)))
     init = sequence(spec, "initContainers", place)
     if init:
-        init_cpu, init_memory, side_cpu, side_memory = _init_requests(init, place)
-        cpu, memory = max(cpu + side_cpu, init_cpu), max(memory + side_memory, init_memory)
+        need, sidecars = _init_requests(init, place)
+        total = _largest(_add(total, sidecars), need)
     overhead = mapping(spec, "overhead", place)
-    cpu += quantity(overhead, "cpu", place.at("overhead"))
-    memory += quantity(overhead, "memory", place.at("overhead"))
-    return cpu, int(memory)
+    if overhead:
+        total = _add(total, {key: amount(overhead, key, place.at("overhead")) for key in overhead})
+    return total
+
+
+def pod_requests(spec: dict[str, Any], place: Place) -> tuple[float, int]:
+    """Effective cpu (millicores) and memory (bytes) requests of a pod spec."""
+    resources = pod_resources(spec, place)
+    return resources.get("cpu", 0.0), int(resources.get("memory", 0.0))
+
+
+def _references(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(where, value) of every env value, arg and command of the pod's containers, for finding
+    names of other services; values from secrets or config maps are not in the object."""
+    found: list[tuple[str, str]] = []
+    for key in ("initContainers", "containers"):
+        for container in spec.get(key) or []:
+            if not isinstance(container, dict):
+                continue
+            name = container.get("name", "?")
+            for env in container.get("env") or []:
+                if isinstance(env, dict) and isinstance(env.get("value"), str) and env["value"]:
+                    found.append((f"container {name} env {env.get('name', '?')}", env["value"]))
+            for part in ("command", "args"):
+                values = container.get(part) or []
+                if isinstance(values, list):
+                    found += [(f"container {name} {part}", v) for v in values if isinstance(v, str)]
+    return tuple(found)
+
+
+def _pod_status(obj: dict[str, Any], place: Place) -> tuple[str, bool | None, str]:
+    """(phase, Ready condition, why it does not serve) of a pod's status."""
+    status = mapping(obj, "status", place)
+    at = place.at("status")
+    phase = text(status, "phase", at) or "Unknown"
+    ready: bool | None = None
+    detail = ""
+    for condition in sequence(status, "conditions", at):
+        if not isinstance(condition, dict):
+            continue
+        if condition.get("type") == "Ready":
+            ready = condition.get("status") == "True"
+        if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
+            detail = f"{condition.get('reason') or 'Unschedulable'}: {condition.get('message') or ''}".strip(": ")
+    for container in status.get("containerStatuses") or []:
+        waiting = (container.get("state") or {}).get("waiting") if isinstance(container, dict) else None
+        if isinstance(waiting, dict) and not detail:
+            detail = f"container {container.get('name', '?')} {waiting.get('reason', 'waiting')}"
+    return phase, ready, detail
 
 
 def _controller(metadata: dict[str, Any], place: Place) -> tuple[str | None, str | None]:
@@ -144,11 +252,12 @@ def _controller(metadata: dict[str, Any], place: Place) -> tuple[str | None, str
 
 
 def parse_pod(obj: dict[str, Any], place: Place) -> PodInfo:
-    """A Pod: node (``spec.nodeName``), owner, effective requests and PVC claims."""
+    """A Pod: node (``spec.nodeName``), owner, status, effective requests and PVC claims."""
     metadata = mapping(obj, "metadata", place, required=True)
     meta_at = place.at("metadata")
     spec = mapping(obj, "spec", place, required=True)
-    cpu, memory = pod_requests(spec, place.at("spec"))
+    resources = pod_resources(spec, place.at("spec"))
+    phase, ready, detail = _pod_status(obj, place)
     claims = []
     for index, volume in enumerate(sequence(spec, "volumes", place.at("spec"))):
         claim = volume.get("persistentVolumeClaim") if isinstance(volume, dict) else None
@@ -159,29 +268,83 @@ def parse_pod(obj: dict[str, Any], place: Place) -> PodInfo:
         namespace=text(metadata, "namespace", meta_at) or "default",
         name=text(metadata, "name", meta_at, required=True),
         node=text(spec, "nodeName", place.at("spec")) or None,
-        phase=text(mapping(obj, "status", place), "phase", place.at("status")) or "Unknown",
+        phase=phase,
         owner_kind=owner_kind,
         owner_name=owner_name,
-        cpu_millicores=cpu,
-        memory_bytes=memory,
+        cpu_millicores=resources.get("cpu", 0.0),
+        memory_bytes=int(resources.get("memory", 0.0)),
         claims=tuple(claims),
         labels=labels_of(metadata, meta_at),
+        ready=ready,
+        not_ready_detail=detail,
+        annotations=labels_of(metadata, meta_at, "annotations"),
+        ephemeral_storage_bytes=int(resources.get("ephemeral-storage", 0.0)),
+        extended={k: v for k, v in resources.items() if k not in BASIC_RESOURCES and v > 0},
+        references=_references(spec),
+        file=place.file,
     )
 
 
 def parse_workload(obj: dict[str, Any], kind: str, place: Place) -> WorkloadInfo:
-    """A Deployment, StatefulSet, DaemonSet or ReplicaSet: desired replicas and owner."""
+    """A Deployment, StatefulSet, DaemonSet or ReplicaSet: desired and ready replicas, owner,
+    labels and annotations, and its pod template's labels, requests and env values.
+
+    A DaemonSet's desired count is ``status.desiredNumberScheduled`` (one per eligible node)."""
     metadata = mapping(obj, "metadata", place, required=True)
     meta_at = place.at("metadata")
     spec = mapping(obj, "spec", place)
+    status = mapping(obj, "status", place)
     owner_kind, owner_name = _controller(metadata, meta_at)
+    template = mapping(spec, "template", place.at("spec"))
+    template_spec = mapping(template, "spec", place.at("spec", "template"))
+    resources = pod_resources(template_spec, place.at("spec", "template", "spec")) if template_spec else {}
+    if kind == "DaemonSet":
+        replicas = integer(status, "desiredNumberScheduled", place.at("status"))
+        ready = integer(status, "numberReady", place.at("status"))
+    else:
+        replicas = integer(spec, "replicas", place.at("spec"))
+        ready = integer(status, "readyReplicas", place.at("status"))
     return WorkloadInfo(
         kind=kind,
         namespace=text(metadata, "namespace", meta_at) or "default",
         name=text(metadata, "name", meta_at, required=True),
-        replicas=integer(spec, "replicas", place.at("spec")),
+        replicas=replicas,
         owner_kind=owner_kind,
         owner_name=owner_name,
+        ready_replicas=ready,
+        labels=labels_of(metadata, meta_at),
+        annotations=labels_of(metadata, meta_at, "annotations"),
+        template_labels=labels_of(mapping(template, "metadata", place.at("spec", "template")),
+                                  place.at("spec", "template", "metadata")),
+        cpu_millicores=resources.get("cpu", 0.0),
+        memory_bytes=int(resources.get("memory", 0.0)),
+        references=_references(template_spec),
+        file=place.file,
+    )
+
+
+def parse_service(obj: dict[str, Any], place: Place) -> ServiceInfo:
+    """A Service: its selector, ports and annotations (``riskmodel.io/*`` among them)."""
+    metadata = mapping(obj, "metadata", place, required=True)
+    meta_at = place.at("metadata")
+    spec = mapping(obj, "spec", place)
+    at = place.at("spec")
+    ports = []
+    for index, raw in enumerate(sequence(spec, "ports", at)):
+        where = at.at("ports", index)
+        if not isinstance(raw, dict):
+            raise where.error("expected a port object")
+        port = integer(raw, "port", where)
+        if port is not None:
+            ports.append((port, text(raw, "name", where)))
+    return ServiceInfo(
+        namespace=text(metadata, "namespace", meta_at) or "default",
+        name=text(metadata, "name", meta_at, required=True),
+        selector=labels_of(spec, at, "selector"),
+        ports=tuple(ports),
+        type=text(spec, "type", at) or "ClusterIP",
+        annotations=labels_of(metadata, meta_at, "annotations"),
+        file=place.file,
     )
 
 
@@ -210,6 +373,7 @@ def parse_pdb(obj: dict[str, Any], place: Place) -> PdbInfo:
         values = tuple(str(v) for v in sequence(raw, "values", where))
         expressions.append((text(raw, "key", where, required=True), text(raw, "operator", where, required=True), values))
     return PdbInfo(
+        file=place.file,
         namespace=text(metadata, "namespace", place.at("metadata")) or "default",
         name=text(metadata, "name", place.at("metadata"), required=True),
         match_labels=labels_of(selector, at.at("selector"), "matchLabels"),

@@ -1,24 +1,25 @@
 """The ``kube`` source: a live cluster through the official client, read-only.
 
-Lists nodes, pods, events, deployments, statefulsets, daemonsets, PodDisruptionBudgets,
-PersistentVolumes and claims — nothing else, no writes (``deploy/riskmodel-readonly-rbac.yaml``
-grants exactly that). Pages with ``limit`` + ``continue`` so large clusters stream in
-chunks, bounds every request with a timeout, and hands the raw JSON to the same parser as
-the ``file`` source: one translation path. A read is all-or-nothing; any failure raises
+Lists nodes, pods, events, deployments, statefulsets, daemonsets, replicasets, services,
+PodDisruptionBudgets, PersistentVolumes and claims — nothing else, no writes
+(``deploy/riskmodel-readonly-rbac.yaml`` grants exactly ``list`` on those). Pages with ``limit``
++ ``continue`` so large clusters stream in chunks, within an overall deadline, with retries and
+re-lists (:mod:`riskmodel.sources.kube_paging`), and hands the raw JSON to the same parser as the
+``file`` source: one translation path. A read is all-or-nothing; any failure raises
 :class:`~riskmodel.errors.SourceUnavailable` and the caller keeps its last good snapshot.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from riskmodel.errors import SourceUnavailable
 from riskmodel.sources.dump import ClusterDump
+from riskmodel.sources.fetching import Deadline
 from riskmodel.sources.file import parse_documents
+from riskmodel.sources.kube_paging import ListLimits, list_collection
 
 RBAC_MANIFEST = "deploy/riskmodel-readonly-rbac.yaml"
 PAGE_SIZE = 500
@@ -44,6 +45,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("deployments", "Deployment", "apps/v1", "AppsV1Api", "list_deployment_for_all_namespaces"),
     Resource("statefulsets", "StatefulSet", "apps/v1", "AppsV1Api", "list_stateful_set_for_all_namespaces"),
     Resource("daemonsets", "DaemonSet", "apps/v1", "AppsV1Api", "list_daemon_set_for_all_namespaces"),
+    Resource("replicasets", "ReplicaSet", "apps/v1", "AppsV1Api", "list_replica_set_for_all_namespaces"),
+    Resource("services", "Service", "v1", "CoreV1Api", "list_service_for_all_namespaces"),
     Resource(
         "poddisruptionbudgets", "PodDisruptionBudget", "policy/v1", "PolicyV1Api",
         "list_pod_disruption_budget_for_all_namespaces",
@@ -87,7 +90,7 @@ def _explain(error: Exception, resource: Resource, host: str, timeout: float) ->
         if error.status == 403:
             return SourceUnavailable(
                 f"kube: {host} refused to list {resource.plural} ({resource.api_version}): 403 Forbidden. "
-                f"Grant read-only access with {RBAC_MANIFEST} (get/list/watch only)."
+                f"Grant read-only access with {RBAC_MANIFEST} (list only)."
             )
         if error.status == 401:
             return SourceUnavailable(f"kube: {host} rejected the credentials (401) while listing {resource.plural}")
@@ -102,47 +105,37 @@ def _explain(error: Exception, resource: Resource, host: str, timeout: float) ->
     return SourceUnavailable(f"kube: cannot reach the API server at {host} while listing {resource.plural}: {reason}")
 
 
-def _list_all(call: Callable[..., Any], resource: Resource, page_size: int, timeout: float) -> list[Any]:
-    """Every item of one collection, page by page (``limit`` + ``metadata.continue``)."""
-    items: list[Any] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"limit": page_size, "_preload_content": False, "_request_timeout": timeout}
-        if token:
-            kwargs["_continue"] = token
-        response = call(**kwargs)
-        page = json.loads(response.data)
-        items.extend(page.get("items") or [])
-        token = (page.get("metadata") or {}).get("continue")
-        if not token:
-            return items
-
-
 def fetch_lists(
     context: str | None, *, kubeconfig: str | None = None, page_size: int = PAGE_SIZE,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS, limits: ListLimits | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """One ``<Kind>List`` per resource, as ``kubectl get -o json`` would print it."""
+    """One ``<Kind>List`` per resource, as ``kubectl get -o json`` would print it.
+
+    ``limits`` bounds the read (deadline, pages, retries); ``page_size`` and ``timeout``
+    override its page size and per-request timeout.
+    """
     import urllib3
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
+    limits = replace(limits or ListLimits(), page_size=page_size, timeout_seconds=timeout)
     api = api_client(context, kubeconfig)
     host = api.configuration.host
-    lists: dict[str, dict[str, Any]] = {}
     try:
-        for resource in RESOURCES:
-            call = getattr(getattr(client, resource.api)(api), resource.method)
+        calls = [getattr(getattr(client, resource.api)(api), resource.method) for resource in RESOURCES]
+        deadline = Deadline(limits.deadline_seconds, f"kube: {host}")  # starts after the (slow) client imports
+        lists: dict[str, dict[str, Any]] = {}
+        for resource, call in zip(RESOURCES, calls, strict=True):
             try:
-                items = _list_all(call, resource, page_size, timeout)
+                items = list_collection(call, f"kube: {host} {resource.plural}", limits, deadline)
             except (ApiException, urllib3.exceptions.HTTPError) as error:
+                if deadline.remaining() <= 0:  # the socket timeout was cut to the deadline, and it passed
+                    raise SourceUnavailable(f"kube: {host} {resource.plural}: no complete answer within the "
+                                            f"{limits.deadline_seconds:g} s deadline") from None
                 raise _explain(error, resource, host, timeout) from None
-            except ValueError as error:
-                raise SourceUnavailable(f"kube: {host} sent unreadable JSON for {resource.plural}: {error}") from None
             for item in items:
-                if isinstance(item, dict):
-                    item.setdefault("kind", resource.kind)
-                    item.setdefault("apiVersion", resource.api_version)
+                item.setdefault("kind", resource.kind)
+                item.setdefault("apiVersion", resource.api_version)
             lists[resource.plural] = {"apiVersion": "v1", "kind": "List", "items": items}
     finally:
         api.close()

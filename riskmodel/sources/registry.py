@@ -1,7 +1,8 @@
 """Data sources: each turns one kind of input into the same topology and evidence records.
 
 Selected like Heapster's ``--sink=`` flags, by repeatable URIs: ``file:DIR_OR_FILE``,
-``kube[:CONTEXT]``, ``prometheus:URL`` (or a scraped ``/metrics`` file), ``heapster:FILE``.
+``kube[:CONTEXT]``, ``prometheus:URL`` (or a scraped ``/metrics`` file), ``heapster:FILE``,
+``logs:PATH`` (node logs judged by node-problem-detector's rule files).
 The registry maps a scheme to its reader (as node-problem-detector's exporters registry
 does); readers are imported on first use so that ``file`` never pays for the kube client.
 Adding a source touches its module and one line here.
@@ -23,7 +24,10 @@ _BUILTIN: dict[str, str] = {
     "kube": "riskmodel.sources.kube:read_uri",
     "prometheus": "riskmodel.sources.prometheus:read_uri",
     "heapster": "riskmodel.sources.heapster:read_uri",
+    "logs": "riskmodel.sources.npd_logs:read_uri",
 }
+_LENIENT: frozenset[str] = frozenset({"file"})
+"""Readers that report a bad file and read the rest unless asked to be strict."""
 _READERS: dict[str, Reader] = {}
 
 
@@ -49,21 +53,26 @@ def reader_for(scheme: str) -> Reader:
 
 def split_uri(uri: str) -> tuple[str, str]:
     """``'kube:prod'`` → ``('kube', 'prod')``; ``'kube'`` → ``('kube', '')``."""
+    if "\x00" in uri:
+        raise InputError("--source", "the URI contains a NUL byte; expected a URI without one")
     scheme, _, rest = uri.partition(":")
     if not scheme:
         raise InputError("--source", f"expected SCHEME[:ARGUMENT] such as file:dump/ or kube:prod, got {uri!r}")
     return scheme, rest
 
 
-def read_source(uri: str) -> ClusterDump:
-    """One complete read of one source (all-or-nothing)."""
+def read_source(uri: str, strict: bool = False) -> ClusterDump:
+    """One read of one source; ``strict`` makes the file source fail on its first bad file."""
     scheme, rest = split_uri(uri)
-    return reader_for(scheme)(rest)
+    reader = reader_for(scheme)
+    if scheme in _LENIENT and reader.__module__ == _BUILTIN[scheme].split(":")[0]:
+        return reader(rest, strict=strict)  # type: ignore[call-arg]
+    return reader(rest)
 
 
-def read_sources(uris: Iterable[str]) -> ClusterDump:
-    """Every source read in turn and merged; any failure fails the whole read."""
+def read_sources(uris: Iterable[str], strict: bool = False) -> ClusterDump:
+    """Every source read in turn and merged; a source that cannot be read fails the whole read."""
     merged = ClusterDump()
     for uri in uris:
-        merged = merged.merge(read_source(uri))
+        merged = merged.merge(read_source(uri, strict))
     return merged

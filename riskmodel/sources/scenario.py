@@ -7,13 +7,17 @@ parsing and validation of the scenario and catalog files themselves is :mod:`ris
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from riskmodel.errors import InputError, InputErrors
 from riskmodel.files.loader import SHIPPED_CATALOGS, load_catalog, parse_scenario, sha256_of
-from riskmodel.files.yamlfile import MAX_INPUT_BYTES
+from riskmodel.files.overlay_file import load_overlays
+from riskmodel.files.yamlfile import MAX_INPUT_BYTES, line_of
 from riskmodel.model.catalog import Catalog
 from riskmodel.model.evidence import Evidence
 from riskmodel.model.scenario import Scenario
@@ -32,7 +36,7 @@ class LoadedScenario:
 
 
 def _relative(base: Path, entries: tuple[str, ...]) -> list[Path]:
-    return [(base / entry).resolve() for entry in entries]
+    return [(base / entry.replace("\x00", "")).resolve() for entry in entries]
 
 
 def load_evidence_paths(paths: Iterable[Path]) -> Evidence:
@@ -43,14 +47,31 @@ def load_evidence_paths(paths: Iterable[Path]) -> Evidence:
     return evidence
 
 
-def load_scenario(path: Path | str, max_bytes: int = MAX_INPUT_BYTES) -> LoadedScenario:
-    """Load a scenario, the catalogs it names (default: the shipped ones) and its evidence."""
+def load_scenario(path: Path | str, max_bytes: int = MAX_INPUT_BYTES,
+                  overlays: Sequence[Path | str] = ()) -> LoadedScenario:
+    """Load a scenario, the catalogs it names (default: the shipped ones) and its evidence.
+
+    The scenario's ``catalog_overlays`` and then ``overlays`` (``rank --overlay``) are laid
+    over the catalog in that order."""
     path = Path(path)
     scenario, text = parse_scenario(path, max_bytes)
     catalog_paths = _relative(path.parent, scenario.catalogs) or [SHIPPED_CATALOGS]
+    InputErrors.raise_if_any(  # a missing catalog is the scenario's mistake: name the entry that points at it
+        InputError(str(path), f"catalog {entry!r} not found (looked for {found}); expected a file or folder "
+                   "relative to this scenario", line=line_of(text, ("catalogs", index)), field=("catalogs", index))
+        for index, (entry, found) in enumerate(zip(scenario.catalogs, catalog_paths, strict=False))
+        if "\x00" in entry or not found.exists()
+    )
     catalog, hashes = load_catalog(catalog_paths, max_bytes)
+    overlay_paths = _relative(path.parent, scenario.catalog_overlays) + [Path(p) for p in overlays]
+    if overlay_paths:
+        catalog, overlay_hashes = load_overlays(overlay_paths, catalog, max_bytes)
+        hashes.update(overlay_hashes)
     evidence_paths = _relative(path.parent, scenario.evidence)
     evidence = load_evidence_paths(evidence_paths) if evidence_paths else Evidence()
+    if scenario.observed_at:  # an imported cluster: its state and its events are of that time
+        observed = datetime.fromisoformat(scenario.observed_at.replace("Z", "+00:00"))
+        evidence = dataclasses.replace(evidence, observed_at=observed if observed.tzinfo else observed.replace(tzinfo=UTC))
     hashes = {str(path): sha256_of(text), **hashes}
     for evidence_path in evidence_paths:
         for file in sorted(evidence_path.rglob("*")) if evidence_path.is_dir() else [evidence_path]:

@@ -1,49 +1,38 @@
-"""A :class:`ClusterDump` into a :class:`~riskmodel.model.scenario.Scenario`: real objects, reviewable.
+"""A :class:`ClusterDump` into a :class:`~riskmodel.model.scenario.Scenario`: the cluster as it is now.
 
-Pods are grouped by their controller (a ReplicaSet counts for its Deployment, found through
-its owner reference or, without ReplicaSet objects, through the ``pod-template-hash``
-suffix). Static control-plane pods become ``ControlPlane`` workloads (etcd as a quorum).
-Services cannot be read from a dump: each Deployment/StatefulSet gets one with a placeholder
-cost and SLO marked ``review_placeholder: true``. Everything dropped is reported in notes.
+Nodes keep their state (Ready or not, cordoned); a node without zone labels goes into a
+named placeholder zone per region (``unknown-zone-<region>``), whatever order the files
+came in. Workloads come from :mod:`.workloads` (live, unplaced and not-live replicas),
+services from :mod:`.services` (Service objects, annotations, ``--defaults``, inferred
+dependencies). Static control-plane pods become ``ControlPlane`` workloads (etcd keeps its
+quorum). Everything still a placeholder is listed in the scenario's ``placeholders``, and
+everything dropped is reported in the dump's accounting and notes.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 
-from riskmodel.model.scenario import Allocatable, Node, Requests, Scenario, Service, Taint, Workload, Zone
-from riskmodel.sources.dump import ClusterDump, PdbInfo, PodInfo, WorkloadInfo
+from riskmodel.model.defaults import ServiceDefaults
+from riskmodel.model.quantity import cpu_quantity
+from riskmodel.model.scenario import (
+    Allocatable,
+    Node,
+    NotLivePod,
+    PlaceholderEntry,
+    Requests,
+    Scenario,
+    Taint,
+    Workload,
+    Zone,
+)
+from riskmodel.sources.controlplane import QUORUM_COMPONENTS
+from riskmodel.sources.dump import ClusterDump, NodeInfo, PdbInfo
+from riskmodel.sources.services import build_services
+from riskmodel.sources.workloads import Draft, workload_drafts
 
-PLACEHOLDER_COST_PER_HOUR = 100.0
-PLACEHOLDER_SLO = 0.999
 UNKNOWN_ZONE = "unknown-zone"
 UNKNOWN_REGION = "unknown-region"
-DONE_PHASES = frozenset({"Succeeded", "Failed"})
-
-
-def _millicores(value: float) -> str:
-    """Millicores as a quantity string: the models parse ``cpu`` as a Kubernetes quantity."""
-    return f"{value:.15g}m"
-
-
-def _owner(pod: PodInfo, replica_sets: dict[tuple[str, str], WorkloadInfo], deployments: set[tuple[str, str]]) -> tuple[str, str] | None:
-    """(kind, name) of the workload that keeps this pod running, or None (Jobs, bare pods)."""
-    kind, name = pod.owner_kind, pod.owner_name
-    if kind == "ReplicaSet" and name:
-        rs = replica_sets.get((pod.namespace, name))
-        if rs is not None and rs.owner_kind == "Deployment" and rs.owner_name:
-            return "Deployment", rs.owner_name
-        template_hash = pod.labels.get("pod-template-hash", "")
-        base = name.removesuffix(f"-{template_hash}") if template_hash else name.rsplit("-", 1)[0]
-        if rs is None and ((pod.namespace, base) in deployments or template_hash):
-            return "Deployment", base
-        return "Deployment", name  # a bare ReplicaSet behaves like a Deployment here
-    if kind in ("StatefulSet", "DaemonSet") and name:
-        return kind, name
-    if kind == "Node" and pod.namespace == "kube-system":
-        return "ControlPlane", pod.name.removesuffix(f"-{pod.node}") if pod.node else pod.name
-    return None
 
 
 def _matches(pdb: PdbInfo, labels: dict[str, str]) -> bool:
@@ -74,45 +63,42 @@ def min_available(pdb: PdbInfo, replicas: int) -> int:
     return 1
 
 
-def _workload(key: tuple[str, str, str], pods: list[PodInfo], name: str, dump: ClusterDump, zonal: bool) -> Workload:
-    kind, namespace, _ = key
-    labels = pods[0].labels
-    needed = None
-    for pdb in dump.pdbs:
-        if pdb.namespace == namespace and _matches(pdb, labels):
-            value = min_available(pdb, len(pods))
-            needed = min(max(value, 1), len(pods))
-            if value != needed:
-                dump.notes.append(f"workload {name}: PDB {pdb.name} asks for {value} of {len(pods)} pods; using {needed}")
-    quorum = kind in ("ControlPlane", "StatefulSet") and key[2].startswith("etcd") and needed is None
-    return Workload(
-        name=name, namespace=namespace, kind=kind,  # type: ignore[arg-type]
-        requests=Requests.model_validate(
-            {"cpu": _millicores(max(p.cpu_millicores for p in pods)), "memory": max(p.memory_bytes for p in pods)}
-        ),
-        pods=tuple(p.node for p in pods if p.node), min_available=needed, quorum=quorum,
-        zonal_volumes=zonal, labels=labels,
+def placeholder_zone(region: str | None) -> str:
+    return f"{UNKNOWN_ZONE}-{region}" if region else UNKNOWN_ZONE
+
+
+def nodes_and_zones(dump: ClusterDump) -> tuple[list[Zone], list[Node], list[PlaceholderEntry]]:
+    """Nodes with their state and zones; zones without labels become named placeholders."""
+    regions: dict[str, str] = {}
+    nodes: list[Node] = []
+    unlabelled: dict[str, list[str]] = {}
+    for info in sorted(dump.nodes, key=lambda n: n.name):
+        zone = info.zone or placeholder_zone(info.region)
+        if not info.zone:
+            unlabelled.setdefault(zone, []).append(info.name)
+        region = info.region or UNKNOWN_REGION
+        if regions.setdefault(zone, region) != region:
+            dump.notes.append(f"zone {zone} is labelled with regions {regions[zone]} and {region}; using "
+                              f"{regions[zone]} (node {info.name})")
+        nodes.append(_node(info, zone))
+    zones = [Zone(name=z, region=r, placeholder=z in unlabelled) for z, r in sorted(regions.items())]
+    placeholders = [PlaceholderEntry(field=f"zones.{zone}", reason=(
+        f"no zone label on {len(names)} node(s) ({', '.join(names[:5])}{', …' if len(names) > 5 else ''}): "
+        "they share this placeholder zone; label them topology.kubernetes.io/zone or confirm"))
+        for zone, names in sorted(unlabelled.items())]
+    return zones, nodes, placeholders
+
+
+def _node(info: NodeInfo, zone: str) -> Node:
+    allocatable = {"cpu": cpu_quantity(info.cpu_millicores), "memory": info.memory_bytes, "pods": max(info.max_pods, 1),
+                   "extended": info.extended}
+    if info.ephemeral_storage_bytes is not None:
+        allocatable["ephemeral-storage"] = info.ephemeral_storage_bytes
+    return Node(
+        name=info.name, zone=zone, labels=info.labels, allocatable=Allocatable.model_validate(allocatable),
+        taints=tuple(Taint(key=k, value=v, effect=e) for k, v, e in info.taints),  # type: ignore[arg-type]
+        ready=info.ready, unschedulable=info.unschedulable,
     )
-
-
-def _group_pods(dump: ClusterDump) -> dict[tuple[str, str, str], list[PodInfo]]:
-    replica_sets = {(w.namespace, w.name): w for w in dump.workloads if w.kind == "ReplicaSet"}
-    deployments = {(w.namespace, w.name) for w in dump.workloads if w.kind == "Deployment"}
-    known_nodes = {n.name for n in dump.nodes}
-    groups: dict[tuple[str, str, str], list[PodInfo]] = defaultdict(list)
-    for pod in dump.pods:
-        if pod.phase in DONE_PHASES or not pod.node:
-            dump.notes.append(f"pod {pod.namespace}/{pod.name} ({pod.phase}, not running on a node) left out")
-            continue
-        if pod.node not in known_nodes:
-            dump.notes.append(f"pod {pod.namespace}/{pod.name} runs on {pod.node}, which is not in the dump; left out")
-            continue
-        owner = _owner(pod, replica_sets, deployments)
-        if owner is None:
-            dump.notes.append(f"pod {pod.namespace}/{pod.name} has no long-running controller ({pod.owner_kind}); left out")
-            continue
-        groups[(owner[0], pod.namespace, owner[1])].append(pod)
-    return groups
 
 
 def _zonal_claims(dump: ClusterDump) -> set[tuple[str, str]]:
@@ -123,38 +109,80 @@ def _zonal_claims(dump: ClusterDump) -> set[tuple[str, str]]:
     }
 
 
-def _nodes_and_zones(dump: ClusterDump) -> tuple[list[Zone], list[Node]]:
-    regions: dict[str, str] = {}
-    nodes = []
-    for info in dump.nodes:
-        zone = info.zone or UNKNOWN_ZONE
-        regions.setdefault(zone, info.region or UNKNOWN_REGION)
-        nodes.append(Node(
-            name=info.name, zone=zone, labels=info.labels,
-            allocatable=Allocatable.model_validate(
-                {"cpu": _millicores(info.cpu_millicores), "memory": info.memory_bytes, "pods": max(info.max_pods, 1)}
-            ),
-            taints=tuple(Taint(key=k, value=v, effect=e) for k, v, e in info.taints),  # type: ignore[arg-type]
-        ))
-    return [Zone(name=z, region=r) for z, r in sorted(regions.items())], nodes
+def _requests(draft: Draft) -> Requests:
+    pods = draft.pods
+    if not pods:
+        template = next((c for c in draft.controllers if c.cpu_millicores or c.memory_bytes), None)
+        cpu, memory = (template.cpu_millicores, template.memory_bytes) if template else (0.0, 0)
+        return Requests.model_validate({"cpu": cpu_quantity(cpu), "memory": memory})
+    extended: dict[str, float] = {}
+    for pod in pods:
+        for key, value in pod.extended.items():
+            extended[key] = max(extended.get(key, 0.0), value)
+    return Requests.model_validate({
+        "cpu": cpu_quantity(max(p.cpu_millicores for p in pods)), "memory": max(p.memory_bytes for p in pods),
+        "ephemeral-storage": max(p.ephemeral_storage_bytes for p in pods), "extended": extended})
 
 
-def dump_to_scenario(dump: ClusterDump, name: str) -> Scenario:
-    """The scenario a review starts from; service costs and SLOs are placeholders to review."""
-    zones, nodes = _nodes_and_zones(dump)
-    groups = _group_pods(dump)
-    plain_names = [key[2] for key in groups]
+def _min_available(draft: Draft, name: str, desired: int, dump: ClusterDump) -> int | None:
+    for pdb in dump.pdbs:
+        if pdb.namespace == draft.namespace and _matches(pdb, draft.labels):
+            value = min_available(pdb, desired)
+            needed = min(max(value, 1), desired)
+            if value != needed:
+                dump.notes.append(f"workload {name}: PDB {pdb.name} asks for {value} of {desired} pods; using {needed}")
+            return needed
+    return None
+
+
+def _workload(draft: Draft, name: str, dump: ClusterDump, zonal: set[tuple[str, str]]) -> Workload:
+    spec_desired = draft.desired
+    live = len(draft.live) + draft.unplaced
+    desired = max(spec_desired if spec_desired is not None else live + len(draft.not_live), live, 1)
+    needed = _min_available(draft, name, desired, dump)
+    quorum = needed is None and draft.kind in ("ControlPlane", "StatefulSet") and (
+        draft.name in QUORUM_COMPONENTS or (draft.kind == "StatefulSet" and draft.name.startswith("etcd")))
+    return Workload(
+        name=name, namespace=draft.namespace, kind=draft.kind,  # type: ignore[arg-type]
+        requests=_requests(draft), pods=tuple(p.node for p in draft.live if p.node),
+        unplaced_replicas=draft.unplaced, desired_replicas=desired if spec_desired is not None else None,
+        not_live_pods=tuple(NotLivePod(name=pod.name, reason=reason, node=pod.node, detail=detail[:300])  # type: ignore[arg-type]
+                            for pod, reason, detail in draft.not_live),
+        min_available=needed, quorum=quorum,
+        zonal_volumes=any((p.namespace, claim) in zonal for p in draft.pods for claim in p.claims),
+        labels=draft.labels,
+    )
+
+
+def _named(drafts: dict) -> dict[str, Draft]:
+    """Drafts under their scenario names: the cluster name, or namespace/name where names repeat."""
+    plain = [key[2] for key in drafts]
+    return {(key[2] if plain.count(key[2]) == 1 else f"{key[1]}/{key[2]}"): draft for key, draft in sorted(drafts.items())}
+
+
+def dump_to_scenario(dump: ClusterDump, name: str, defaults: ServiceDefaults | None = None,
+                     strict: bool = False) -> Scenario:
+    """The scenario a review starts from: the cluster's current state, placeholders listed."""
+    zones, nodes, placeholders = nodes_and_zones(dump)
+    drafts = _named(workload_drafts(dump, {n.name: n for n in dump.nodes}))
     zonal = _zonal_claims(dump)
-    workloads, services = [], []
-    for key, pods in sorted(groups.items()):
-        kind, namespace, base = key
-        unique = base if plain_names.count(base) == 1 else f"{namespace}/{base}"
-        has_zonal = any((p.namespace, claim) in zonal for p in pods for claim in p.claims)
-        workload = _workload(key, pods, unique, dump, has_zonal)
-        workloads.append(workload)
-        if kind in ("Deployment", "StatefulSet"):
-            services.append(Service(
-                name=unique, workloads=(unique,), cost_per_hour=PLACEHOLDER_COST_PER_HOUR,
-                slo=PLACEHOLDER_SLO, review_placeholder=True,
-            ))
-    return Scenario(name=name, zones=tuple(zones), nodes=tuple(nodes), workloads=tuple(workloads), services=tuple(services))
+    workloads = []
+    for workload_name, draft in drafts.items():
+        workloads.append(_workload(draft, workload_name, dump, zonal))
+        if draft.unplaced and not draft.pods:
+            placeholders.append(PlaceholderEntry(field=f"workloads.{workload_name}.pods", reason=(
+                f"its pods are not in the input: {draft.unplaced} ready replica(s) from its status, placement "
+                "unknown, so node and zone failures cannot reach them")))
+            dump.notes.append(f"workload {workload_name}: pods not in the input; {draft.unplaced} ready replica(s) "
+                              "from its status, placement unknown")
+        elif draft.missing_pods:
+            dump.notes.append(f"workload {workload_name}: no pods in a capture that has pods of namespace "
+                              f"{draft.namespace}; counted as 0 live replicas")
+    result = build_services(dump.services, drafts, dump.accounting.skip, defaults, strict)
+    dump.notes.extend(result.notes)
+    observed = dump.evidence.observed_at
+    return Scenario(
+        name=name, zones=tuple(zones), nodes=tuple(nodes), workloads=tuple(workloads),
+        services=tuple(result.services), placeholders=tuple(placeholders + result.placeholders),
+        observed_at=observed.isoformat().replace("+00:00", "Z") if observed else None,
+    )

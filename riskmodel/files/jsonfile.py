@@ -1,0 +1,107 @@
+"""JSON at the edge: read with the depth bounded before parsing, written with no NaN or Infinity.
+
+:func:`parse_json` is the one JSON reader (kube API bodies, Prometheus API bodies, review
+store rows, and kubectl ``-o json`` dumps): nesting deeper than ``MAX_NESTING_DEPTH`` is refused
+from a scan of the text (``json.loads`` recurses per level), and ``NaN`` / ``Infinity``, which
+Python accepts but JSON does not have, are refused. :func:`json_text` is the one JSON writer of
+the CLI: a non-finite number anywhere is a clear error naming its field path, never
+``Infinity`` in a file that no JSON parser reads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from riskmodel.errors import FieldPath, InputError, RiskModelError, format_field_path
+from riskmodel.files.yamlfile import MAX_NESTING_DEPTH
+
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+_QUOTE, _OPENS, _CLOSES = ord('"'), (ord("["), ord("{")), (ord("]"), ord("}"))
+
+
+class NonFiniteOutput(RiskModelError):
+    """A result holds NaN or an infinity: refused rather than written as invalid JSON."""
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of JSON text, brackets inside strings skipped.
+
+    Escapes are dropped first (so ``\\"`` is no quote); then, over the quotes and brackets
+    only, a bracket counts when an even number of quotes precede it. Vectorised with numpy:
+    about a fifth of ``json.loads``' own time on a 20 MB kubectl dump.
+    """
+    plain = _ESCAPE.sub("", text) if "\\" in text else text
+    codes = np.frombuffer(plain.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    # '[' 0x5B, ']' 0x5D, '{' 0x7B, '}' 0x7D: one bit apart (0x5B | 0x20 = 0x7B), so two compares
+    folded = codes | 0x20
+    marks = codes[(codes == _QUOTE) | (folded == _OPENS[1]) | (folded == _CLOSES[1])]
+    if not marks.size:
+        return 0
+    outside = (np.cumsum(marks == _QUOTE) & 1) == 0
+    folded_marks = marks | 0x20
+    steps = (folded_marks == _OPENS[1]).astype(np.int64) - (folded_marks == _CLOSES[1])
+    return max(int(np.cumsum(steps * outside).max()), 0)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number; expected a finite number")
+
+
+def parse_json(data: str | bytes, file: str, *, expected: str = "JSON") -> Any:
+    """Parse JSON text or UTF-8 bytes; every problem an InputError naming ``file`` (and the line)."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InputError(file, f"expected UTF-8 {expected}, found undecodable byte at offset {error.start}") from None
+    else:
+        text = data
+    if json_depth(text) > MAX_NESTING_DEPTH:
+        raise InputError(file, f"nested deeper than {MAX_NESTING_DEPTH} levels; expected flatter {expected}")
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise InputError(file, f"invalid or truncated JSON ({error.msg}, column {error.colno}); expected {expected}",
+                         line=error.lineno) from None
+    except RecursionError:  # pragma: no cover - the depth scan refuses this first
+        raise InputError(file, f"nested too deep; expected flatter {expected}") from None
+    except ValueError as error:  # NaN/Infinity, or an integer of more than 4,300 digits
+        raise InputError(file, f"{error}; expected {expected}") from None
+
+
+def non_finite_path(data: Any, path: FieldPath = ()) -> tuple[FieldPath, float] | None:
+    """Field path and value of the first NaN or infinity inside ``data``, if any."""
+    stack: list[tuple[FieldPath, Any]] = [(path, data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return where, value
+        if isinstance(value, dict):
+            stack.extend((where + (str(key),), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list | tuple):
+            stack.extend((where + (index,), item) for index, item in reversed(list(enumerate(value))))
+    return None
+
+
+def json_text(data: Any, *, what: str = "output", indent: int | None = 2,
+              default: Callable[[Any], Any] | None = None) -> str:
+    """``json.dumps`` with ``allow_nan=False``; a NaN or infinity raises NonFiniteOutput naming it."""
+    try:
+        return json.dumps(data, indent=indent, allow_nan=False, default=default)
+    except ValueError:
+        found = non_finite_path(json.loads(json.dumps(data, default=default)))
+        where = format_field_path(found[0]) if found else "a value"
+        shown = found[1] if found else "not finite"
+        raise NonFiniteOutput(
+            f"{what}: {where} is {shown}; refusing to write it as JSON (expected a finite number; "
+            "check the inputs for values near the limits in docs/formats.md)"
+        ) from None
+
+
+__all__ = ["NonFiniteOutput", "json_depth", "json_text", "non_finite_path", "parse_json"]

@@ -1,0 +1,78 @@
+"""What every sink shares: the error a failed write raises, the duration syntax of ``--every`` and
+sink options, and the rule that no credential of a URI reaches a log line or a message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from riskmodel.errors import InputError, RiskModelError
+from riskmodel.report.sinks.figures import Batch
+
+SECRET_QUERY_KEYS = frozenset({"p", "password", "pw", "token", "secret", "api_key", "apikey"})
+"""Query parameters whose value is a credential (InfluxDB 1.x takes ``u`` and ``p``)."""
+REDACTED = "***"
+
+
+class SinkError(RiskModelError):
+    """One write to one sink failed (server down, refused, 4xx/5xx, timeout, disk full); the message
+    never holds a credential. The publisher reports it and retries."""
+
+
+class Sink(Protocol):
+    """Writes whole batches. ``name`` is the URI with its credentials redacted; ``keeps_history``
+    says whether every batch matters (a time-series store, a file) or only the latest (a scrape
+    endpoint, which shows the present)."""
+
+    name: str
+    keeps_history: bool
+
+    def write(self, batch: Batch) -> int:
+        """Write every figure of ``batch`` or none (raise :class:`SinkError`); return the series written."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def redact(uri: str) -> str:
+    """``influxdb:http://admin:s3cret@host:8086/?db=risk&p=x`` → the same with ``***`` for each secret."""
+    scheme, colon, rest = uri.partition(":")
+    if "://" not in rest:
+        return uri
+    parts = urlsplit(rest)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, has_password, _ = userinfo.partition(":")
+        netloc = f"{user}:{REDACTED}@{host}" if has_password else f"{user}@{host}"
+    query = urlencode([(key, REDACTED if key.lower() in SECRET_QUERY_KEYS else value)
+                       for key, value in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    return scheme + colon + urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def scrub(message: str, secrets: tuple[str, ...]) -> str:
+    """``message`` with every secret replaced, for error texts of libraries that may echo a URL."""
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, REDACTED)
+    return message
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration_seconds(text: str, field: str) -> float:
+    """``5m``, ``30s``, ``1h30m``, ``500ms`` (Prometheus and Go style) → seconds; bad text is an InputError."""
+    cleaned = text.strip()
+    position, total = 0, 0.0
+    for match in _DURATION.finditer(cleaned):
+        if match.start() != position:
+            break
+        total += float(match.group(1)) * _SECONDS[match.group(2)]
+        position = match.end()
+    if not cleaned or position != len(cleaned) or total <= 0:
+        raise InputError(field, f"expected a positive duration such as 30s, 5m, 1h or 1h30m, got {text!r}")
+    return total

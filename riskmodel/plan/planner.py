@@ -232,19 +232,22 @@ class Planner:
                    for m in self.catalog.measures]
         return sorted(results, key=lambda r: (-r.net_benefit, r.id))
 
-    def greedy(self, budget: float, candidates: Sequence[str] | None = None) -> list[str]:
-        """Pick by marginal ΔEAL per dollar, recomputing after each pick, within ``budget``."""
+    def greedy(self, budget: float, candidates: Sequence[str] | None = None, start: Sequence[str] = ()) -> list[str]:
+        """Pick by marginal ΔEAL per dollar, recomputing after each pick, within ``budget``.
+
+        ``start``: measures already in place (a review's pinned ones); picks are made on top of
+        them, ``budget`` is what remains beside them, and only the picks are returned."""
         remaining = list(candidates if candidates is not None else self.measures)
         chosen: list[str] = []
         spent = 0.0
-        current = self.evaluate(chosen).eal_per_year
+        current = self.evaluate(start).eal_per_year
         while True:
             best, best_ratio, best_eal = None, 0.0, current
             for measure_id in remaining:
                 cost = self.costs[measure_id]
                 if spent + cost > budget + 1e-9:
                     continue
-                eal = self.evaluate([*chosen, measure_id]).eal_per_year
+                eal = self.evaluate([*start, *chosen, measure_id]).eal_per_year
                 gain = current - eal
                 if gain <= 1e-9:
                     continue

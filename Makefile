@@ -52,8 +52,9 @@ lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check riskmodel app.py app_pages tests benchmarks
 	$(PY) -m mypy riskmodel
 
-## bench: the speed figures of DESIGN.md, printed with their ratios
+## bench: the speed figures of DESIGN.md, each printed next to its target, with its ratios
 bench: $(VENV)/.dev-installed
+	@uptime
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 ## fuzz: 10,000 hypothesis inputs per loader and source (tests/fuzz/) with a table of counts, then

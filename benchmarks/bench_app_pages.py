@@ -1,8 +1,10 @@
-"""Benchmark: each app page re-rendered on the large scenario, after the first load.
+"""Benchmark: each app page on the large scenario — first visit and re-render.
 
-Target (the speed targets in README.md): ≤ 2 s per page on a 2-core machine. Pages run in
-Streamlit's AppTest (the same script execution a browser session triggers, without the
-browser's drawing time). The first load, which builds the risk model, is reported apart.
+Targets (DESIGN.md, issue #15): each page's first visit ≤ 1 s (the Measures page included: it
+ranks every measure and builds the plan and frontier) and re-render ≤ 0.5 s on a 2-core
+machine. Pages run in Streamlit's AppTest (the same script execution a browser session
+triggers, without the browser's drawing time). The app's first load, which parses the
+scenario and builds the risk model, is reported apart.
 Run: ``.venv/bin/python benchmarks/bench_app_pages.py`` (or ``make bench``).
 """
 
@@ -23,7 +25,8 @@ from riskmodel.files.scenario_yaml import scenario_to_yaml  # noqa: E402
 from riskmodel.generate.large import generate_large_scenario  # noqa: E402
 
 PAGES = ["overview", "topology", "node_problems", "register", "measures", "whatif", "simulation", "review"]
-TARGET_SECONDS = 2.0
+TARGET_SECONDS = 0.5
+FIRST_VISIT_SECONDS = 1.0
 
 
 def _timed(app: AppTest, label: str) -> float:
@@ -63,7 +66,7 @@ def main() -> None:
     app.run()
     print(f"first load of the large scenario (parse, risk model, register): {time.perf_counter() - started:.2f} s")
     app.session_state["reviewer"] = "bench"
-    worst = 0.0
+    worst = first_worst = 0.0
     for page in PAGES:
         app.switch_page(str(ROOT / "app_pages" / f"{page}.py"))
         started = time.perf_counter()
@@ -75,11 +78,14 @@ def main() -> None:
         if app.exception:
             raise SystemExit(f"{page}: {app.exception[0].message}")
         worst = max(worst, again)
-        print(f"  {page:<14} first visit {first:6.2f} s   re-render {again:6.2f} s")
+        first_worst = max(first_worst, first)
+        print(f"  {page:<14} first visit {first:6.2f} s [<= {FIRST_VISIT_SECONDS:g} s: "
+              f"{'met' if first <= FIRST_VISIT_SECONDS else 'MISSED'}]   re-render {again:6.2f} s")
     worst = max(worst, _interactions(app))
     verdict = "met" if worst <= TARGET_SECONDS else "MISSED"
-    print(f"slowest re-render {worst:.2f} s — target ≤ {TARGET_SECONDS:.0f} s: {verdict} "
-          f"({TARGET_SECONDS / worst:.1f}× headroom); load average {os.getloadavg()[0]:.2f}")
+    print(f"slowest first visit {first_worst:.2f} s [target <= {FIRST_VISIT_SECONDS:g} s: "
+          f"{'met' if first_worst <= FIRST_VISIT_SECONDS else 'MISSED'}]; slowest re-render or interaction "
+          f"{worst:.2f} s [target <= {TARGET_SECONDS:g} s: {verdict}]; load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

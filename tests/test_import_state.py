@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from builders import copied_folder
 
 from riskmodel.cli.main import main
-from riskmodel.engine.impact import FailedSet, structural_impact
+from riskmodel.engine.impact import FailedSet, structural_impact, structural_impacts
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.model.scenario import Workload
 from riskmodel.sources.file import read_dump
@@ -171,3 +172,19 @@ def test_extended_resources_and_ephemeral_storage_limit_the_rescheduling_fit(tmp
     big = structural_impact(index, FailedSet(nodes=frozenset({"biggernode-3i745"})))
     # 94 GB of scratch space: ip-172-31-21-92 (93,478,772,582 bytes) is first in order but too small
     assert [index.node_names[node] for _, node in big.placement.moves] == ["repldev-marc"]
+
+
+def test_the_room_check_proves_nothing_when_pods_request_other_resources(tmp_path: Path) -> None:
+    # The room check counts cpu, memory and pod slots only: it would "prove" the trainer moves
+    # (plenty of cpu elsewhere), but no surviving node offers nvidia.com/gpu. The risk model's
+    # path (list_moves=False) must give first fit's counts: web moves, the trainer stays lost.
+    index = TopologyIndex(_gpu_cluster(tmp_path))
+    requests = [(FailedSet(nodes=frozenset({node})), True) for node in index.node_names]
+    proven = structural_impacts(index, requests, list_moves=False)
+    listed = structural_impacts(index, requests)
+    for mine, theirs in zip(proven, listed, strict=True):
+        np.testing.assert_array_equal(mine.placement.rescheduled_per_workload, theirs.placement.rescheduled_per_workload)
+        assert mine.placement.listed  # nothing proven: first fit ran
+    gpu_node = index.node_names.index("ip-172-31-21-92")
+    moved = dict(zip(index.workload_names, proven[gpu_node].placement.rescheduled_per_workload.tolist(), strict=True))
+    assert moved == {"trainer": 0, "web": 1, "scratch": 0}

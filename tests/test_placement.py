@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from riskmodel.engine.impact import place_lost_pods
+from riskmodel.engine.impact import FailedSet, place_lost_pods, structural_impacts
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.generate.large import generate_large_scenario
 from riskmodel.sources.scenario import load_scenario
@@ -63,3 +63,22 @@ def test_bulk_first_fit_equals_one_by_one(source):
         checked += 1
         stuck_seen += bool(stuck)
     assert checked > len(index.zone_names) and stuck_seen > 0  # zone losses leave pods pending
+
+
+@pytest.mark.parametrize("source", ["demo", "generated"])
+def test_proven_counts_equal_first_fit(source):
+    # A risk model skips first fit where the room check proves its result: the rescheduled pods
+    # per workload must be first fit's, for every failed set (single nodes, whole zones, failed
+    # workloads alongside), and the check must prove most of them.
+    scenario = (load_scenario(ROOT / "scenarios" / "demo.yaml").scenario if source == "demo"
+                else generate_large_scenario(seed=5, nodes=90, workloads=30, services=20))
+    index = TopologyIndex(scenario)
+    requests = [(FailedSet(nodes=frozenset(np.array(index.node_names)[failed].tolist())), True)
+                for failed in _failed_sets(index)]
+    requests += [(FailedSet(nodes=frozenset(index.node_names[:3]), workloads=frozenset(index.workload_names[:2])), True)]
+    proven = structural_impacts(index, requests, list_moves=False)
+    listed = structural_impacts(index, requests)
+    for mine, theirs in zip(proven, listed, strict=True):
+        np.testing.assert_array_equal(mine.placement.rescheduled_per_workload,
+                                      theirs.placement.rescheduled_per_workload)
+    assert sum(not p.placement.listed for p in proven) > len(requests) / 2

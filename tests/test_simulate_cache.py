@@ -41,13 +41,16 @@ def test_a_cache_smaller_than_one_call_gives_every_key(large_planner: Planner) -
     table = build_pair_table(large_planner).structures
     keys = _random_keys(table, 200, seed=1)
     unbounded = UnionEvaluator(table, cache_limit=10**9).rates(keys)
+    small = UnionEvaluator(table, cache_limit=120)
+    first = small.rates(keys[:100])
+    assert len(small.cache) == 100
+    # 50 of these are cached, 50 are new: they overflow the bound, which empties the cache
+    # after the cached values were read.
+    second = small.rates(keys[50:150])
+    assert len(small.cache) == 50
     tiny = UnionEvaluator(table, cache_limit=7)
-    first = tiny.rates(keys[:150])
-    assert len(tiny.cache) <= 150
-    # Half of these are cached, half are new: the new ones overflow the bound and empty it.
-    second = tiny.rates(keys[100:])
-    assert len(tiny.cache) <= 100
-    for (cost, bad), (want_cost, want_bad) in zip(first + second, unbounded[:150] + unbounded[100:], strict=True):
+    assert len(tiny.rates(keys)) == len(keys) and len(tiny.cache) == 0  # more keys than the bound: none kept
+    for (cost, bad), (want_cost, want_bad) in zip(first + second, unbounded[:100] + unbounded[50:150], strict=True):
         assert cost == want_cost
         np.testing.assert_array_equal(bad, want_bad)
 
@@ -58,7 +61,7 @@ def test_large_scenario_simulates_with_a_tiny_cache(large_planner: Planner, monk
     unbounded = simulate_table(table, years=400, seed=11, workers=1)
     monkeypatch.setattr(unions, "CACHE_LIMIT", 20)
     small = simulate_table(build_pair_table(large_planner), years=400, seed=11, workers=2)
-    assert small.combined_share > 0.01  # unions were evaluated, so the eviction path ran
+    assert small.combined_share > 0.005  # unions were evaluated, so the eviction path ran
     np.testing.assert_array_equal(small.annual_loss, unbounded.annual_loss)
     assert [s.mean_bad_minutes for s in small.services] == [s.mean_bad_minutes for s in unbounded.services]
 

@@ -10,7 +10,15 @@ import argparse
 import math
 from collections.abc import Callable
 
-from riskmodel.model.bounds import MAX_MINUTES, MAX_MONEY, MAX_NODES, MAX_SEED, MAX_SIMULATED_YEARS
+from riskmodel.model.bounds import (
+    MAX_MINUTES,
+    MAX_MONEY,
+    MAX_NODES,
+    MAX_PODS,
+    MAX_SEED,
+    MAX_SERVICES,
+    MAX_SIMULATED_YEARS,
+)
 
 MAX_WORKERS = 256
 MAX_DRAWS = 100_000
@@ -54,6 +62,8 @@ workers = bounded_int(1, MAX_WORKERS, "worker processes")
 minutes = bounded_float(0, MAX_MINUTES, "minutes", low_open=True)
 node_count = bounded_int(4, MAX_NODES, "nodes")
 draw_count = bounded_int(0, MAX_DRAWS, "joint draws")
+workload_count = bounded_int(6, MAX_PODS, "workloads")
+service_count = bounded_int(3, MAX_SERVICES, "services")
 
 
 def refuse_nul(namespace: argparse.Namespace) -> None:

@@ -120,7 +120,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from riskmodel.files.scenario_yaml import scenario_to_yaml
     from riskmodel.generate.large import generate_large_scenario
 
-    scenario = generate_large_scenario(seed=args.seed, nodes=args.nodes)
+    scenario = generate_large_scenario(seed=args.seed, nodes=args.nodes, workloads=args.workloads,
+                                       services=args.services)
     write_text(args.output, scenario_to_yaml(scenario))
     pods = sum(workload.replicas for workload in scenario.workloads)
     print(f"wrote {args.output}: {len(scenario.nodes)} nodes, {len(scenario.workloads)} workloads, {pods} pods, "
@@ -140,16 +141,31 @@ def _register_core(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     generate.add_argument("--output", required=True, metavar="FILE")
     generate.add_argument("--seed", type=arguments.seed, default=7)
     generate.add_argument("--nodes", type=arguments.node_count, default=1000)
+    generate.add_argument("--workloads", type=arguments.workload_count, default=None,
+                          help="workloads (default: 300, or 0.3 per node beyond 1,000 nodes)")
+    generate.add_argument("--services", type=arguments.service_count, default=200)
     generate.set_defaults(handler=cmd_generate)
 
 
 def _registrars() -> list[Registrar]:
     """Every module that adds commands; each owns its own arguments and handler."""
-    from riskmodel.cli import calibrate, check, export, faulttree, ledger, publish, risk, risklists, simulate, sources
+    from riskmodel.cli import (
+        calibrate,
+        check,
+        export,
+        faulttree,
+        fleet,
+        ledger,
+        publish,
+        risk,
+        risklists,
+        simulate,
+        sources,
+    )
 
     return [_register_core, risk.register, sources.register, simulate.register, export.register,
             risklists.register, calibrate.register, ledger.register, publish.register, check.register,
-            faulttree.register]
+            faulttree.register, fleet.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,7 @@
 """``simulate`` and ``chaos`` commands: Monte Carlo years with and without a plan; chaos manifests.
 
-``python -m riskmodel simulate SCENARIO [--plan PLAN] [--years N] [--seed S] [--workers W] [--format table|json]``
+``python -m riskmodel simulate SCENARIO [--plan PLAN] [--years N] [--seed S] [--workers W | --dask ADDRESS]
+[--format table|json]``
 where SCENARIO is a scenario or a what-if file (``base_scenario:``) and PLAN is a comma-separated
 list of measure ids or a YAML/JSON file with a ``selected:`` list (``rank --format json`` prints
 one under ``plan``; the whole ``rank`` output works too).
@@ -9,7 +10,9 @@ one under ``plan``; the whole ``rank`` output works too).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +26,15 @@ from riskmodel.files.yamlfile import parse_yaml, read_text
 from riskmodel.model.bounds import MAX_SIMULATED_INCIDENTS
 from riskmodel.plan.planner import Planner
 from riskmodel.report.formatting import minutes, money, money_per_year, percent
+from riskmodel.simulate.dask_runner import dask_client
 from riskmodel.simulate.montecarlo import simulate
 from riskmodel.simulate.result import compare
 from riskmodel.simulate.tables import InjectedFailure
 from riskmodel.simulate.whatif_file import load_whatif, looks_like_whatif
 from riskmodel.sources.scenario import load_scenario
+
+CONNECT_SECONDS = 10
+"""How long to wait for a Dask scheduler before reporting it unreachable."""
 
 
 def read_plan(value: str) -> tuple[str, ...]:
@@ -81,6 +88,36 @@ def _table(data: dict[str, Any], title: str) -> list[str]:
     return lines
 
 
+def check_workers(args: argparse.Namespace) -> None:
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers", f"expected at least 1 worker process, got {args.workers}")
+    if args.workers is not None and args.dask:
+        raise InputError("--dask", "expected either --workers (local processes) or --dask (Dask workers), not both")
+
+
+@contextlib.contextmanager
+def dask_for(address: str | None) -> Iterator[Any]:
+    """A Dask client for ``--dask`` (``local`` or a scheduler address), or None; an unreachable
+    scheduler is a clear error naming the address, not a traceback."""
+    if not address:
+        yield None
+        return
+    if address != "local" and "://" not in address and ":" not in address:
+        raise InputError("--dask", f"expected 'local' or a scheduler address such as tcp://10.0.0.5:8786, got {address!r}")
+    if address == "local":
+        with dask_client("local") as client:
+            yield client
+        return
+    import distributed
+
+    try:
+        client = distributed.Client(address, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError) as error:
+        raise InputError("--dask", f"could not reach the Dask scheduler at {address}: {error}") from error
+    with client:
+        yield client
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     path = Path(args.scenario)
     injected: tuple[InjectedFailure, ...] = ()
@@ -101,15 +138,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     planner = Planner(loaded.scenario, loaded.catalog, loaded.evidence)
     check_run_size(planner, years)
     progress = None if args.quiet else progress_bar
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers", f"expected at least 1 worker process, got {args.workers}")
-    base = simulate(planner, years=years, seed=seed, injected=injected, progress=progress, workers=args.workers)
-    if not plan:
-        data: dict[str, Any] = base.to_dict()
-        print(json_text(data, what="simulate") if args.format == "json" else "\n".join(_table(data, "base")))
-        return 0
-    planned = simulate(planner, plan, years=years, seed=seed, injected=injected, progress=progress,
-                       workers=args.workers)
+    check_workers(args)
+    with dask_for(args.dask) as dask:
+        base = simulate(planner, years=years, seed=seed, injected=injected, progress=progress, workers=args.workers,
+                        dask=dask)
+        if not plan:
+            data: dict[str, Any] = base.to_dict()
+            print(json_text(data, what="simulate") if args.format == "json" else "\n".join(_table(data, "base")))
+            return 0
+        planned = simulate(planner, plan, years=years, seed=seed, injected=injected, progress=progress,
+                           workers=args.workers, dask=dask)
     comparison = compare(base, planned)
     if args.format == "json":
         print(json_text(comparison.to_dict(), what="simulate"))
@@ -146,6 +184,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     sim.add_argument("--format", choices=("table", "json"), default="table")
     sim.add_argument("--workers", type=arguments.workers, default=None,
                      help="worker processes (default: the usable cores); the numbers do not depend on it")
+    sim.add_argument("--dask", metavar="ADDRESS", default=None,
+                     help="run the chunks as Dask tasks: 'local' (a LocalCluster on this machine) or a scheduler "
+                          "address such as tcp://10.0.0.5:8786; same numbers as local workers")
     sim.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     sim.set_defaults(handler=cmd_simulate)
     chaos = commands.add_parser("chaos", help="export a failure set as Chaos Mesh or LitmusChaos manifests")

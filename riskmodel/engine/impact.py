@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from riskmodel.engine.csr import expand
+from riskmodel.engine.phases import PhaseBatch, PhaseState, phase_batch
+from riskmodel.engine.placement import Placement, place_lost_pods
+from riskmodel.engine.room import proven_moves, room_of
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.model.scenario import Settings
 
@@ -31,42 +35,6 @@ class FailedSet:
 
 
 @dataclass(frozen=True, eq=False)
-class PhaseState:
-    """Workload and service status during one phase of an incident."""
-
-    lost_pods: np.ndarray
-    unavailable_workloads: np.ndarray
-    degraded_workloads: np.ndarray
-    down_services: np.ndarray
-    degraded_services: np.ndarray
-    degraded_service_fraction: np.ndarray
-
-    def service_cost_per_minute(self, index: TopologyIndex) -> np.ndarray:
-        """Dollars per minute per service: full cost while down, the degraded cost scaled by the
-        share of replicas lost while degraded (the same weighting as bad minutes)."""
-        down = index.cost_per_hour * self.down_services
-        degraded = index.degraded_cost_per_hour * self.degraded_service_fraction
-        return (down + degraded) / 60.0
-
-    def cost_per_minute(self, index: TopologyIndex) -> float:
-        """Dollars per minute while this phase lasts, all services together."""
-        return float(self.service_cost_per_minute(index).sum())
-
-    def bad_minutes_per_minute(self) -> np.ndarray:
-        """Per service: 1 while down, the lost replica share while degraded."""
-        return self.down_services + self.degraded_services * self.degraded_service_fraction
-
-
-@dataclass(frozen=True, eq=False)
-class Placement:
-    """Where lost pods went: ``moves`` as (pod position, node position); the rest stayed lost."""
-
-    rescheduled_per_workload: np.ndarray
-    moves: tuple[tuple[int, int], ...] = ()
-    unschedulable: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, eq=False)
 class StructuralImpact:
     """Timing-free impact: phase A state, phase B state (None when nothing can reschedule)."""
 
@@ -76,35 +44,23 @@ class StructuralImpact:
     placement: Placement = field(repr=False, default=None)  # type: ignore[assignment]
 
 
+def _entries(index: TopologyIndex, lost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense (sets × workloads) lost replicas as sorted (set · workloads + workload, lost) entries."""
+    sets, workloads = np.nonzero(lost)
+    return sets * len(index.workload_names) + workloads, lost[sets, workloads]
+
+
 def phase_states(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
                  degraded_only: np.ndarray) -> list[PhaseState]:
     """Status of workloads and services for many failed sets at once.
 
     ``lost`` is (sets × workloads) lost replicas (may be fractional), ``direct_down`` is
     (sets × services), ``degraded_only`` marks sets whose pods lose capacity but not
-    availability. Matrix products replace per-set loops, which is what makes building a
-    large cluster's risk model take a fraction of a second.
+    availability (see :mod:`riskmodel.engine.phases` for the rules).
     """
-    replicas = index.replicas.astype(float)
-    unavailable = (replicas[None, :] - lost < index.required_replicas[None, :] - 1e-9) & ~degraded_only[:, None]
-    degraded = (lost > 1e-12) & ~unavailable
-    directly_down = direct_down.copy()
-    rows = np.flatnonzero(unavailable.any(axis=1))
-    if rows.size:
-        directly_down[rows] |= unavailable[rows].astype(float) @ index.service_own_workloads.T.astype(float) > 0
-    down = np.zeros_like(directly_down)
-    rows = np.flatnonzero(directly_down.any(axis=1))
-    if rows.size:
-        down[rows] = directly_down[rows].astype(float) @ index.service_closure.T.astype(float) > 0
-    lost_share = np.where(degraded, lost / np.maximum(replicas, 1)[None, :], 0.0)
-    fraction = np.zeros(down.shape)
-    columns, starts, backed = index.service_workload_columns
-    if columns.size:
-        fraction[:, backed] = np.maximum.reduceat(lost_share[:, columns], starts, axis=1)
-    degraded_services = (fraction > 0) & ~down
-    fraction = np.where(degraded_services, fraction, 0.0)
-    return [PhaseState(lost[k], unavailable[k], degraded[k], down[k], degraded_services[k], fraction[k])
-            for k in range(lost.shape[0])]
+    code, values = _entries(index, lost)
+    batch = phase_batch(index, len(lost), code, values, direct_down, degraded_only)
+    return [batch.state(k) for k in range(len(lost))]
 
 
 def phase_state(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray, degraded_only: bool) -> PhaseState:
@@ -112,136 +68,153 @@ def phase_state(index: TopologyIndex, lost: np.ndarray, direct_down: np.ndarray,
     return phase_states(index, lost[None, :], direct_down[None, :], np.array([degraded_only]))[0]
 
 
-def _fit_counts(index: TopologyIndex, pod: int, free: _Free, single: bool) -> np.ndarray:
-    """How many more pods like ``pod`` each node can take (0 where it may not run); for a
-    ``single`` pod only the first node that fits counts (cheaper than counting capacity)."""
-    cpu, memory, zone = index.pod_cpu_millicores[pod], index.pod_memory_bytes[pod], index.pod_zone_bound[pod]
-    other = index.pod_other[pod]
-    if single:
-        fits = (free.cpu >= cpu) & (free.memory >= memory) & (free.slots > 0)
-        if other.size:
-            fits &= (free.other >= other[None, :]).all(axis=1)
-        if zone >= 0:
-            fits &= index.node_zone == zone
-        first = int(np.argmax(fits))
-        counts = np.zeros(len(fits), dtype=np.int64)
-        counts[first] = 1 if fits[first] else 0
-        return counts
-    counts = free.slots.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if cpu > 0:
-            counts = np.minimum(counts, np.floor(free.cpu / cpu))
-        if memory > 0:
-            counts = np.minimum(counts, np.floor(free.memory / memory))
-        for k in np.flatnonzero(other > 0):
-            counts = np.minimum(counts, np.floor(free.other[:, k] / other[k]))
-    fits = (free.cpu >= cpu) & (free.memory >= memory)
-    if other.size:
-        fits &= (free.other >= other[None, :]).all(axis=1)
-    counts = np.where(fits, np.maximum(counts, 0), 0)
-    if zone >= 0:
-        counts = np.where(index.node_zone == zone, counts, 0)
-    return counts.astype(np.int64)
+@dataclass(frozen=True, eq=False)
+class FailedPositions:
+    """Failed sets in flat form: CSR of node, workload and service positions per set."""
+
+    node_ptr: np.ndarray
+    node: np.ndarray
+    workload_ptr: np.ndarray
+    workload: np.ndarray
+    service_ptr: np.ndarray
+    service: np.ndarray
 
 
-@dataclass
-class _Free:
-    """What surviving nodes have left while lost pods are placed (cpu, memory, slots, other resources)."""
+def failed_positions(index: TopologyIndex, failed_sets: Sequence[FailedSet]) -> FailedPositions:
+    """The positions in ``index`` of each set's failed nodes, workloads and services (sorted)."""
+    def csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        values = np.fromiter((v for r in rows for v in r), dtype=np.int64, count=int(lengths.sum()))
+        return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), values
 
-    cpu: np.ndarray
-    memory: np.ndarray
-    slots: np.ndarray
-    other: np.ndarray
-
-    def take(self, taken: np.ndarray, index: TopologyIndex, pod: int) -> None:
-        self.cpu -= taken * index.pod_cpu_millicores[pod]
-        self.memory -= taken * index.pod_memory_bytes[pod]
-        self.slots -= taken
-        if self.other.size:
-            self.other -= taken[:, None] * index.pod_other[pod][None, :]
+    nodes = csr([sorted(index.node_position[n] for n in f.nodes) for f in failed_sets])
+    workloads = csr([sorted(index.workload_position[w] for w in f.workloads) for f in failed_sets])
+    services = csr([sorted(index.service_position[v] for v in f.services) for f in failed_sets])
+    return FailedPositions(*nodes, *workloads, *services)
 
 
-def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: np.ndarray) -> Placement:
-    """First-fit decreasing (by cpu, then memory request) of lost pods onto surviving nodes.
-
-    A node takes a pod when its free cpu, memory, pod slots, ephemeral storage and extended
-    resources (``nvidia.com/gpu``) suffice, it is schedulable (up now, no NoSchedule taint)
-    and, for a pod with a zonal volume, it is in the pod's zone. Runs of identical pods
-    (same requests and zone) are placed together: first fit of k identical pods fills the
-    earliest nodes to capacity in order, which is what placing them one by one does.
-    """
-    rescheduled = np.zeros(len(index.workload_names), dtype=np.int64)
-    candidates = lost_pods[index.pod_reschedulable[lost_pods]]
-    if candidates.size == 0:
-        return Placement(rescheduled)
-    ordered = candidates[np.lexsort((-index.pod_memory_bytes[candidates], -index.pod_cpu_millicores[candidates]))]
-    usable = index.node_schedulable & ~failed_nodes
-    free = _Free(np.where(usable, index.free_cpu_millicores, -1.0), np.where(usable, index.free_memory_bytes, -1.0),
-                 np.where(usable, index.free_pod_slots, 0), np.where(usable[:, None], index.free_other, -1.0))
-    keys = np.vstack([index.pod_cpu_millicores[ordered], index.pod_memory_bytes[ordered],
-                      index.pod_zone_bound[ordered].astype(float), index.pod_other[ordered].T])
-    starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)])
-    moves: list[tuple[int, int]] = []
-    unschedulable: list[int] = []
-    for start, stop in zip(starts, [*starts[1:], len(ordered)], strict=True):
-        run = ordered[start:stop]
-        counts = _fit_counts(index, int(run[0]), free, single=len(run) == 1)
-        taken = np.minimum(counts, np.maximum(0, len(run) - (np.cumsum(counts) - counts)))
-        targets = np.repeat(np.arange(len(taken)), taken)
-        free.take(taken, index, int(run[0]))
-        placed = run[: len(targets)]
-        np.add.at(rescheduled, index.pod_workload[placed], 1)
-        moves.extend(zip(placed.tolist(), targets.tolist(), strict=True))
-        unschedulable.extend(run[len(targets):].tolist())
-    return Placement(rescheduled, tuple(moves), tuple(unschedulable))
+def _lost(index: TopologyIndex, flat: FailedPositions, fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lost replicas of every set as sorted entries, and the sorted codes of failed workloads."""
+    workloads = len(index.workload_names)
+    sets = len(flat.node_ptr) - 1
+    rows, _ = room_of(index)
+    owner, position = expand(flat.node_ptr, np.arange(sets))
+    entry, where = expand(rows.ptr, flat.node[position])
+    owner_of_workload, wpos = expand(flat.workload_ptr, np.arange(sets))
+    failed_codes = np.unique(owner_of_workload * workloads + flat.workload[wpos])
+    codes = np.concatenate([owner[entry] * workloads + rows.workload[where], failed_codes])
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    lost = np.bincount(inverse, np.concatenate([rows.pods[where], np.zeros(len(failed_codes))]),
+                       minlength=len(distinct)).astype(float)
+    lost[np.searchsorted(distinct, failed_codes)] = index.replicas[failed_codes % workloads]
+    lost *= fraction[distinct // workloads]
+    return distinct, lost, failed_codes
 
 
-def _lost_and_down(index: TopologyIndex, failed: FailedSet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lost replicas per workload, directly-down services, failed-node mask, movable lost pods."""
-    nodes = [index.node_position[name] for name in failed.nodes]
-    failed_workloads = [index.workload_position[name] for name in failed.workloads]
-    lost = index.node_workload_pods[nodes].sum(axis=0).astype(float) if nodes else np.zeros(len(index.replicas))
-    lost[failed_workloads] = index.replicas[failed_workloads]
-    if failed.degraded:
-        lost *= failed.impact_fraction
-    direct_down = np.zeros(len(index.service_names), dtype=bool)
-    direct_down[[index.service_position[name] for name in failed.services]] = True
-    failed_nodes = np.zeros(len(index.node_names), dtype=bool)
-    failed_nodes[nodes] = True
-    movable = np.concatenate([index.pods_on_node[n] for n in nodes]) if nodes else np.zeros(0, dtype=np.int64)
-    if failed_workloads and movable.size:
-        movable = movable[~np.isin(index.pod_workload[movable], failed_workloads)]
-    return lost, direct_down, failed_nodes, np.sort(movable)
-
-
-def _scheduler_survives(index: TopologyIndex, state: PhaseState) -> bool:
-    """Nothing is rescheduled while the scheduler or the API server is unavailable."""
-    return not bool((state.unavailable_workloads & index.scheduling_workloads).any())
-
-
-def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet, bool]]) -> list[StructuralImpact]:
+def structural_impacts(index: TopologyIndex, requests: Sequence[tuple[FailedSet, bool]],
+                       list_moves: bool = True) -> list[StructuralImpact]:
     """Impacts of many failed sets (each with: may its pods reschedule?), phases batched.
 
-    Pods reschedule only while the scheduler and the API server survive the failed set."""
+    ``list_moves=False`` (what a risk model needs) skips first fit wherever the room check of
+    :func:`riskmodel.engine.room.proven_moves` proves what it returns: the placement then
+    gives the rescheduled pods per workload (exactly first fit's) without listing the moves.
+    Pods reschedule only while the scheduler and the API server survive the failed set.
+    """
     if not requests:
         return []
-    parts = [_lost_and_down(index, failed) for failed, _ in requests]
-    degraded = np.array([failed.degraded for failed, _ in requests])
-    lost = np.stack([part[0] for part in parts])
-    direct_down = np.stack([part[1] for part in parts])
-    before = phase_states(index, lost, direct_down, degraded)
-    none = Placement(np.zeros(len(index.workload_names), dtype=np.int64))
-    placements = [place_lost_pods(index, movable, failed_nodes)
-                  if reschedule and not failed.degraded and movable.size and _scheduler_survives(index, before[k]) else None
-                  for k, ((failed, reschedule), (_, _, failed_nodes, movable)) in enumerate(zip(requests, parts, strict=True))]
-    placed = [(k, placement) for k, placement in enumerate(placements) if placement is not None]
-    moved = [k for k, _ in placed]
-    after: dict[int, PhaseState] = {}
-    if placed:
-        after_lost = np.array([lost[k] - placement.rescheduled_per_workload for k, placement in placed])
-        after = dict(zip(moved, phase_states(index, after_lost, direct_down[moved], degraded[moved]), strict=True))
-    return [StructuralImpact(failed, before[k], after.get(k), placements[k] or none)
-            for k, (failed, _) in enumerate(requests)]
+    failed_sets = [failed for failed, _ in requests]
+    flat = failed_positions(index, failed_sets)
+    sets, workloads = len(requests), len(index.workload_names)
+    degraded = np.array([f.degraded for f in failed_sets], dtype=bool)
+    fraction = np.array([f.impact_fraction if f.degraded else 1.0 for f in failed_sets])
+    code, lost, failed_codes = _lost(index, flat, fraction)
+    direct_down = np.zeros((sets, len(index.service_names)), dtype=bool)
+    owner, position = expand(flat.service_ptr, np.arange(sets))
+    direct_down[owner, flat.service[position]] = True
+    before = phase_batch(index, sets, code, lost, direct_down, degraded)
+    moving = _moving(index, flat, failed_codes, requests, degraded)
+    moving = moving[~_scheduling_lost(index, before)[moving]]
+    placements: list[Placement | None] = [None] * sets
+    proven = _proven(index, flat, failed_codes, moving) if not list_moves else {}
+    for k in moving.tolist():
+        placements[k] = proven.get(k) or place_lost_pods(index, _movable_pods(index, flat, failed_codes, k),
+                                                         _failed_mask(index, flat, k))
+    after_states: dict[int, PhaseState] = {}
+    if len(moving):
+        after = _after(index, code, lost, moving, placements, direct_down, degraded)
+        after_states = {k: after.state(j) for j, k in enumerate(moving.tolist())}
+    none = Placement(np.zeros(workloads, dtype=np.int64))
+    return [StructuralImpact(failed, before.state(k), after_states.get(k), placements[k] or none)
+            for k, failed in enumerate(failed_sets)]
+
+
+def _scheduling_lost(index: TopologyIndex, batch: PhaseBatch) -> np.ndarray:
+    """Per set: the scheduler or the API server is unavailable in it (nothing reschedules)."""
+    sets = len(batch.lost_ptr) - 1
+    owner = np.repeat(np.arange(sets), np.diff(batch.lost_ptr))
+    hit = batch.unavailable & index.scheduling_workloads[batch.lost_workload]
+    return np.bincount(owner[hit], minlength=sets) > 0
+
+
+def _moving(index: TopologyIndex, flat: FailedPositions, failed_codes: np.ndarray, requests: Sequence[tuple[FailedSet, bool]],
+            degraded: np.ndarray) -> np.ndarray:
+    """Sets that may reschedule and have pods on their failed nodes outside failed workloads."""
+    workloads, sets = len(index.workload_names), len(requests)
+    rows, _ = room_of(index)
+    owner, position = expand(flat.node_ptr, np.arange(sets))
+    entry, where = expand(rows.ptr, flat.node[position])
+    code = owner[entry] * workloads + rows.workload[where]
+    outside = ~np.isin(code, failed_codes) if len(failed_codes) else np.ones(len(code), dtype=bool)
+    has_pods = np.bincount(owner[entry][outside], minlength=sets) > 0
+    may = np.array([reschedule for _, reschedule in requests], dtype=bool) & ~degraded
+    return np.flatnonzero(may & has_pods)
+
+
+def _movable_pods(index: TopologyIndex, flat: FailedPositions, failed_codes: np.ndarray, k: int) -> np.ndarray:
+    """Pods on set k's failed nodes outside its failed workloads, sorted (first fit's input)."""
+    nodes = flat.node[flat.node_ptr[k]:flat.node_ptr[k + 1]]
+    pods = np.concatenate([index.pods_on_node[n] for n in nodes.tolist()]) if len(nodes) else \
+        np.zeros(0, dtype=np.int64)
+    workloads = len(index.workload_names)
+    excluded = failed_codes[failed_codes // workloads == k] % workloads
+    return np.sort(pods[~np.isin(index.pod_workload[pods], excluded)])
+
+
+def _failed_mask(index: TopologyIndex, flat: FailedPositions, k: int) -> np.ndarray:
+    mask = np.zeros(len(index.node_names), dtype=bool)
+    mask[flat.node[flat.node_ptr[k]:flat.node_ptr[k + 1]]] = True
+    return mask
+
+
+def _proven(index: TopologyIndex, flat: FailedPositions, failed_codes: np.ndarray, moving: np.ndarray) -> dict[int, Placement]:
+    """Placements of the ``moving`` sets that the room check proves (moves not listed)."""
+    if not len(moving):
+        return {}
+    nodes, classes = room_of(index)
+    lengths = flat.node_ptr[moving + 1] - flat.node_ptr[moving]
+    failed_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    _, position = expand(flat.node_ptr, moving)
+    workloads = len(index.workload_names)
+    local = np.full(len(flat.node_ptr) - 1, -1)
+    local[moving] = np.arange(len(moving))
+    mine = local[failed_codes // workloads]
+    excluded = np.sort(mine[mine >= 0] * workloads + failed_codes[mine >= 0] % workloads)
+    ok, moved = proven_moves(index, nodes, classes, failed_ptr, flat.node[position], excluded)
+    return {k: Placement(moved[j], listed=False) for j, k in enumerate(moving.tolist()) if ok[j]}
+
+
+def _after(index: TopologyIndex, code: np.ndarray, lost: np.ndarray, moving: np.ndarray,
+           placements: list[Placement | None], direct_down: np.ndarray, degraded: np.ndarray) -> PhaseBatch:
+    """Phase B of the moving sets: their lost replicas less what rescheduled."""
+    workloads = len(index.workload_names)
+    local = np.full(len(direct_down), -1)
+    local[moving] = np.arange(len(moving))
+    owner = local[code // workloads]
+    mine = owner >= 0
+    after_code = owner[mine] * workloads + code[mine] % workloads
+    rescheduled = np.stack([placements[k].rescheduled_per_workload for k in moving.tolist()])  # type: ignore[union-attr]
+    after_lost = lost[mine] - rescheduled[owner[mine], code[mine] % workloads]
+    return phase_batch(index, len(moving), after_code, after_lost, direct_down[moving], degraded[moving])
 
 
 def structural_impact(index: TopologyIndex, failed: FailedSet, reschedule: bool = True) -> StructuralImpact:

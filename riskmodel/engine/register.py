@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from riskmodel.engine.collector import collector_paused
 from riskmodel.engine.risk import Evaluation, ModeFactors, RiskModel
 
 
@@ -88,15 +89,22 @@ def mode_bad_minutes(model: RiskModel, evaluation: Evaluation) -> np.ndarray:
     ``model.index.service_names`` order."""
     bad_a, bad_b = model.structure_bad_minutes
     result = np.zeros((len(model.modes), len(model.index.service_names)))
+    count = len(model.structures)
     for mode in np.unique(model.pair_mode):
-        mine = model.pair_mode == mode
-        result[mode] = (model.per_structure(np.where(mine, evaluation.impact_minutes_a, 0.0)) @ bad_a
-                        + model.per_structure(np.where(mine, evaluation.impact_minutes_b, 0.0)) @ bad_b)
+        pairs = slice(int(model.mode_pairs[mode]), int(model.mode_pairs[mode + 1]))
+        structures = model.pair_structure[pairs]
+        result[mode] = (np.bincount(structures, evaluation.impact_minutes_a[pairs], minlength=count) @ bad_a
+                        + np.bincount(structures, evaluation.impact_minutes_b[pairs], minlength=count) @ bad_b)
     return result
 
 
 def build_register(model: RiskModel, factors: ModeFactors | None = None) -> RiskRegister:
     """The register as a review shows it, under ``factors`` (None: the catalog as it is)."""
+    with collector_paused():
+        return _register(model, factors)
+
+
+def _register(model: RiskModel, factors: ModeFactors | None) -> RiskRegister:
     factors = factors or ModeFactors.neutral(len(model.modes))
     evaluation = model.evaluate(factors)
     rows = tuple(

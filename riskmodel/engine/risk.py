@@ -15,11 +15,32 @@ from functools import cached_property
 
 import numpy as np
 
-from riskmodel.engine.exposure import RiskUnit, failed_set_for, has_workload_filter, reschedule_kind, units_for
+from riskmodel.engine.collector import collector_paused
+from riskmodel.engine.csr import expand
+from riskmodel.engine.exposure import (
+    RiskUnit,
+    control_plane_workloads,
+    failed_set_for,
+    has_workload_filter,
+    node_matches,
+    reschedule_kind,
+    units_for,
+    workload_matches,
+    workload_zones,
+)
 from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
+from riskmodel.engine.phases import service_matrices
+from riskmodel.engine.room import proven_moves, room_of
 from riskmodel.engine.topology import TopologyIndex
-from riskmodel.engine.variants import StructureReuse
+from riskmodel.engine.variants import (
+    ParentSummary,
+    carried_over,
+    parent_summary,
+    renumbering,
+    reusable,
+    topology_change,
+)
 from riskmodel.model.catalog import Catalog, FailureMode
 from riskmodel.model.estimate import point
 from riskmodel.model.evidence import Evidence
@@ -90,6 +111,32 @@ def _blind_spots(scenario: Scenario, evidence: Evidence) -> frozenset[str]:
     return frozenset(blind_spot_nodes([n.name for n in scenario.nodes], evidence))
 
 
+_SERVICE_ARRAYS = ("service_names", "service_position", "service_own_workloads", "service_workload_columns",
+                   "service_closure", "cost_per_hour", "degraded_cost_per_hour", "error_budget_minutes")
+
+
+def _share_service_arrays(child: TopologyIndex, parent: TopologyIndex) -> None:
+    """A variant with its parent's services and workload names shares their service arrays
+    (they depend on nothing else), instead of deriving them again."""
+    if child.scenario.services is parent.scenario.services and child.workload_names == parent.workload_names:
+        for name in _SERVICE_ARRAYS:
+            child.__dict__[name] = getattr(parent, name)
+
+
+def _rows_dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``matrix @ vector`` with every row summed the same way whatever the number of rows.
+
+    BLAS takes rows four at a time and the last one to three with another kernel, whose
+    rounding can differ in the last bit: padding to whole blocks of four makes a failed set's
+    cost independent of which other failed sets were evaluated with it.
+    """
+    rows = len(matrix)
+    extra = (-rows) % 4
+    if extra:
+        matrix = np.concatenate([matrix, np.zeros((extra, *matrix.shape[1:]), dtype=matrix.dtype)])
+    return (matrix @ vector)[:rows]
+
+
 @dataclass(eq=False)
 class RiskModel:
     """All (failure mode, unit) pairs of a scenario with their timing-free impacts."""
@@ -101,51 +148,121 @@ class RiskModel:
     """A model of the topology this one varies; its unchanged blast radii are reused."""
 
     def __post_init__(self) -> None:
+        with collector_paused():
+            self._build()
+
+    def _build(self) -> None:
         self.index = TopologyIndex(self.scenario)
+        if self.parent is not None:
+            _share_service_arrays(self.index, self.parent.index)
+        self._change = topology_change(self.parent.index, self.index) if self.parent is not None else None
         self.modes: tuple[FailureMode, ...] = self.catalog.failure_modes
         self.mode_position = {mode.id: i for i, mode in enumerate(self.modes)}
         self.blind_spot_nodes = _blind_spots(self.scenario, self.evidence)
-        self._build_pairs(_node_rates(self.catalog, self.scenario, self.evidence))
+        self._node_rates = self._inherited_node_rates()
+        self._node_failed_sets: dict[tuple[str, float], dict[str, FailedSet]] = {}
+        """Node-scope failed sets by (effect type, impact fraction) and node: modes with the same
+        effect on a node share one object (it depends on nothing else)."""
+        self._build_pairs(self._node_rates)
 
-    def _mode_pairs(self, mode: FailureMode, node_rates: dict[tuple[str, str], float]) -> list[PairRow]:
-        """The (unit, failed set, rate, detect, repair, reschedule kind) rows of one mode."""
+    def _extends_parent_nodes(self) -> bool:
+        """The parent's nodes come first here, in the same order (a variant that only adds nodes)."""
+        parent = self.parent
+        return parent is not None and self.index.node_names[:len(parent.index.node_names)] == parent.index.node_names
+
+    def _inherited_node_rates(self) -> dict[tuple[str, str], float]:
+        """Evidence-adjusted rates: the parent's when the evidence and its nodes are the same
+        (rates are per node, and a node without evidence keeps the prior)."""
+        if self.parent is not None and self.parent.evidence is self.evidence and self._extends_parent_nodes():
+            return self.parent._node_rates
+        return _node_rates(self.catalog, self.scenario, self.evidence)
+
+    def _mode_pairs(self, mode: FailureMode, node_rates: dict[tuple[str, str], float],
+                    units: list[RiskUnit] | None = None) -> list[PairRow]:
+        """The (unit, failed set, rate, detect, repair, reschedule kind) rows of one mode (of
+        ``units`` only, when given)."""
         frequency, detect_minutes = point(mode.frequency_per_year), point(mode.detect_minutes)
         repair_minutes = point(mode.repair_minutes)
         blind_factor = self.scenario.settings.blind_spot_detect_factor
         rows = []
-        for unit in units_for(mode, self.scenario):
+        shared = self._node_failed_sets.setdefault((mode.effect.type, mode.effect.impact_fraction), {})
+        for unit in units_for(mode, self.scenario) if units is None else units:
             kind = reschedule_kind(mode, unit)
             blind = unit.scope == "node" and unit.name in self.blind_spot_nodes and mode.signals.conditions
-            rows.append((unit, (failed_set_for(mode, unit, self.scenario), kind > 0),
+            if unit.scope == "node":
+                failed = shared.get(unit.name)
+                if failed is None:
+                    failed = shared[unit.name] = failed_set_for(mode, unit, self.scenario)
+            else:
+                failed = failed_set_for(mode, unit, self.scenario)
+            rows.append((unit, (failed, kind > 0),
                          node_rates.get((mode.id, unit.name), frequency),
                          detect_minutes * (blind_factor if blind else 1.0), repair_minutes, kind))
         return rows
 
     def _reusable_pairs(self, mode: FailureMode) -> list[PairRow] | None:
-        """A parent's rows of a mode whose units cannot differ (same nodes, no workload filter)."""
+        """A parent's rows of a mode whose units cannot differ (same nodes, no workload filter);
+        for a node-scope mode on a variant that only adds nodes, the parent's rows plus rows
+        of the added nodes (the same rows a fresh build lists, in the same order)."""
         parent = self.parent
-        if parent is None or parent.index.node_names != self.index.node_names:
+        if parent is None or mode.id not in parent.pairs_by_mode:
             return None
-        if mode.scope in ("workload", "control_plane") or (mode.scope == "cluster" and has_workload_filter(mode.targets)):
+        if parent.index.node_names != self.index.node_names:
+            if mode.scope != "node" or not self._extends_parent_nodes() or parent.evidence is not self.evidence:
+                return None
+            known = len(parent.index.node_names)
+            added = [n for n in self.scenario.nodes[known:] if not mode.targets.node_labels or
+                     node_matches(mode.targets, n)]
+            units = [RiskUnit("node", n.name, n.zone) for n in added]
+            return parent.pairs_by_mode[mode.id] + self._mode_pairs(mode, self._node_rates, units)
+        if mode.scope == "workload":
+            return self._workload_pairs(mode, parent.pairs_by_mode[mode.id])
+        if mode.scope == "control_plane" and self._change is not None and not self._change.workloads & \
+                control_plane_workloads(mode, parent.scenario):
+            return parent.pairs_by_mode[mode.id]
+        if mode.scope == "control_plane" or (mode.scope == "cluster" and has_workload_filter(mode.targets)):
             return None
         return parent.pairs_by_mode.get(mode.id)
 
+    def _workload_pairs(self, mode: FailureMode, theirs: list[PairRow]) -> list[PairRow] | None:
+        """A workload-scope mode's rows: the parent's for workloads the variant left unchanged
+        (a workload's own fields and pods decide whether it is a unit and what its row holds),
+        fresh rows for the changed ones, in the variant's workload order."""
+        change = self._change
+        if change is None:
+            return None
+        by_name = {row[0].name: row for row in theirs}
+        rows = []
+        for workload in self.scenario.workloads:
+            if workload.name not in change.workloads:
+                if workload.name in by_name:
+                    rows.append(by_name[workload.name])
+                continue
+            if workload_matches(mode.targets, workload, self.scenario):
+                zones = workload_zones(workload, self.scenario)
+                unit = RiskUnit("workload", workload.name, next(iter(zones)) if len(zones) == 1 else None)
+                rows.extend(self._mode_pairs(mode, self._node_rates, [unit]))
+        return rows
+
     def _build_pairs(self, node_rates: dict[tuple[str, str], float]) -> None:
         self.pairs_by_mode: dict[str, list[PairRow]] = {}
-        structures: dict[tuple[FailedSet, bool], int] = {}
         rows: list[PairRow] = []
         mode_idx = []
+        inherited = []
         for position, mode in enumerate(self.modes):
-            mode_rows = self._reusable_pairs(mode) or self._mode_pairs(mode, node_rates)
+            mode_rows = self._reusable_pairs(mode)
+            if mode_rows is None:
+                mode_rows = self._mode_pairs(mode, node_rates)
             self.pairs_by_mode[mode.id] = mode_rows
+            inherited.append(self._inherited_rows(position, mode, mode_rows))
             rows.extend(mode_rows)
             mode_idx.extend([position] * len(mode_rows))
-        struct_idx = [structures.setdefault(row[1], len(structures)) for row in rows]
-        self.structure_keys = list(structures)
-        self.structures, self._parent_rows = self._impacts(self.structure_keys)
+        keys, struct_idx, parent_ids = self._structure_ids(rows, inherited)
+        self.structure_keys = keys
+        self.structures, self._parent_rows = self._impacts(self.structure_keys, parent_ids)
         self.units = [row[0] for row in rows]
         self.pair_mode = np.array(mode_idx, dtype=np.int64)
-        self.pair_structure = np.array(struct_idx, dtype=np.int64)
+        self.pair_structure = struct_idx
         self.base_rate = np.array([row[2] for row in rows], dtype=float)
         self.base_detect = np.array([row[3] for row in rows], dtype=float)
         self.base_repair = np.array([row[4] for row in rows], dtype=float)
@@ -156,20 +273,131 @@ class RiskModel:
         self.incident_cost = mode_incident_cost[self.pair_mode] if self.modes else np.zeros(0)
         self.impact_fraction = mode_fraction[self.pair_mode] if self.modes else np.zeros(0)
 
-    def _impacts(self, keys: list[tuple[FailedSet, bool]]) -> tuple[list[StructuralImpact], list[int | None]]:
+    def _inherited_rows(self, position: int, mode: FailureMode, mode_rows: list[PairRow]) -> np.ndarray:
+        """Parent structure ids of the leading rows of ``mode_rows`` that are the parent's own rows."""
+        parent = self.parent
+        if parent is None:
+            return np.zeros(0, dtype=np.int64)
+        theirs = parent.pairs_by_mode.get(mode.id)
+        if theirs is None or not (mode_rows is theirs or mode_rows[:len(theirs)] == theirs):
+            return np.zeros(0, dtype=np.int64)
+        low = parent.mode_pairs[position]
+        return parent.pair_structure[low:low + len(theirs)]
+
+    def _structure_ids(self, rows: list[PairRow], inherited: list[np.ndarray]
+                       ) -> tuple[list[tuple[FailedSet, bool]], np.ndarray, np.ndarray]:
+        """Distinct (failed set, may reschedule) keys in order of first use, each row's key
+        position, and per key the parent's structure id (-1 when the parent has none).
+
+        Rows the parent listed itself carry the parent's ids; only the others are hashed."""
+        parent = self.parent
+        if parent is None:
+            positions: dict[tuple[FailedSet, bool], int] = {}
+            index = np.array([positions.setdefault(row[1], len(positions)) for row in rows], dtype=np.int64)
+            return list(positions), index, np.full(len(positions), -1, dtype=np.int64)
+        known = parent.structure_position
+        offset = len(parent.structure_keys)
+        fresh: dict[tuple[FailedSet, bool], int] = {}
+        ids, start = [], 0
+        for mode_ids, mode_rows in zip(inherited, self.pairs_by_mode.values(), strict=True):
+            ids.append(mode_ids)
+            rest = mode_rows[len(mode_ids):]
+            ids.append(np.fromiter((known[row[1]] if row[1] in known else offset + fresh.setdefault(row[1], len(fresh))
+                                    for row in rest), dtype=np.int64, count=len(rest)))
+            start += len(mode_rows)
+        flat = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        distinct, first = np.unique(flat, return_index=True)
+        ordered = distinct[np.argsort(first, kind="stable")]
+        lookup = np.full(offset + len(fresh) + 1, -1, dtype=np.int64)
+        lookup[ordered] = np.arange(len(ordered))
+        new_keys = list(fresh)
+        keys = [parent.structure_keys[i] if i < offset else new_keys[i - offset] for i in ordered.tolist()]
+        return keys, lookup[flat], np.where(ordered < offset, ordered, -1)
+
+    def _impacts(self, keys: list[tuple[FailedSet, bool]],
+                 parent_ids: np.ndarray) -> tuple[list[StructuralImpact], list[int | None]]:
         """Impacts of the distinct failed sets, and for each the parent's row it reuses (if any)."""
         parent_rows: list[int | None] = [None] * len(keys)
         found: list[StructuralImpact | None] = [None] * len(keys)
-        if self.parent is not None:
-            parent_position = {key: i for i, key in enumerate(self.parent.structure_keys)}
-            reuse = StructureReuse(self.parent.index, dict(zip(self.parent.structure_keys, self.parent.structures,
-                                                               strict=True)), self.index)
-            for i, key in enumerate(keys):
-                found[i] = reuse.get(*key)
-                parent_rows[i] = parent_position[key] if found[i] is not None else None
+        parent = self.parent
+        if parent is not None and len(keys):
+            decided = reusable(parent.reuse_summary, parent.index, self.index, self._change)
+            if decided is not None:
+                carries, untouched = decided
+                mine = parent_ids >= 0
+                row = np.maximum(parent_ids, 0)
+                reused = mine & (carries[row] | (untouched[row] & self._same_proven_moves(keys, parent_ids, mine
+                                                                                          & untouched[row])))
+                numbering = renumbering(parent.index, self.index) if reused.any() else None
+                for i in np.flatnonzero(reused).tolist():
+                    found[i] = carried_over(parent.structures[int(parent_ids[i])], numbering)
+                    parent_rows[i] = int(parent_ids[i])
         missing = [key for key, impact in zip(keys, found, strict=True) if impact is None]
-        fresh = iter(structural_impacts(self.index, missing))
+        fresh = iter(structural_impacts(self.index, missing, list_moves=False))
         return [impact if impact is not None else next(fresh) for impact in found], parent_rows
+
+    def _same_proven_moves(self, keys: list[tuple[FailedSet, bool]], parent_ids: np.ndarray,
+                           candidates: np.ndarray) -> np.ndarray:
+        """Per key: the parent's placement was known by its counts only, and this topology's own
+        room check proves the same counts (so the untouched failed set's impact carries over)."""
+        parent = self.parent
+        assert parent is not None
+        result = np.zeros(len(keys), dtype=bool)
+        unlisted = parent.reuse_summary.unlisted
+        chosen = [i for i in np.flatnonzero(candidates).tolist() if unlisted[parent_ids[i]]]
+        if not chosen:
+            return result
+        change = self._change
+        if change is not None and not change.lost_capacity:
+            # No node lost room: the check holds again with at least the room it had; and where
+            # no new node joins a zone the set failed entirely, the pods it leaves lost are the same.
+            covers = self._covers_a_zone(parent_ids[chosen]) if change.new_nodes else np.zeros(len(chosen), dtype=bool)
+            result[np.array(chosen)[~covers]] = True
+            chosen = [i for i, cover in zip(chosen, covers.tolist(), strict=True) if cover]
+            if not chosen:
+                return result
+        failed_sets = [keys[i][0] for i in chosen]
+        lengths = [len(failed.nodes) for failed in failed_sets]
+        failed_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        index = self.index
+        failed = np.fromiter((index.node_position[n] for f in failed_sets for n in f.nodes), dtype=np.int64,
+                             count=int(failed_ptr[-1]))
+        workloads = len(index.workload_names)
+        excluded = np.sort(np.fromiter((k * workloads + index.workload_position[w] for k, f in enumerate(failed_sets)
+                                        for w in f.workloads), dtype=np.int64))
+        nodes, classes = room_of(index)
+        proven, moved = proven_moves(index, nodes, classes, failed_ptr, failed, excluded)
+        theirs = np.stack([parent.structures[parent_ids[i]].placement.rescheduled_per_workload for i in chosen])
+        result[chosen] = proven & (moved == theirs).all(axis=1)
+        return result
+
+    def _covers_a_zone(self, parent_rows: np.ndarray) -> np.ndarray:
+        """Per parent structure: it fails every schedulable node of some zone (of the parent)."""
+        parent = self.parent
+        assert parent is not None
+        summary, index = parent.reuse_summary, parent.index
+        zones = len(index.zone_names)
+        owner, position = expand(summary.node_ptr, parent_rows)
+        node = summary.node[position]
+        schedulable = index.node_schedulable[node]
+        failed = np.bincount(owner[schedulable] * zones + index.node_zone[node[schedulable]],
+                             minlength=len(parent_rows) * zones).reshape(len(parent_rows), zones)
+        totals = np.bincount(index.node_zone[index.node_schedulable], minlength=zones)
+        return ((failed == totals[None, :]) & (totals[None, :] > 0)).any(axis=1)
+
+    @cached_property
+    def reuse_summary(self) -> ParentSummary:
+        """This model's structures as arrays, for variants deciding what carries over."""
+        return parent_summary(self.index, self.structure_keys, self.structures)
+
+    @cached_property
+    def structure_position(self) -> dict[tuple[FailedSet, bool], int]:
+        """Position of each distinct (failed set, may reschedule) among :attr:`structures`."""
+        return {key: i for i, key in enumerate(self.structure_keys)}
+
+    @cached_property
+    def structure_by_key(self) -> dict[tuple[FailedSet, bool], StructuralImpact]:
+        return dict(zip(self.structure_keys, self.structures, strict=True))
 
     def _per_structure(self, compute: Callable[[list[StructuralImpact]], tuple[np.ndarray, np.ndarray]],
                        inherited: Callable[[RiskModel], tuple[np.ndarray, np.ndarray]],
@@ -205,8 +433,7 @@ class RiskModel:
         index = self.index
 
         def cost(states: list) -> np.ndarray:
-            down = np.stack([state.down_services for state in states])
-            fraction = np.stack([state.degraded_service_fraction for state in states])
+            down, _, fraction = service_matrices(states)
             return (down * index.cost_per_hour + fraction * index.degraded_cost_per_hour) / 60.0
 
         return self._per_structure(
@@ -219,9 +446,8 @@ class RiskModel:
         index = self.index
 
         def total(states: list) -> np.ndarray:
-            down = np.stack([state.down_services for state in states])
-            fraction = np.stack([state.degraded_service_fraction for state in states])
-            return (down @ index.cost_per_hour + fraction @ index.degraded_cost_per_hour) / 60.0
+            down, _, fraction = service_matrices(states)
+            return (_rows_dot(down, index.cost_per_hour) + _rows_dot(fraction, index.degraded_cost_per_hour)) / 60.0
 
         return self._per_structure(
             lambda impacts: (total([s.before for s in impacts]), total([s.after or s.before for s in impacts])),
@@ -230,25 +456,56 @@ class RiskModel:
     @cached_property
     def structure_bad_minutes(self) -> tuple[np.ndarray, np.ndarray]:
         """Bad minutes per minute of incident for each (failed set, service), phases A and B."""
+        def bad(states: list) -> np.ndarray:
+            down, degraded, fraction = service_matrices(states)
+            return down + degraded * fraction
+
         return self._per_structure(
-            lambda impacts: (np.stack([s.before.bad_minutes_per_minute() for s in impacts]),
-                             np.stack([(s.after or s.before).bad_minutes_per_minute() for s in impacts])),
+            lambda impacts: (bad([s.before for s in impacts]), bad([s.after or s.before for s in impacts])),
             lambda parent: parent.structure_bad_minutes)
 
     def phase_minutes(self, factors: ModeFactors) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Detect, repair, phase A and phase B minutes of every pair under ``factors``."""
         m = self.pair_mode
-        detect = np.maximum(0.0, self.base_detect * factors.detect[m] - factors.detect_saved_minutes[m])
-        repair = np.maximum(0.0, self.base_repair * factors.repair[m] - factors.repair_saved_minutes[m])
+        return self._phase_minutes(slice(None), factors.detect[m], factors.detect_saved_minutes[m], factors.repair[m],
+                                   factors.repair_saved_minutes[m], factors.drain[m])
+
+    def _phase_minutes(self, pairs: slice, detect_factor, detect_saved, repair_factor, repair_saved,
+                       drain) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Phase minutes of ``pairs`` with per-pair (or one scalar) factors."""
+        detect = np.maximum(0.0, self.base_detect[pairs] * detect_factor - detect_saved)
+        repair = np.maximum(0.0, self.base_repair[pairs] * repair_factor - repair_saved)
         settings = self.scenario.settings
         evict = detect + settings.eviction_timeout_seconds / 60.0 + settings.startup_minutes
         drained = detect + settings.startup_minutes
-        kind = self.reschedule_kind
+        kind = self.reschedule_kind[pairs]
         reschedule_at = np.where(
-            (kind > 0) & factors.drain[m], drained, np.where(kind == 1, evict, np.inf))
+            (kind > 0) & drain, drained, np.where(kind == 1, evict, np.inf))
         end = detect + repair
         phase_a = np.minimum(reschedule_at, end)
         return detect, repair, phase_a, end - phase_a
+
+    @cached_property
+    def mode_pairs(self) -> np.ndarray:
+        """Start of each failure mode's pairs (pairs are stored mode by mode), and the end."""
+        return np.searchsorted(self.pair_mode, np.arange(len(self.modes) + 1))
+
+    def mode_eal(self, mode: int, factors: tuple[float, float, float, float, float, float, bool]) -> float:
+        """Expected annual loss of one failure mode under its factors (frequency, detect,
+        repair, detect saved, repair saved, impact, drain): exactly the mode's entry of
+        :meth:`evaluate`'s ``eal_per_mode``, computed from its pairs alone."""
+        frequency, detect, repair, detect_saved, repair_saved, impact, drain = factors
+        low, high = self.mode_pairs[mode], self.mode_pairs[mode + 1]
+        if low == high:
+            return 0.0
+        pairs = slice(int(low), int(high))
+        _, _, phase_a, phase_b = self._phase_minutes(pairs, detect, detect_saved, repair, repair_saved, drain)
+        cost_a, cost_b = self.structure_cost_per_minute
+        s = self.pair_structure[pairs]
+        loss = self.impact_fraction[pairs] * impact * (cost_a[s] * phase_a + cost_b[s] * phase_b) \
+            + self.incident_cost[pairs] * impact
+        eal = self.base_rate[pairs] * frequency * loss
+        return float(np.bincount(np.zeros(len(eal), dtype=np.int64), eal)[0])
 
     def evaluate(self, factors: ModeFactors | None = None, service_minutes: bool = True) -> Evaluation:
         """Expected annual loss and bad minutes with ``factors`` applied (None: as catalogued).

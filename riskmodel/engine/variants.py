@@ -49,54 +49,96 @@ def topology_change(parent: TopologyIndex, child: TopologyIndex) -> TopologyChan
                           frozenset(gained), frozenset(child.node_names) - frozenset(parent.node_names))
 
 
-def _placement_replays(impact: StructuralImpact, change: TopologyChange, first_gained: int,
-                       lost_capacity: np.ndarray) -> bool:
-    """First-fit replays the parent's placement: every target kept its capacity, no node
-    before a target gained any, and nothing unschedulable could now find a new node."""
-    placement = impact.placement
-    if not (placement.moves or placement.unschedulable):
-        return True
-    if placement.unschedulable and (change.new_nodes or change.gained_capacity):
-        return False
-    targets = np.fromiter((target for _, target in placement.moves), dtype=np.int64, count=len(placement.moves))
-    if targets.size and targets.max() >= first_gained:
-        return False
-    return not lost_capacity[targets].any()
+@dataclass(frozen=True, eq=False)
+class ParentSummary:
+    """A parent model's structures as arrays, for deciding reuse in many variants at once."""
+
+    node_ptr: np.ndarray
+    """CSR over structures of the positions of their failed nodes (and workloads below)."""
+    node: np.ndarray
+    workload_ptr: np.ndarray
+    workload: np.ndarray
+    target_ptr: np.ndarray
+    """CSR over structures of the nodes their placement moved pods to."""
+    target: np.ndarray
+    moved_any: np.ndarray
+    """The placement moved or left some pod (else it trivially replays)."""
+    unschedulable: np.ndarray
+    unlisted: np.ndarray
+    """The placement knows only its counts (proven by the room check): it cannot replay, its
+    counts are checked against the variant's own proof instead."""
 
 
-def _remap(impact: StructuralImpact, pod_shift: np.ndarray, node_map: np.ndarray) -> StructuralImpact:
-    """The parent's impact with pod and node positions moved to the child's numbering."""
-    if not (impact.placement.moves or impact.placement.unschedulable):
+def _csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    pointer = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    values = np.fromiter((v for r in rows for v in r), dtype=np.int64, count=int(lengths.sum()))
+    return pointer, values
+
+
+def parent_summary(index: TopologyIndex, keys: list[tuple[FailedSet, bool]],
+                   impacts: list[StructuralImpact]) -> ParentSummary:
+    node_ptr, node = _csr([[index.node_position[n] for n in failed.nodes] for failed, _ in keys])
+    workload_ptr, workload = _csr([[index.workload_position[w] for w in failed.workloads] for failed, _ in keys])
+    target_ptr, target = _csr([[t for _, t in impact.placement.moves] for impact in impacts])
+    moved_any = np.array([bool(i.placement.moves or i.placement.unschedulable) for i in impacts], dtype=bool)
+    unschedulable = np.array([bool(i.placement.unschedulable) for i in impacts], dtype=bool)
+    unlisted = np.array([not i.placement.listed for i in impacts], dtype=bool)
+    return ParentSummary(node_ptr, node, workload_ptr, workload, target_ptr, target, moved_any, unschedulable,
+                         unlisted)
+
+
+def _any_per_row(pointer: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Per CSR row: is any of its values' flags set."""
+    counts = np.add.reduceat(np.r_[flags, False].astype(np.int64), np.minimum(pointer[:-1], len(flags)))
+    return (counts > 0) & (pointer[1:] > pointer[:-1])
+
+
+def _mask(position: dict[str, int], names: frozenset[str], size: int) -> np.ndarray:
+    """Boolean mask over positions of the named entries (names the index does not know are ignored)."""
+    mask = np.zeros(size, dtype=bool)
+    mask[[position[name] for name in names if name in position]] = True
+    return mask
+
+
+def reusable(summary: ParentSummary, parent_index: TopologyIndex, child: TopologyIndex,
+             change: TopologyChange | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per parent structure: its impact provably carries over to ``child``, and it is untouched
+    by the change (None when the two topologies are not comparable). The rule of the module
+    docstring, for all structures at once: no failed node hosts a changed workload, no failed
+    workload changed, and first fit replays (placements known by their counts only never
+    replay here: see :func:`riskmodel.engine.risk.RiskModel`). ``change``: the change from
+    parent to child when already known."""
+    change = change if change is not None else topology_change(parent_index, child)
+    if change is None:
+        return None
+    hosts = _mask(parent_index.node_position, change.hosts, len(parent_index.node_names))
+    changed = _mask(parent_index.workload_position, change.workloads, len(parent_index.workload_names))
+    touched = _any_per_row(summary.node_ptr, hosts[summary.node]) | \
+        _any_per_row(summary.workload_ptr, changed[summary.workload])
+    gained = [parent_index.node_position[n] for n in change.gained_capacity]
+    first_gained = min(gained, default=len(parent_index.node_names))
+    lost_capacity = _mask(parent_index.node_position, change.lost_capacity, len(parent_index.node_names))
+    blocked_targets = lost_capacity[summary.target] | (summary.target >= first_gained)
+    replays = ~summary.moved_any | (~(summary.unschedulable & bool(change.new_nodes or change.gained_capacity))
+                                    & ~_any_per_row(summary.target_ptr, blocked_targets))
+    return ~touched & replays & ~summary.unlisted, ~touched
+
+
+def renumbering(parent_index: TopologyIndex, child: TopologyIndex) -> tuple[np.ndarray, np.ndarray] | None:
+    """(pod shift, node map) from the parent's numbering to the child's; None when unchanged."""
+    parent_start = np.concatenate([[0], np.cumsum(parent_index.pod_counts)[:-1]]).astype(np.int64)
+    child_start = np.concatenate([[0], np.cumsum(child.pod_counts)[:-1]]).astype(np.int64)
+    pods = np.arange(len(parent_index.pod_workload))
+    pod_shift = pods + (child_start - parent_start)[parent_index.pod_workload]
+    node_map = np.array([child.node_position[name] for name in parent_index.node_names], dtype=np.int64)
+    if np.array_equal(pod_shift, pods) and np.array_equal(node_map, np.arange(len(node_map))):
+        return None
+    return pod_shift, node_map
+
+
+def carried_over(impact: StructuralImpact, numbering: tuple[np.ndarray, np.ndarray] | None) -> StructuralImpact:
+    """A parent's impact in the child's numbering (renumbered lazily, see :class:`Placement`)."""
+    if numbering is None or not impact.placement.listed or not (impact.placement.moves or impact.placement.unschedulable):
         return impact
-    placement = Placement(impact.placement.rescheduled_per_workload,
-                          tuple((int(pod_shift[pod]), int(node_map[target])) for pod, target in impact.placement.moves),
-                          tuple(int(pod_shift[pod]) for pod in impact.placement.unschedulable))
-    return replace(impact, placement=placement)
-
-
-class StructureReuse:
-    """Looks up a parent's impact for a failed set of the child, when it provably carries over."""
-
-    def __init__(self, parent_index: TopologyIndex, parent: dict[tuple[FailedSet, bool], StructuralImpact],
-                 child: TopologyIndex) -> None:
-        self.parent_index, self.parent, self.child = parent_index, parent, child
-        self.change = topology_change(parent_index, child)
-        if self.change is None:
-            return
-        gained = [parent_index.node_position[n] for n in self.change.gained_capacity]
-        self.first_gained = min(gained, default=len(parent_index.node_names))
-        self.lost_capacity = np.isin(np.array(parent_index.node_names), list(self.change.lost_capacity))
-        parent_start = np.concatenate([[0], np.cumsum(parent_index.pod_counts)[:-1]]).astype(np.int64)
-        child_start = np.concatenate([[0], np.cumsum(child.pod_counts)[:-1]]).astype(np.int64)
-        pods = np.arange(len(parent_index.pod_workload))
-        self.pod_shift = pods + (child_start - parent_start)[parent_index.pod_workload]
-        self.node_map = np.array([child.node_position[name] for name in parent_index.node_names], dtype=np.int64)
-
-    def get(self, failed: FailedSet, reschedule: bool) -> StructuralImpact | None:
-        change = self.change
-        impact = self.parent.get((failed, reschedule))
-        if change is None or impact is None or failed.workloads & change.workloads or failed.nodes & change.hosts:
-            return None
-        if not _placement_replays(impact, change, self.first_gained, self.lost_capacity):
-            return None
-        return _remap(impact, self.pod_shift, self.node_map)
+    return replace(impact, placement=Placement.renumbered(impact.placement, *numbering))

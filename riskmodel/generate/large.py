@@ -344,10 +344,21 @@ def _app_workload_record(
     return record
 
 
+WORKLOADS_PER_NODE = 0.3
+"""Beyond 1,000 nodes the default workload count grows with the cluster (3,000 at 10,000 nodes),
+so pods keep to ≈10 per node instead of piling into the widest Deployments' replica cap."""
+
+
+def default_workloads(nodes: int) -> int:
+    """300 workloads up to 1,000 nodes (the benchmark cluster), then 0.3 per node."""
+    return max(300, round(WORKLOADS_PER_NODE * nodes))
+
+
 def generate_large_scenario(
-    seed: int = 7, nodes: int = 1000, zones: int = 3, workloads: int = 300, services: int = 200
+    seed: int = 7, nodes: int = 1000, zones: int = 3, workloads: int | None = None, services: int = 200
 ) -> Scenario:
-    """A validated scenario of ``nodes`` nodes, ``workloads`` workloads and ``services`` services.
+    """A validated scenario of ``nodes`` nodes, ``workloads`` workloads (default
+    :func:`default_workloads`) and ``services`` services.
 
     Three control-plane nodes (tainted) run a quorum ``etcd`` and ``kube-apiserver``; three
     DaemonSets run on (nearly) every node; the other workloads are Deployments and
@@ -356,6 +367,7 @@ def generate_large_scenario(
     on services listed before it. Everything is drawn from ``numpy.random.default_rng(seed)``,
     step by step in the order below: reordering the steps changes every scenario after it.
     """
+    workloads = default_workloads(nodes) if workloads is None else workloads
     if nodes < 4 or zones < 1 or workloads < 6 or services < 3:
         raise ValueError("expected nodes >= 4, zones >= 1, workloads >= 6 and services >= 3")
     rng = np.random.default_rng(seed)

@@ -35,6 +35,9 @@ class _Capacity:
         self.scenario = scenario
         self.names = index.node_names
         self.zone = [node.zone for node in scenario.nodes]
+        self.position = {name: i for i, name in enumerate(self.names)}
+        self.every_node = np.arange(len(self.names))
+        self.by_zone = {name: np.flatnonzero(np.array(self.zone, dtype=object) == name) for name in set(self.zone)}
         self.cpu = index.free_cpu_millicores.copy()
         self.memory = index.free_memory_bytes.copy()
         self.slots = index.free_pod_slots.copy()
@@ -43,20 +46,23 @@ class _Capacity:
         self.control_plane = np.array([CONTROL_PLANE_LABEL in n.labels for n in scenario.nodes], dtype=bool) & healthy
 
     def place(self, workload: Workload, zone: str | None, avoid: Counter[str]) -> str | None:
-        """The node in ``zone`` (any zone if None) with most free cpu that fits one more pod."""
+        """The node in ``zone`` (any zone if None) with most free cpu that fits one more pod,
+        preferring nodes holding fewer of ``avoid``; the first such node on ties."""
         cpu, memory = workload.requests.cpu_millicores, workload.requests.memory_bytes
         allowed = self.control_plane if workload.kind == "ControlPlane" else self.schedulable
-        best, best_key = None, None
-        for i, name in enumerate(self.names):
-            if not allowed[i] or (zone is not None and self.zone[i] != zone):
-                continue
-            if self.cpu[i] < cpu or self.memory[i] < memory or self.slots[i] < 1:
-                continue
-            key = (-avoid[name], self.cpu[i])
-            if best_key is None or key > best_key:
-                best, best_key = i, key
-        if best is None:
+        nodes = self.by_zone.get(zone, self.every_node[:0]) if zone is not None else self.every_node
+        fits = nodes[allowed[nodes] & (self.cpu[nodes] >= cpu) & (self.memory[nodes] >= memory) & (self.slots[nodes] >= 1)]
+        if not len(fits):
             return None
+        crowding = np.zeros(len(fits))
+        if avoid:
+            where = {node: i for i, node in enumerate(fits.tolist())}
+            for name, count in avoid.items():
+                at = where.get(self.position[name])
+                if at is not None:
+                    crowding[at] = count
+        fits = fits[crowding == crowding.min()]
+        best = int(fits[np.flatnonzero(self.cpu[fits] == self.cpu[fits].max())[0]])
         self.cpu[best] -= cpu
         self.memory[best] -= memory
         self.slots[best] -= 1
@@ -64,7 +70,7 @@ class _Capacity:
 
     def release(self, workload: Workload) -> None:
         for name in workload.pods:
-            i = self.names.index(name)
+            i = self.position[name]
             self.cpu[i] += workload.requests.cpu_millicores
             self.memory[i] += workload.requests.memory_bytes
             self.slots[i] += 1

@@ -63,6 +63,21 @@ def mode_factors(catalog: Catalog, measures: Iterable[Measure]) -> ModeFactors:
     return factors
 
 
+def _product(values: list[float]) -> float:
+    """Factors multiplied in order, as ``np.prod`` over a stack of factor arrays multiplies them."""
+    result = 1.0
+    for value in values:
+        result *= float(value)
+    return result
+
+
+def _total(values: list[float]) -> float:
+    result = 0.0
+    for value in values:
+        result += float(value)
+    return result
+
+
 @dataclass(frozen=True)
 class Outcome:
     """Expected annual loss and per-service bad minutes with a set of measures in place."""
@@ -122,17 +137,32 @@ class Planner:
         self.costs = {m.id: annual_cost(m, scenario) for m in catalog.measures}
         self._single_factors = {m.id: mode_factors(catalog, [m]) for m in catalog.measures}
         self.problem_nodes = frozenset(c.node for c in self.evidence.conditions if c.is_problem)
+        self._position = {m.id: i for i, m in enumerate(catalog.measures)}
+        self._applying = [[i for i, m in enumerate(catalog.measures) if measure_applies(m, mode)]
+                          for mode in catalog.failure_modes]
+        self._masks = [sum(1 << i for i in applying) for applying in self._applying]
+        """Per failure mode, the bits (catalog positions) of the measures that apply to it."""
+        self._topology = [m.changes_topology for m in catalog.measures]
+        self._mode_eals: dict[tuple[int, int], float] = {}
 
     @property
     def base(self) -> RiskModel:
         return self._models[()]
 
     def model_for(self, topology_ids: tuple[str, ...]) -> RiskModel:
-        """The risk model on the scenario changed by these topology measures (cached)."""
+        """The risk model on the scenario changed by these topology measures (cached).
+
+        Built from the closest model already built (the same measures but one, else the base):
+        only blast radii that the one remaining change can alter are evaluated afresh, and the
+        result is the same model a build from the base gives (see :mod:`riskmodel.engine.variants`).
+        """
         if topology_ids not in self._models:
             changed = apply_topology_measures(self.scenario, [self.measures[i] for i in topology_ids],
                                               self.problem_nodes)
-            self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence, parent=self.base)
+            nearer = [self._models[tuple(j for j in topology_ids if j != i)] for i in topology_ids
+                      if tuple(j for j in topology_ids if j != i) in self._models]
+            self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence,
+                                                   parent=nearer[0] if nearer else self.base)
         return self._models[topology_ids]
 
     def topology_groups(self, chosen: Sequence[Measure]) -> dict[tuple[str, ...], list[int]]:
@@ -159,12 +189,36 @@ class Planner:
         return evaluations
 
     def evaluate(self, measure_ids: Iterable[str]) -> Outcome:
-        """EAL with the measures in place; modes use the topology their measures give them."""
+        """EAL with the measures in place; modes use the topology their measures give them.
+
+        Evaluated mode by mode: a failure mode's expected loss depends only on the measures
+        that apply to it (their factors, and the topology those changing it give), so it is
+        computed once per such combination and reused by every measure set sharing it — what
+        makes the greedy plan, the frontier and the exhaustive check incremental.
+        """
         key = frozenset(measure_ids)
         if key not in self._outcomes:
-            eal_per_mode = sum(e.eal_per_mode for e in self._evaluations(key, service_minutes=False))
-            self._outcomes[key] = Outcome(tuple(sorted(key)), float(np.sum(eal_per_mode)), np.asarray(eal_per_mode))
+            chosen = sum(1 << self._position[i] for i in key if i in self._position)
+            eal_per_mode = np.array([self._mode_eal(mode, mask & chosen) for mode, mask in enumerate(self._masks)],
+                                    dtype=float)
+            self._outcomes[key] = Outcome(tuple(sorted(key)), float(np.sum(eal_per_mode)), eal_per_mode)
         return self._outcomes[key]
+
+    def _mode_eal(self, mode: int, mask: int) -> float:
+        """One failure mode's EAL with the measures of ``mask`` (bit i: catalog measure i) applied."""
+        name = (mode, mask)
+        if name not in self._mode_eals:
+            measures = self.catalog.measures
+            applied = [i for i in self._applying[mode] if mask >> i & 1]
+            topology = tuple(measures[i].id for i in applied if self._topology[i])
+            parts = [self._single_factors[measures[i].id] for i in applied]
+            factors = (_product([p.frequency[mode] for p in parts]), _product([p.detect[mode] for p in parts]),
+                       _product([p.repair[mode] for p in parts]),
+                       _total([p.detect_saved_minutes[mode] for p in parts]),
+                       _total([p.repair_saved_minutes[mode] for p in parts]), _product([p.impact[mode] for p in parts]),
+                       any(bool(p.drain[mode]) for p in parts))
+            self._mode_eals[name] = self.model_for(topology).mode_eal(mode, factors)
+        return self._mode_eals[name]
 
     def bad_minutes(self, measure_ids: Iterable[str]) -> np.ndarray:
         """Expected bad minutes per year of each service with the measures in place."""
@@ -178,19 +232,22 @@ class Planner:
                    for m in self.catalog.measures]
         return sorted(results, key=lambda r: (-r.net_benefit, r.id))
 
-    def greedy(self, budget: float, candidates: Sequence[str] | None = None) -> list[str]:
-        """Pick by marginal ΔEAL per dollar, recomputing after each pick, within ``budget``."""
+    def greedy(self, budget: float, candidates: Sequence[str] | None = None, start: Sequence[str] = ()) -> list[str]:
+        """Pick by marginal ΔEAL per dollar, recomputing after each pick, within ``budget``.
+
+        ``start``: measures already in place (a review's pinned ones); picks are made on top of
+        them, ``budget`` is what remains beside them, and only the picks are returned."""
         remaining = list(candidates if candidates is not None else self.measures)
         chosen: list[str] = []
         spent = 0.0
-        current = self.evaluate(chosen).eal_per_year
+        current = self.evaluate(start).eal_per_year
         while True:
             best, best_ratio, best_eal = None, 0.0, current
             for measure_id in remaining:
                 cost = self.costs[measure_id]
                 if spent + cost > budget + 1e-9:
                     continue
-                eal = self.evaluate([*chosen, measure_id]).eal_per_year
+                eal = self.evaluate([*start, *chosen, measure_id]).eal_per_year
                 gain = current - eal
                 if gain <= 1e-9:
                     continue

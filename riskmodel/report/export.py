@@ -35,7 +35,6 @@ from riskmodel.report.charts import budget_chart, frontier_chart
 from riskmodel.report.document import PlanDocument
 from riskmodel.report.formatting import DASH, minutes, money, money_per_year, number, percent, slo
 from riskmodel.report.ledger_view import LEDGER_HEADER, ledger_cells
-from riskmodel.report.static_charts import budget_svg, frontier_svg, tornado_svg
 from riskmodel.report.uncertainty import plan_change_text, tornado_chart
 
 
@@ -213,6 +212,9 @@ def _budget_numbers(doc: PlanDocument) -> tuple[list[str], list[float], list[flo
 
 
 def _static_charts(doc: PlanDocument, frontier: Sequence[FrontierPoint] | None) -> dict[str, str]:
+    # matplotlib takes most of a second to import: only the print formats (PDF, HTML) pay it
+    from riskmodel.report.static_charts import budget_svg, frontier_svg, tornado_svg
+
     charts = {"budgets": _svg_image(budget_svg(*_budget_numbers(doc)), "Error budget per service")}
     if frontier:
         charts["plan"] = _svg_image(frontier_svg(frontier, doc.budget_per_year), "Efficient frontier")

@@ -98,32 +98,6 @@ def default_budget_per_year(planner: Planner) -> float:
     return sum(r.annual_cost for r in planner.rank() if r.net_benefit > 0)
 
 
-def _fill(planner: Planner, pinned: list[str], candidates: list[str], budget: float) -> list[str]:
-    """Greedy by marginal ΔEAL per dollar on top of ``pinned``, within ``budget`` (what remains)."""
-    chosen: list[str] = []
-    remaining = list(candidates)
-    spent, current = 0.0, planner.evaluate(pinned).eal_per_year
-    while True:
-        best, best_ratio, best_eal = None, 0.0, current
-        for measure_id in remaining:
-            cost = planner.costs[measure_id]
-            if spent + cost > budget + GAIN_EPSILON:
-                continue
-            eal = planner.evaluate([*pinned, *chosen, measure_id]).eal_per_year
-            gain = current - eal
-            if gain <= GAIN_EPSILON:
-                continue
-            ratio = gain / cost if cost > 0 else float("inf")
-            if best is None or ratio > best_ratio:
-                best, best_ratio, best_eal = measure_id, ratio, eal
-        if best is None:
-            return chosen
-        chosen.append(best)
-        remaining.remove(best)
-        spent += planner.costs[best]
-        current = best_eal
-
-
 def resolve_plan(planner: Planner, working: WorkingPlan) -> ResolvedPlan:
     """The measures of ``working`` on this planner's scenario (see the module docstring)."""
     unknown = tuple(i for i in (*working.pinned, *working.excluded) if i not in planner.measures)
@@ -137,7 +111,7 @@ def resolve_plan(planner: Planner, working: WorkingPlan) -> ResolvedPlan:
     spent = sum(planner.costs[i] for i in pinned)
     candidates = [r.id for r in planner.rank() if r.id not in pinned and r.id not in excluded
                   and r.eal_reduction > GAIN_EPSILON]
-    picked = _fill(planner, pinned, candidates, max(0.0, budget - spent))
+    picked = planner.greedy(max(0.0, budget - spent), candidates, start=pinned)
     selected = (*pinned, *picked)
     plan = Plan(budget, selected, spent + sum(planner.costs[i] for i in picked),
                 planner.evaluate(selected).eal_per_year, planner.evaluate(()).eal_per_year,

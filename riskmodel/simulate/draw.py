@@ -7,6 +7,10 @@ law as one Poisson draw per pair, at a cost independent of the number of pairs).
 times are uniform in the year; detect and repair minutes are drawn per incident from their
 intervals (the pair's evidence- and blind-spot-adjusted value scaled by draw / point), and
 the plan's factors are applied as in :meth:`riskmodel.engine.risk.RiskModel.phase_minutes`.
+
+The random numbers are drawn in a fixed order (rate draws, counts, pair picks, starts,
+detect, repair and incident-cost draws), one array each; everything else is arithmetic on
+them, so the incidents depend on the generator's state alone.
 """
 
 from __future__ import annotations
@@ -37,50 +41,91 @@ class Incidents:
         return len(self.pair)
 
 
-def _ratio(sigma: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
-    """Mean-one lognormal multipliers exp(σz − σ²/2); exactly 1 where σ = 0 (no draw made
-    when no σ is positive, so point-only catalogs use fewer random numbers)."""
+def _ratio(sigma: np.ndarray, half_variance: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray | None:
+    """Mean-one lognormal multipliers exp(σz − σ²/2), or None (meaning exactly 1) when no σ is
+    positive: point-only catalogs then draw no normals at all. ``sigma`` and ``half_variance``
+    are per draw, or one value for all."""
     if not np.any(sigma > 0):
-        return np.ones(size)
-    return np.exp(sigma * rng.standard_normal(size) - sigma**2 / 2)
+        return None
+    ratio = rng.standard_normal(size)
+    ratio *= sigma
+    ratio -= half_variance
+    return np.exp(ratio, out=ratio)
 
 
-def _random_pairs(table: PairTable, rng: np.random.Generator, years: int) -> tuple[np.ndarray, np.ndarray]:
-    """Year and pair of each random incident of ``years`` years."""
+def _per_incident(values: np.ndarray, mode: np.ndarray) -> np.ndarray:
+    """A per-mode value for each incident (one value when every incident's mode has the same)."""
+    return values[:1] if len(values) and np.all(values == values[0]) else values[mode]
+
+
+def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """The pair of each incident: the pair whose cumulative-rate interval holds the target
+    ``low + u · (high − low)`` of its mode, found through the table's guide. This is exactly
+    what ``np.searchsorted(rate_cumulative, target, side="right")`` returns, capped at the
+    mode's last pair, at a fraction of its cost: a few steps forward from a guided start."""
+    if table.single_pair_modes:
+        return table.mode_first[mode]
+    target = table.mode_low[mode]
+    target += uniform * table.mode_span[mode]
+    sampler = table.sampler
+    bucket = (target * sampler.scale).astype(np.int64)
+    pair = sampler.guide[np.minimum(bucket, len(sampler.guide) - 1, out=bucket)]
+    cumulative = sampler.cumulative
+    step = np.flatnonzero(cumulative[pair] <= target)
+    while step.size:
+        pair[step] += 1
+        step = step[cumulative[pair[step]] <= target[step]]
+    return np.minimum(pair, table.mode_last[mode], out=pair)
+
+
+def _random_pairs(table: PairTable, rng: np.random.Generator, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, mode and pair of each random incident of ``years`` years."""
     modes = len(table.mode_rate)
-    lam = table.mode_rate[None, :] * _ratio(np.tile(table.rate_sigma, years), rng, years * modes).reshape(years, modes)
-    counts = rng.poisson(lam).ravel()
-    year = np.repeat(np.repeat(np.arange(years), modes), counts)
-    mode = np.repeat(np.tile(np.arange(modes), years), counts)
-    first = table.mode_first[mode]
-    low = np.where(first > 0, table.rate_cumulative[np.maximum(first - 1, 0)], 0.0)
-    high = table.rate_cumulative[table.mode_last[mode]]
-    target = low + rng.random(len(mode)) * (high - low)
-    pair = np.searchsorted(table.rate_cumulative, target, side="right")
-    return year, np.clip(pair, first, table.mode_last[mode])
+    sigma = np.tile(table.rate_sigma, years)
+    ratio = _ratio(sigma, sigma**2 / 2, rng, years * modes)
+    if ratio is None and modes == 1:  # the same draws as with an array of equal rates, without the broadcast
+        counts = rng.poisson(float(table.mode_rate[0]), size=years).reshape(years, 1)
+    else:
+        lam = np.tile(table.mode_rate, years) if ratio is None else table.mode_rate[None, :] * ratio.reshape(years, modes)
+        counts = rng.poisson(lam).reshape(years, modes)
+    year = np.repeat(np.arange(years), counts[:, 0] if modes == 1 else counts.sum(axis=1))
+    mode = np.zeros(len(year), dtype=np.int64) if modes == 1 else np.repeat(np.tile(np.arange(modes), years), counts.ravel())
+    return year, mode, pick_pairs(table, mode, rng.random(len(mode)))
+
+
+def _scaled(base: np.ndarray, ratio: np.ndarray | None) -> np.ndarray:
+    return base if ratio is None else np.multiply(base, ratio, out=ratio)
 
 
 def draw_block(table: PairTable, rng: np.random.Generator, years: int) -> Incidents:
     """All incidents of ``years`` simulated years (random ones, then injected ones)."""
-    year, pair = _random_pairs(table, rng, years)
-    start = rng.random(len(pair)) * MINUTES_PER_YEAR
+    year, mode, pair = _random_pairs(table, rng, years)
+    start = rng.random(len(pair))
+    start *= MINUTES_PER_YEAR
     injected = len(table.injected_pairs)
     if injected:
         year = np.concatenate([year, np.repeat(np.arange(years), injected)])
         pair = np.concatenate([pair, np.tile(table.injected_pairs, years)])
         start = np.concatenate([start, np.tile(table.injected_start, years)])
-    mode = table.mode[pair]
+        mode = table.mode[pair]
     size = len(pair)
-    detect = table.detect[pair] * _ratio(table.detect_sigma[mode], rng, size)
-    repair = table.repair[pair] * _ratio(table.repair_sigma[mode], rng, size)
-    cost = table.incident_cost[pair] * _ratio(table.cost_sigma[mode], rng, size)
-    detect = np.maximum(0.0, detect * table.detect_factor[pair] - table.detect_saved[pair])
-    repair = np.maximum(0.0, repair * table.repair_factor[pair] - table.repair_saved[pair])
-    kind = table.kind[pair]
-    drained = (kind > 0) & table.drain[pair]
-    evict = np.where(drained, 0.0, table.eviction_minutes)
-    reschedule_at = np.where((kind == 1) | drained, detect + evict + table.startup_minutes, np.inf)
+    ratios = [_ratio(_per_incident(sigma, mode), _per_incident(half, mode), rng, size)
+              for sigma, half in ((table.detect_sigma, table.detect_half_variance),
+                                  (table.repair_sigma, table.repair_half_variance),
+                                  (table.cost_sigma, table.cost_half_variance))]
+    detect = _scaled(table.detect[pair], ratios[0])
+    repair = _scaled(table.repair[pair], ratios[1])
+    cost = _scaled(table.incident_cost[pair], ratios[2])
+    if not table.neutral_timing:
+        detect = np.maximum(0.0, detect * table.detect_factor[pair] - table.detect_saved[pair])
+        repair = np.maximum(0.0, repair * table.repair_factor[pair] - table.repair_saved[pair])
     duration = detect + repair
-    phase_a = np.minimum(reschedule_at, duration)
-    return Incidents(year=year, pair=pair, start=start, reschedule=start + reschedule_at, end=start + duration,
+    if table.any_reschedules:
+        evict = table.evict_minutes[pair]
+        reschedule_at = np.where(table.reschedules[pair], detect + evict + table.startup_minutes, np.inf)
+        phase_a = np.minimum(reschedule_at, duration)
+    else:
+        reschedule_at, phase_a = np.full(size, np.inf), duration
+    reschedule_at += start
+    return Incidents(year=year, pair=pair, start=start, reschedule=reschedule_at, end=start + duration,
                      phase_a=phase_a, phase_b=duration - phase_a, incident_cost=cost)

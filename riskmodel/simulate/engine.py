@@ -1,8 +1,15 @@
 """The Monte Carlo loop: blocks of years drawn, chunks of blocks evaluated, figures summed.
 
 Randomness: one :class:`numpy.random.SeedSequence` (from ``seed``, or from one draw of the
-caller's Generator) is spawned into one child per block of :data:`BLOCK_YEARS` years, so
-the numbers depend on the seed and nothing else — not on how many blocks a chunk holds.
+caller's Generator) is spawned into one child per block of years, so the numbers depend on
+the seed and the scenario and nothing else — not on how many blocks a chunk holds, nor on
+the number of workers. A block holds :func:`block_years_for` years: the longest span on the
+1-2-5 ladder (…, 50, 100, 200, 500, 1,000, …) whose expected incidents stay within about a
+million and whose (years × failed sets) matrices stay bounded — 100 years on the large
+scenario (as every block used to be), 2,000 on the demo, 200,000 for a single risk of a few
+incidents a year. Large blocks keep the numpy arrays long (one generator draws a million
+incidents at once); the bound keeps a chunk's memory flat in the number of years.
+
 Memory: a chunk holds its incidents and (years × structures) phase-minute matrices; only
 the annual losses (8 bytes per simulated year) outlive it. Chunks may run in forked worker
 processes (:mod:`.parallel`); their outcomes are summed in chunk order either way.
@@ -21,9 +28,9 @@ from riskmodel.simulate.sweep import STRUCTURE_A, STRUCTURE_B, UNION, Members, s
 from riskmodel.simulate.tables import PairTable
 from riskmodel.simulate.unions import UnionEvaluator
 
-BLOCK_YEARS = 100
-"""Years per independent random stream; fixed so results do not depend on the chunk size."""
-TARGET_CHUNK_INCIDENTS = 1_000_000
+BLOCK_LADDER = tuple(step * 10**power for power in range(7) for step in (1, 2, 5))
+"""Block sizes in years a scenario may get (1 … 5,000,000)."""
+TARGET_BLOCK_INCIDENTS = 1_000_000
 TARGET_CHUNK_WEIGHTS = 8_000_000
 Progress = Callable[[int, int], None]
 
@@ -40,17 +47,27 @@ class ChunkOutcome:
     combined: int
 
 
+def block_years_for(table: PairTable) -> int:
+    """Years per random stream (see module docstring): depends on the pair table alone."""
+    per_year = float(table.mode_rate.sum()) + len(table.injected_pairs)
+    width = max(len(table.structures.group), len(table.service_names), 1)
+    fitting = [years for years in BLOCK_LADDER
+               if years * per_year <= TARGET_BLOCK_INCIDENTS and years * width <= TARGET_CHUNK_WEIGHTS]
+    return max(fitting, default=1)
+
+
 def chunk_years_for(table: PairTable, requested: int | None) -> int:
-    """Years per chunk: about a million incidents and a bounded weight matrix, in whole blocks."""
-    if requested is not None:
-        return max(BLOCK_YEARS, int(np.ceil(requested / BLOCK_YEARS)) * BLOCK_YEARS)
-    per_year = float(table.mode_rate.sum()) + len(table.injected_pairs) + 1.0
-    years = min(TARGET_CHUNK_INCIDENTS / per_year, TARGET_CHUNK_WEIGHTS / max(len(table.structures.group), 1))
-    return max(BLOCK_YEARS, int(years // BLOCK_YEARS) * BLOCK_YEARS)
+    """Years per chunk: one block, or the requested years rounded up to whole blocks."""
+    block = block_years_for(table)
+    if requested is None:
+        return block
+    return max(block, int(np.ceil(requested / block)) * block)
 
 
 def draw_chunk(table: PairTable, generators: list[np.random.Generator], sizes: list[int]) -> Incidents:
     """Incidents of consecutive blocks, with years numbered from the chunk's first year."""
+    if len(generators) == 1:
+        return draw_block(table, generators[0], sizes[0])
     parts, offset = [], 0
     for rng, size in zip(generators, sizes, strict=True):
         block = draw_block(table, rng, size)
@@ -64,104 +81,114 @@ def draw_chunk(table: PairTable, generators: list[np.random.Generator], sizes: l
 
 def _single(table: PairTable, inc: Incidents) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Structure, scale and stand-alone loss (dollars) of every incident."""
-    structure = table.structure[inc.pair]
-    scale = table.scale[inc.pair]
-    st = table.structures
-    loss = scale * (st.cost_a[structure] * inc.phase_a + st.cost_b[structure] * inc.phase_b) + inc.incident_cost
-    return structure, scale, loss
+    pair = inc.pair
+    scale = table.scale[pair]
+    loss = table.pair_cost_a[pair] * inc.phase_a
+    loss += table.pair_cost_b[pair] * inc.phase_b
+    loss *= scale
+    loss += inc.incident_cost
+    return table.structure[pair], scale, loss
 
 
 def _slow_members(table: PairTable, inc: Incidents) -> tuple[np.ndarray, np.ndarray, int]:
-    """Members of interacting clusters sorted by cluster, their compact cluster ids, overlapped count."""
-    members, cluster = clusters(inc.year, inc.start, inc.end)
+    """Members of interacting clusters sorted by cluster, their compact cluster ids, overlapped count.
+
+    Only non-degraded incidents are clustered: a degraded incident never changes another's
+    impact (its cost is always added as it is, see :mod:`.overlap`).
+    """
+    if table.any_degraded:
+        hard = np.flatnonzero(~table.pair_degraded[inc.pair])
+        members, cluster = clusters(inc.year[hard], inc.start[hard], inc.end[hard])
+        members = hard[members]
+    else:
+        members, cluster = clusters(inc.year, inc.start, inc.end)
     if not len(members):
         return members, cluster, 0
-    structure = table.structure[inc.pair[members]]
+    pair = inc.pair[members]
     moves = inc.reschedule[members] < inc.end[members]
-    slow = interacting(table.structures, cluster, structure, moves, table.no_scheduling[inc.pair[members]])
-    chosen, ids = members[slow[cluster]], cluster[slow[cluster]]
-    order = np.argsort(ids, kind="stable")
-    _, compact = np.unique(ids[order], return_inverse=True)
-    return chosen[order], compact.astype(np.int64), len(members)
+    slow = interacting(table.structures, cluster, table.structure[pair], moves, table.no_scheduling[pair])
+    chosen = slow[cluster]
+    kept = cluster[chosen]
+    renumber = np.cumsum(slow) - 1
+    return members[chosen], renumber[kept].astype(np.int64), len(members)
 
 
-def _hard_members(table: PairTable, inc: Incidents, slow: np.ndarray, cluster: np.ndarray,
-                  hard: np.ndarray) -> Members:
-    pair = inc.pair[slow[hard]]
-    return Members(cluster=cluster[hard].tolist(), start=inc.start[slow[hard]].tolist(),
-                   reschedule=inc.reschedule[slow[hard]].tolist(), end=inc.end[slow[hard]].tolist(),
-                   structure=table.structure[pair].tolist(), group=table.structures.group[table.structure[pair]].tolist(),
-                   scale=table.scale[pair].tolist(), no_scheduling=table.no_scheduling[pair].tolist())
+def _members(table: PairTable, inc: Incidents, slow: np.ndarray, cluster: np.ndarray) -> Members:
+    pair = inc.pair[slow]
+    structure = table.structure[pair]
+    return Members(cluster=cluster, start=inc.start[slow], reschedule=inc.reschedule[slow], end=inc.end[slow],
+                   structure=structure, group=table.structures.group[structure], scale=table.scale[pair],
+                   no_scheduling=table.no_scheduling[pair])
 
 
 def evaluate_chunk(table: PairTable, inc: Incidents, years: int, evaluator: UnionEvaluator) -> ChunkOutcome:
     """Vectorised sums for additive incidents, the exact union sweep for interacting clusters.
 
-    Members of interacting clusters that only degrade (and every incident cost) are added as
-    they are, inside the cluster's total; the cluster's total loss is attributed to its members
-    in proportion to their stand-alone losses (equal shares when none costs anything alone,
-    as with two node losses that only together break a quorum).
+    Every incident cost of a cluster is added as it is, inside the cluster's total; the
+    cluster's total loss is attributed to its members in proportion to their stand-alone
+    losses (equal shares when none costs anything alone, as with two node losses that only
+    together break a quorum).
     """
     st = table.structures
     structure, scale, loss = _single(table, inc)
     slow, cluster, overlapped = _slow_members(table, inc)
-    hard = ~st.degraded[structure[slow]]
+    additive = loss.copy()
+    additive[slow] = 0.0
+    annual = np.bincount(inc.year, additive, minlength=years).astype(float)
+    mode_loss = np.bincount(table.mode[inc.pair], additive, minlength=len(table.mode_names)).astype(float)
     bad_weight = scale.copy()
-    bad_weight[slow[hard]] = 0.0
-    weight = np.ones(len(inc))
-    weight[slow] = 0.0
-    annual = np.bincount(inc.year, loss * weight, minlength=years)
-    mode_loss = np.bincount(table.mode[inc.pair], loss * weight, minlength=len(table.mode_names))
+    bad_weight[slow] = 0.0
     phase_a, phase_b = _phase_weights(table, inc, structure, bad_weight, years)
     bad = np.zeros((years, len(table.service_names)))
     if len(slow):
-        _add_clusters(table, inc, evaluator, (slow, cluster, hard, loss), (annual, mode_loss, bad, phase_a, phase_b))
-    bad += phase_a @ st.bad_a + phase_b @ st.bad_b
+        _add_clusters(table, inc, evaluator, (slow, cluster, loss), (annual, mode_loss, bad, phase_a, phase_b))
+    bad += phase_a @ st.bad_a
+    if table.any_reschedules:
+        bad += phase_b @ st.bad_b
     return ChunkOutcome(annual, bad, mode_loss, len(inc), overlapped, len(slow))
 
 
 def _add_clusters(table: PairTable, inc: Incidents, evaluator: UnionEvaluator, members: tuple, sums: tuple) -> None:
     """Add the interacting clusters' exact losses and bad minutes to ``sums`` (in place)."""
-    slow, cluster, hard, loss = members
+    slow, cluster, loss = members
     annual, mode_loss, bad, phase_a, phase_b = sums
     st, years, count = table.structures, len(annual), int(cluster[-1]) + 1
-    segments = sweep(_hard_members(table, inc, slow, cluster, hard))
-    keys = list(segments.keys)
-    rates = evaluator.rates(keys)
-    kind, ref = np.array(segments.kind, dtype=np.int64), np.array(segments.ref, dtype=np.int64)
-    seg_cluster, seg_weight = np.array(segments.cluster, dtype=np.int64), np.array(segments.weight)
-    own = np.where(kind < UNION, ref, 0)
-    union_cost = np.array([r[0] for r in rates])[np.where(kind == UNION, ref, 0)] if keys else 0.0
-    rate = np.select([kind == STRUCTURE_A, kind == STRUCTURE_B], [st.cost_a[own], st.cost_b[own]], union_cost)
-    base = np.where(hard, inc.incident_cost[slow], loss[slow])
-    total = np.bincount(cluster, base, minlength=count) + np.bincount(seg_cluster, seg_weight * rate, minlength=count)
+    segments = sweep(_members(table, inc, slow, cluster))
+    kind, ref, seg_weight = segments.kind, segments.ref, segments.weight
+    union = kind == UNION
+    union_cost, union_bad = evaluator.evaluate(segments.keys)
+    own = np.where(union, 0, ref)
+    rate = np.where(kind == STRUCTURE_A, st.cost_a[own], st.cost_b[own])
+    rate[union] = union_cost[ref[union]]
+    total = np.bincount(cluster, inc.incident_cost[slow], minlength=count)
+    total += np.bincount(segments.cluster, seg_weight * rate, minlength=count)
     year = inc.year[slow[np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1]])]]
     annual += np.bincount(year, total, minlength=years)
-    alone_sum = np.bincount(cluster, loss[slow], minlength=count)
-    share = np.where(alone_sum[cluster] > 0, loss[slow] / np.where(alone_sum > 0, alone_sum, 1.0)[cluster],
+    alone = loss[slow]
+    alone_sum = np.bincount(cluster, alone, minlength=count)
+    share = np.where(alone_sum[cluster] > 0, alone / np.where(alone_sum > 0, alone_sum, 1.0)[cluster],
                      1.0 / np.bincount(cluster, minlength=count)[cluster])
     mode_loss += np.bincount(table.mode[inc.pair[slow]], total[cluster] * share, minlength=len(table.mode_names))
-    _add_structure_segments(phase_a, phase_b, kind, ref, year[seg_cluster], seg_weight)
-    if keys:
-        union = kind == UNION
-        matrix = np.zeros((years, len(keys)))
-        np.add.at(matrix, (year[seg_cluster][union], ref[union]), seg_weight[union])
-        bad += matrix @ np.stack([r[1] for r in rates])
-
-
-def _add_structure_segments(phase_a: np.ndarray, phase_b: np.ndarray, kind: np.ndarray, ref: np.ndarray,
-                            year: np.ndarray, weight: np.ndarray) -> None:
+    seg_year = year[segments.cluster]
+    structures = len(st.group)
     for target, wanted in ((phase_a, STRUCTURE_A), (phase_b, STRUCTURE_B)):
         chosen = kind == wanted
-        np.add.at(target, (year[chosen], ref[chosen]), weight[chosen])
+        target += np.bincount(seg_year[chosen] * structures + ref[chosen], seg_weight[chosen],
+                              minlength=years * structures).reshape(years, structures)
+    if len(segments.keys):
+        keys = len(segments.keys)
+        matrix = np.bincount(seg_year[union] * keys + ref[union], seg_weight[union], minlength=years * keys)
+        bad += matrix.reshape(years, keys) @ union_bad
 
 
 def _phase_weights(table: PairTable, inc: Incidents, structure: np.ndarray, weight: np.ndarray,
                    years: int) -> tuple[np.ndarray, np.ndarray]:
     """(years × structures) scale-weighted phase A and phase B minutes of additive incidents."""
-    st = table.structures
-    count = len(st.group)
-    key = inc.year * count + structure
+    count = len(table.structures.group)
+    key = inc.year * count
+    key += structure
     phase_a = np.bincount(key, weight * inc.phase_a, minlength=years * count).reshape(years, count)
+    if not table.any_reschedules:
+        return phase_a, np.zeros_like(phase_a)
     phase_b = np.bincount(key, weight * inc.phase_b, minlength=years * count).reshape(years, count)
     return phase_a, phase_b

@@ -9,10 +9,10 @@ workloads beyond their slack, a shared service that goes down, rescheduling room
 scheduling) are evaluated exactly as one union over time. See :mod:`.overlap`,
 :mod:`.sweep` and :mod:`.unions` for the rules and the documented approximations. Nothing
 in how they are computed approximates further: unions are evaluated in batches and cached by
-key, first fit is skipped only where the room check proves it places every pod, and chunks
-may run on forked worker processes (:mod:`.parallel`) — the numbers depend on the seed only.
-Within an interacting cluster, each member's incident cost (and a degraded member's whole
-stand-alone loss) is counted once.
+key, first fit is skipped only where a room check proves what it returns, and chunks may run
+on forked worker processes (:mod:`.parallel`) — the numbers depend on the
+seed and the scenario only (:mod:`.engine` on blocks of years). Within an interacting
+cluster, each member's incident cost is counted once.
 
 Usage::
 
@@ -25,12 +25,22 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from riskmodel.plan.planner import Planner
-from riskmodel.simulate.engine import BLOCK_YEARS, ChunkOutcome, Progress, chunk_years_for, draw_chunk, evaluate_chunk
+from riskmodel.simulate.dask_runner import dask_ordered
+from riskmodel.simulate.engine import (
+    ChunkOutcome,
+    Progress,
+    block_years_for,
+    chunk_years_for,
+    draw_chunk,
+    evaluate_chunk,
+)
 from riskmodel.simulate.parallel import default_workers, run_ordered
 from riskmodel.simulate.result import (
     ConvergencePoint,
@@ -56,15 +66,17 @@ def _root(seed: int | None, rng: np.random.Generator | None) -> np.random.SeedSe
 def simulate(planner: Planner, measure_ids: Iterable[str] = (), *, years: int, seed: int | None = None,
              rng: np.random.Generator | None = None, injected: Sequence[InjectedFailure] = (),
              chunk_years: int | None = None, progress: Progress | None = None,
-             workers: int | None = None) -> SimulationResult:
+             workers: int | None = None, dask: Any = None) -> SimulationResult:
     """Simulate ``years`` years of the scenario with the measures ``measure_ids`` in place.
 
     ``workers``: processes to spread chunks over (default: the usable cores when forking is
-    safe, see :mod:`.parallel`); the numbers do not depend on it.
+    safe, see :mod:`.parallel`); ``dask``: run the chunks as Dask tasks instead — ``"local"``,
+    a scheduler address or a ``distributed.Client`` (see :mod:`.dask_runner`). The numbers
+    depend on neither.
     """
     table = build_pair_table(planner, measure_ids, injected)
     return simulate_table(table, tuple(measure_ids), years=years, seed=seed, rng=rng,
-                          chunk_years=chunk_years, progress=progress, workers=workers)
+                          chunk_years=chunk_years, progress=progress, workers=workers, dask=dask)
 
 
 _EVALUATORS: WeakKeyDictionary[StructureTable, UnionEvaluator] = WeakKeyDictionary()
@@ -73,13 +85,14 @@ _EVALUATORS: WeakKeyDictionary[StructureTable, UnionEvaluator] = WeakKeyDictiona
 
 def simulate_table(table: PairTable, measures: tuple[str, ...] = (), *, years: int, seed: int | None = None,
                    rng: np.random.Generator | None = None, chunk_years: int | None = None,
-                   progress: Progress | None = None, workers: int | None = None) -> SimulationResult:
+                   progress: Progress | None = None, workers: int | None = None, dask: Any = None) -> SimulationResult:
     """Simulate from a prepared pair table (lets benchmarks time the loop alone)."""
     if years < 2:
         raise ValueError(f"expected at least 2 simulated years, got {years}")
-    sizes = [min(BLOCK_YEARS, years - start) for start in range(0, years, BLOCK_YEARS)]
+    block = block_years_for(table)
+    sizes = [min(block, years - start) for start in range(0, years, block)]
     children = _root(seed, rng).spawn(len(sizes))
-    per_chunk = chunk_years_for(table, chunk_years) // BLOCK_YEARS
+    per_chunk = chunk_years_for(table, chunk_years) // block
     evaluator = _EVALUATORS.setdefault(table.structures, UnionEvaluator(table.structures))
     firsts = list(range(0, len(sizes), per_chunk))
 
@@ -87,13 +100,19 @@ def simulate_table(table: PairTable, measures: tuple[str, ...] = (), *, years: i
         first = firsts[position]
         chunk_sizes = sizes[first:first + per_chunk]
         generators = [np.random.default_rng(child) for child in children[first:first + per_chunk]]
-        return evaluate_chunk(table, draw_chunk(table, generators, chunk_sizes), sum(chunk_sizes), evaluator)
+        with threadpool_limits(1):
+            return evaluate_chunk(table, draw_chunk(table, generators, chunk_sizes), sum(chunk_sizes), evaluator)
 
+    if dask is None:
+        outcomes = run_ordered(run, len(firsts), default_workers() if workers is None else workers)
+    else:
+        outcomes = dask_ordered(table, [(children[first:first + per_chunk], sizes[first:first + per_chunk])
+                                        for first in firsts], dask)
     annual_loss = np.zeros(years)
     totals = _Totals(len(table.service_names), len(table.mode_names))
     convergence: list[ConvergencePoint] = []
     done = 0
-    for outcome in run_ordered(run, len(firsts), default_workers() if workers is None else workers):
+    for outcome in outcomes:
         annual_loss[done:done + len(outcome.annual_loss)] = outcome.annual_loss
         totals.add(outcome, table.error_budget_minutes)
         done += len(outcome.annual_loss)

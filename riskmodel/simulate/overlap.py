@@ -1,8 +1,11 @@
 """Which incidents overlap in time, and which overlaps can change each other's impact.
 
-Incidents are sorted by (year, start); a running maximum of end times splits them into
-clusters of transitively overlapping incidents. A cluster is *interacting* (and gets the
-exact, slow evaluation) when any of these holds — otherwise its incidents' costs add up:
+Non-degraded incidents are sorted by (year, start); a running maximum of end times splits
+them into clusters of transitively overlapping incidents. (Degraded incidents never join a
+cluster: they cannot change another incident's impact, see below, so their costs are always
+added as they are — and they no longer chain two hard incidents that do not overlap each other
+into one cluster.) A cluster is *interacting* (and gets the exact evaluation) when any of these
+holds — otherwise its incidents' costs add up:
 
 * a workload loses pods in two of its incidents and their losses together exceed its slack
   (replicas − required): it may become unavailable although neither alone makes it so;
@@ -29,20 +32,22 @@ overlaps the next simulated year (its cost still counts in the year it started).
 
 
 def clusters(year: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Incidents that overlap another one, and a compact cluster id for each of them."""
+    """Incidents that overlap another one (sorted by year and start), and a compact cluster id
+    for each of them (0, 1, … in that order)."""
     if len(year) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    key_start = year * YEAR_STRIDE + start
-    order = np.argsort(key_start, kind="stable")
-    reach = np.maximum.accumulate(np.minimum(end[order], YEAR_STRIDE - 1.0) + year[order] * YEAR_STRIDE)
-    opens = np.ones(len(order), dtype=bool)
-    opens[1:] = key_start[order][1:] >= reach[:-1]
-    cluster = np.cumsum(opens) - 1
-    sizes = np.bincount(cluster)
-    shared = sizes[cluster] >= 2
+    key_start = year * YEAR_STRIDE
+    key_start += start
+    order = np.argsort(key_start, kind="stable")  # fast here: keys come year by year
+    sorted_start = key_start[order]
+    reach = np.minimum(end[order], YEAR_STRIDE - 1.0)
+    reach += year[order] * YEAR_STRIDE
+    np.maximum.accumulate(reach, out=reach)
+    opens = np.ones(len(order) + 1, dtype=bool)
+    np.greater_equal(sorted_start[1:], reach[:-1], out=opens[1:-1])
+    shared = ~opens[:-1] | ~opens[1:]
     members = order[shared]
-    _, compact = np.unique(cluster[shared], return_inverse=True)
-    return members, compact.astype(np.int64)
+    return members, (np.cumsum(opens[:-1][shared]) - 1).astype(np.int64)
 
 
 def _expand(pointer: np.ndarray, structure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

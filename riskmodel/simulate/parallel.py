@@ -1,7 +1,11 @@
 """Chunks of simulated years spread over worker processes, results back in chunk order.
 
 Workers are forked (they inherit the pair table and the union cache without pickling) and
-each runs whole chunks: draw with the chunk's own seeded block streams, then evaluate. The
+each runs whole chunks: draw with the chunk's own seeded block streams, then evaluate. Every
+chunk is evaluated with its BLAS library held to one thread (threadpoolctl), in a worker or
+in-process: a matrix product split over threads sums in another order, and the numbers must
+not depend on where a chunk ran (two workers with two BLAS threads each would also only fight
+over two cores). The
 parent receives the chunks' outcomes in chunk order and sums them in that order, so the
 numbers are the same for any number of workers. Forking is used only where it is safe and
 available: a ``fork`` start method and a single Python thread in the calling process (a web

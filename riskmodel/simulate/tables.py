@@ -43,6 +43,30 @@ def _sigma(estimate: Estimate) -> float:
 
 
 @dataclass(frozen=True, eq=False)
+class PairSampler:
+    """A guide into ``cumulative`` (the pairs' cumulative rates, +inf appended): the buckets
+    split [0, total rate) evenly, ``scale`` buckets per unit of rate, and ``guide[b]`` is the
+    first pair whose cumulative rate exceeds the lower edge of bucket b − 1. A target rate t
+    computed to lie in bucket b (rounding may put it one bucket high) therefore has its pair
+    at or a few steps after ``guide[b]``: the search starts there and walks forward."""
+
+    cumulative: np.ndarray
+    guide: np.ndarray
+    scale: float
+
+
+GUIDE_BUCKETS_PER_PAIR = 4
+
+
+def pair_sampler(rate_cumulative: np.ndarray) -> PairSampler:
+    total = float(rate_cumulative[-1]) if len(rate_cumulative) else 0.0
+    buckets = max(1, GUIDE_BUCKETS_PER_PAIR * len(rate_cumulative))
+    lower_edges = np.maximum(np.arange(buckets) - 1, 0) * (total / buckets)
+    guide = np.searchsorted(rate_cumulative, lower_edges, side="right").astype(np.int64)
+    return PairSampler(np.concatenate([rate_cumulative, [np.inf]]), guide, buckets / total if total > 0 else 0.0)
+
+
+@dataclass(frozen=True, eq=False)
 class PairTable:
     """Arrays over pairs sorted by failure mode, and per failure mode (catalog + injected).
 
@@ -81,6 +105,29 @@ class PairTable:
     service_names: tuple[str, ...]
     error_budget_minutes: np.ndarray
     analytic_eal: float
+    mode_low: np.ndarray
+    """Per mode: cumulative rate before its first pair (``mode_span`` is its own total rate)."""
+    mode_span: np.ndarray
+    sampler: PairSampler
+    detect_half_variance: np.ndarray
+    """Per mode: σ²/2 of the detect interval (and of repair and incident cost below)."""
+    repair_half_variance: np.ndarray
+    cost_half_variance: np.ndarray
+    neutral_timing: bool
+    """No measure changes detect or repair minutes (factors 1, nothing saved)."""
+    evict_minutes: np.ndarray
+    """Per pair: the eviction timeout before pods move (0 where a remedy controller drains)."""
+    reschedules: np.ndarray
+    """Per pair: lost pods move at detect + eviction + start-up (Kubernetes evicts, or a drain)."""
+    pair_cost_a: np.ndarray
+    """Per pair: its failed set's dollars per minute in phase A, and in phase B below."""
+    pair_cost_b: np.ndarray
+    pair_degraded: np.ndarray
+    """Per pair: its failed set only degrades (it never combines with an overlapping incident)."""
+    single_pair_modes: bool
+    """Every mode that can occur has one pair: an incident's pair is its mode's (no search)."""
+    any_degraded: bool
+    any_reschedules: bool
 
 
 def _rows(model: RiskModel, modes: list[int], factors, offset: int, catalog_modes: Sequence[FailureMode]) -> dict:
@@ -158,23 +205,31 @@ def _finish(planner: Planner, measure_ids: tuple[str, ...], injected: Sequence[I
     settings = planner.scenario.settings
     index = planner.base.index
     injected_pairs = np.flatnonzero(mode >= len(catalog_modes))
+    rate_cumulative = np.cumsum(columns["rate"])
+    mode_first = np.searchsorted(mode, np.arange(modes), side="left")
+    mode_last = np.searchsorted(mode, np.arange(modes), side="right") - 1
+    mode_low = np.where(mode_first > 0, rate_cumulative[np.maximum(mode_first - 1, 0)], 0.0) if len(mode) else \
+        np.zeros(modes)
+    mode_high = rate_cumulative[np.maximum(mode_last, 0)] if len(mode) else np.zeros(modes)
+    sigmas = {name: np.concatenate([[_sigma(getattr(m, name)) for m in catalog_modes], extra])
+              for name in ("frequency_per_year", "detect_minutes", "repair_minutes", "incident_cost")}
+    kind, drain = columns["kind"].astype(np.int64), columns["drain"].astype(bool)
+    drained = (kind > 0) & drain
+    structure = columns["structure"].astype(np.int64)
     return PairTable(
         structures=structures,
         mode_names=tuple(m.id for m in catalog_modes) + tuple(f"injected:{f.label}" for f in injected),
-        mode=mode, structure=columns["structure"].astype(np.int64), rate=columns["rate"],
+        mode=mode, structure=structure, rate=columns["rate"],
         detect=columns["detect"], repair=columns["repair"], detect_factor=columns["detect_factor"],
         detect_saved=columns["detect_saved"], repair_factor=columns["repair_factor"],
-        repair_saved=columns["repair_saved"], drain=columns["drain"].astype(bool),
-        kind=columns["kind"].astype(np.int64), scale=columns["scale"], incident_cost=columns["incident_cost"],
+        repair_saved=columns["repair_saved"], drain=drain,
+        kind=kind, scale=columns["scale"], incident_cost=columns["incident_cost"],
         no_scheduling=columns["no_scheduling"].astype(bool),
-        rate_cumulative=np.cumsum(columns["rate"]),
+        rate_cumulative=rate_cumulative,
         mode_rate=np.bincount(mode, columns["rate"], minlength=modes),
-        mode_first=np.searchsorted(mode, np.arange(modes), side="left"),
-        mode_last=np.searchsorted(mode, np.arange(modes), side="right") - 1,
-        rate_sigma=np.concatenate([[_sigma(m.frequency_per_year) for m in catalog_modes], extra]),
-        detect_sigma=np.concatenate([[_sigma(m.detect_minutes) for m in catalog_modes], extra]),
-        repair_sigma=np.concatenate([[_sigma(m.repair_minutes) for m in catalog_modes], extra]),
-        cost_sigma=np.concatenate([[_sigma(m.incident_cost) for m in catalog_modes], extra]),
+        mode_first=mode_first, mode_last=mode_last,
+        rate_sigma=sigmas["frequency_per_year"], detect_sigma=sigmas["detect_minutes"],
+        repair_sigma=sigmas["repair_minutes"], cost_sigma=sigmas["incident_cost"],
         injected_pairs=injected_pairs,
         injected_start=np.array([f.start_minutes for f in injected], dtype=float),
         eviction_minutes=settings.eviction_timeout_seconds / 60.0,
@@ -182,4 +237,17 @@ def _finish(planner: Planner, measure_ids: tuple[str, ...], injected: Sequence[I
         service_names=tuple(index.service_names),
         error_budget_minutes=index.error_budget_minutes,
         analytic_eal=planner.evaluate(measure_ids).eal_per_year,
+        mode_low=mode_low, mode_span=mode_high - mode_low, sampler=pair_sampler(rate_cumulative),
+        detect_half_variance=sigmas["detect_minutes"] ** 2 / 2, repair_half_variance=sigmas["repair_minutes"] ** 2 / 2,
+        cost_half_variance=sigmas["incident_cost"] ** 2 / 2,
+        neutral_timing=bool(np.all(columns["detect_factor"] == 1) and np.all(columns["repair_factor"] == 1)
+                            and not np.any(columns["detect_saved"]) and not np.any(columns["repair_saved"])),
+        evict_minutes=np.where(drained, 0.0, settings.eviction_timeout_seconds / 60.0),
+        reschedules=(kind == 1) | drained,
+        pair_cost_a=structures.cost_a[structure], pair_cost_b=structures.cost_b[structure],
+        pair_degraded=structures.degraded[structure],
+        single_pair_modes=bool(np.all((mode_last - mode_first <= 0) | (np.bincount(mode, columns["rate"], minlength=modes)
+                                                                      == 0))),
+        any_degraded=bool(structures.degraded[structure].any()),
+        any_reschedules=bool(((kind == 1) | drained).any()),
     )

@@ -1,17 +1,19 @@
 """Exact cost and bad minutes per minute of united failed sets, evaluated in batches.
 
-A *union key* is (group, structures before their reschedule time, structures past it,
-scheduling blocked). Its failed nodes, workloads and services are united; lost pods per
-workload are counted; only pods of nodes failed by structures past their reschedule time
-move (none while blocked), first-fit decreasing — as :func:`riskmodel.engine.impact.place_lost_pods`.
-Many keys are evaluated at once: lost pods from the (nodes × workloads) pod counts, and one
-:func:`riskmodel.engine.impact.phase_states` call for all of them.
+A union is named by a *key row* (:func:`riskmodel.simulate.sweep.key_rows`): its topology
+group, whether scheduling is blocked, and its structures, each marked as before or past its
+reschedule time. Its failed nodes, workloads and services are united; lost pods per workload
+are counted; only pods of nodes failed by structures past their reschedule time move (none
+while blocked), first-fit decreasing — as :func:`riskmodel.engine.impact.place_lost_pods`.
 
-Rescheduling shortcut (exact, not an approximation): when the room check of
-:class:`~riskmodel.simulate.structures.GroupRoom` proves that first fit places *every*
-movable pod (room in units of the largest moved pod, minus the failed nodes' room, covers
-the demand per zone and in total), the rescheduled pods per workload are simply the movable
-pods per workload — which is what first fit returns then. Otherwise first fit runs.
+A whole batch of keys is evaluated at once, from the structures' summed rows
+(:mod:`.union_parts`) and one :func:`riskmodel.engine.phases.sparse_phase` call per group.
+
+Rescheduling shortcuts (exact, not approximations): pods that no surviving schedulable node
+may take (their zone is down, or every node is) stay lost, as first fit leaves them; for the
+rest, when the class-by-class room check of :mod:`.room` proves that first fit places every
+pod, the rescheduled pods per workload are simply the movable pods per workload — which is
+what first fit returns then. First fit runs only for the keys the check cannot prove.
 
 Values depend on the key alone (never on the batch), so caching and the number of worker
 processes cannot change a result. The cache is bounded: it is emptied when full, after the
@@ -25,12 +27,94 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskmodel.engine.impact import phase_states, place_lost_pods
+from riskmodel.engine.csr import expand
+from riskmodel.engine.impact import place_lost_pods
+from riskmodel.engine.phases import sparse_phase
+from riskmodel.engine.room import classes_fit
+from riskmodel.engine.topology import TopologyIndex
 from riskmodel.simulate.structures import StructureTable
+from riskmodel.simulate.sweep import key_rows
+from riskmodel.simulate.union_parts import GroupParts, group_parts
 
 UnionKey = tuple[int, frozenset[int], frozenset[int], bool]
-CACHE_LIMIT = 50_000
+"""(group, structures before their reschedule time, structures past it, scheduling blocked)."""
+CACHE_LIMIT = 20_000
 """Keys kept before the cache is emptied (each holds one bad-minutes row per service)."""
+BATCH_CELLS = 1 << 21
+"""Keys per batch × services: bounds a batch's dense (keys × services) results (16 MiB each)."""
+
+
+def rows_of(keys: list[UnionKey]) -> np.ndarray:
+    """Key rows of union keys given as tuples (as tests and callers outside the sweep name them)."""
+    codes = [sorted({2 * s for s in before} | {2 * s + 1 for s in after}) for _, before, after, _ in keys]
+    run = np.repeat(np.arange(len(keys)), [len(c) for c in codes])
+    flat = np.array([c for row in codes for c in row], dtype=np.int64)
+    return key_rows(np.array([k[0] for k in keys], dtype=np.int64), np.array([k[3] for k in keys], dtype=np.int64),
+                    run, flat, len(keys))
+
+
+def _distinct(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct codes, and the extra occurrences of repeated ones (one per repeat)."""
+    code = np.sort(code)
+    first = np.r_[True, code[1:] != code[:-1]] if len(code) else np.zeros(0, dtype=bool)
+    return code[first], code[~first]
+
+
+def _summed(code: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    distinct, inverse = np.unique(code, return_inverse=True)
+    return distinct, np.bincount(inverse, value, minlength=len(distinct))
+
+
+def _member(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """``np.isin(queries, sorted_values)`` for sorted distinct values, by binary search."""
+    if not len(sorted_values):
+        return np.zeros(len(queries), dtype=bool)
+    where = np.minimum(np.searchsorted(sorted_values, queries), len(sorted_values) - 1)
+    return sorted_values[where] == queries
+
+
+@dataclass(frozen=True, eq=False)
+class _Batch:
+    """The keys of one batch in flat form (codes are ``key · size + position``, sorted)."""
+
+    keys: int
+    structure: np.ndarray
+    structure_key: np.ndarray
+    moved: np.ndarray
+    """Per (key, structure) entry: it is past its reschedule time and scheduling is not blocked."""
+    failed: np.ndarray
+    """Distinct key · nodes + node of every failed node, and below the repeats of such codes."""
+    failed_repeats: np.ndarray
+    moving: np.ndarray
+    moving_repeats: np.ndarray
+    workload_codes: np.ndarray
+    """key · workloads + workload of every failed workload, sorted."""
+    direct_down: np.ndarray
+
+
+class _Cache:
+    """Values of evaluated keys by their row bytes, held in arrays (cheap to fill and read)."""
+
+    def __init__(self, services: int) -> None:
+        self.position: dict[bytes, int] = {}
+        self.cost = np.zeros(0)
+        self.bad = np.zeros((0, services))
+
+    def __len__(self) -> int:
+        return len(self.position)
+
+    def clear(self) -> None:
+        self.position.clear()
+
+    def store(self, names: list[bytes], cost: np.ndarray, bad: np.ndarray) -> None:
+        start = len(self.position)
+        needed = start + len(names)
+        if needed > len(self.cost):
+            size = max(needed, 2 * len(self.cost))
+            self.cost = np.concatenate([self.cost[:start], np.zeros(size - start)])
+            self.bad = np.concatenate([self.bad[:start], np.zeros((size - start, self.bad.shape[1]))])
+        self.cost[start:needed], self.bad[start:needed] = cost, bad
+        self.position.update(zip(names, range(start, needed), strict=True))
 
 
 @dataclass(eq=False)
@@ -39,131 +123,216 @@ class UnionEvaluator:
 
     table: StructureTable
     cache_limit: int = field(default_factory=lambda: CACHE_LIMIT)
-    cache: dict[UnionKey, tuple[float, np.ndarray]] = field(default_factory=dict)
-    _positions: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
-    _resched: dict[int, np.ndarray] = field(default_factory=dict)
-    _position_sets: dict[int, tuple[frozenset[int], frozenset[int], frozenset[int]]] = field(default_factory=dict)
+    cache: _Cache = field(init=False)
+    _parts: dict[int, GroupParts] = field(default_factory=dict)
+    _placements: dict[int, tuple[set[int], set[int]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.cache = _Cache(len(self.table.indexes[0].service_names))
 
     def positions(self, structure: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Failed node, workload and service positions of one structure."""
-        if structure not in self._positions:
-            index = self.table.indexes[int(self.table.group[structure])]
-            failed = self.table.impacts[structure].failed_set
-            self._positions[structure] = (
-                np.array(sorted(index.node_position[n] for n in failed.nodes), dtype=np.int64),
-                np.array(sorted(index.workload_position[w] for w in failed.workloads), dtype=np.int64),
-                np.array(sorted(index.service_position[s] for s in failed.services), dtype=np.int64))
-        return self._positions[structure]
+        """Failed node, workload and service positions of one structure (in its group's topology)."""
+        st = self.table
+        return tuple(values[pointer[structure]:pointer[structure + 1]]  # type: ignore[return-value]
+                     for pointer, values in ((st.failed_node_ptr, st.failed_node),
+                                             (st.failed_workload_ptr, st.failed_workload),
+                                             (st.failed_service_ptr, st.failed_service)))
 
     def rate(self, key: UnionKey) -> tuple[float, np.ndarray]:
         """One key (evaluated alone when not cached)."""
         return self.rates([key])[0]
 
     def rates(self, keys: list[UnionKey]) -> list[tuple[float, np.ndarray]]:
-        """(cost per minute, bad minutes per minute per service) of each key, in order.
+        """Several keys given as tuples; see :meth:`evaluate`."""
+        cost, bad = self.evaluate(rows_of(keys))
+        return list(zip(cost.tolist(), bad, strict=True))
 
-        Keys not cached are evaluated grouped by topology, in batches; the cache is emptied
-        first when they would overflow it, but the values of this call are kept aside.
-        """
-        found = {k: self.cache[k] for k in keys if k in self.cache}
-        missing = list(dict.fromkeys(k for k in keys if k not in found))
-        fresh: dict[UnionKey, tuple[float, np.ndarray]] = {}
-        for group in sorted({k[0] for k in missing}):
-            mine = [k for k in missing if k[0] == group]
-            cost, bad = self._evaluate(group, mine)
-            fresh.update(zip(mine, zip(cost.tolist(), bad, strict=True), strict=True))
-        if len(self.cache) + len(fresh) > self.cache_limit:
-            self.cache.clear()
-        self.cache.update(fresh)
-        found.update(fresh)
-        return [found[k] for k in keys]
+    def evaluate(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Dollars per minute (one per key row) and bad minutes per minute (keys × services)."""
+        names = [row[:3 + row[2]].tobytes() for row in rows]
+        found = np.array([self.cache.position.get(name, -1) for name in names], dtype=np.int64)
+        hit = found >= 0
+        cost, bad = self.cache.cost[found[hit]], self.cache.bad[found[hit]]
+        missing = np.flatnonzero(~hit)
+        all_cost = np.zeros(len(rows))
+        all_bad = np.zeros((len(rows), self.cache.bad.shape[1]))
+        all_cost[hit], all_bad[hit] = cost, bad
+        if len(missing):
+            chosen = rows[missing]
+            for group in np.unique(chosen[:, 0]).tolist():
+                mine = missing[chosen[:, 0] == group]
+                all_cost[mine], all_bad[mine] = self._evaluate(group, rows[mine])
+            if len(self.cache) + len(missing) > self.cache_limit:
+                self.cache.clear()
+            if len(missing) <= self.cache_limit:
+                self.cache.store([names[i] for i in missing.tolist()], all_cost[missing], all_bad[missing])
+        return all_cost, all_bad
 
-    def _sets(self, structure: int) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
-        if structure not in self._position_sets:
-            nodes, workloads, services = (frozenset(p.tolist()) for p in self.positions(structure))
-            self._position_sets[structure] = (nodes, workloads, services)
-        return self._position_sets[structure]
+    def _group(self, group: int) -> GroupParts:
+        if group not in self._parts:
+            self._parts[group] = group_parts(self.table, group)
+        return self._parts[group]
 
-    def _union(self, key: UnionKey) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Failed nodes, failed workloads, directly-down services and moving nodes of a key."""
-        _, before, after, blocked = key
-        parts = [self._sets(s) for s in before | after]
-        nodes: set[int] = set()
-        workloads: set[int] = set()
-        services: set[int] = set()
-        moving: set[int] = set()
-        for structure_nodes, structure_workloads, structure_services in parts:
-            nodes |= structure_nodes
-            workloads |= structure_workloads
-            services |= structure_services
-        if not blocked:
-            for structure in after:
-                moving |= self._sets(structure)[0]
-        return tuple(np.fromiter(values, dtype=np.int64, count=len(values))  # type: ignore[return-value]
-                     for values in (nodes, workloads, services, moving))
-
-    def _movable_counts(self, group: int) -> np.ndarray:
-        """(nodes × workloads) reschedulable pods, for the shortcut's counts."""
-        if group not in self._resched:
-            index = self.table.indexes[group]
-            counts = np.zeros((len(index.node_names), len(index.workload_names)), dtype=np.int64)
-            movable = index.pod_reschedulable
-            np.add.at(counts, (index.pod_node[movable], index.pod_workload[movable]), 1)
-            self._resched[group] = counts
-        return self._resched[group]
-
-    def _evaluate(self, group: int, keys: list[UnionKey]) -> tuple[np.ndarray, np.ndarray]:
+    def _evaluate(self, group: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         index = self.table.indexes[group]
-        count = len(keys)
-        lost = np.zeros((count, len(index.workload_names)))
-        direct_down = np.zeros((count, len(index.service_names)), dtype=bool)
-        for row, key in enumerate(keys):
-            nodes, workloads, services, moving = self._union(key)
-            lost[row] = index.node_workload_pods[nodes].sum(axis=0)
-            lost[row, workloads] = index.replicas[workloads]
-            direct_down[row, services] = True
-            if moving.size:
-                lost[row] -= self._rescheduled(group, nodes, workloads, moving)
-        states = phase_states(index, lost, direct_down, np.zeros(count, dtype=bool))
-        down = np.stack([s.down_services for s in states])
-        fraction = np.stack([s.degraded_service_fraction for s in states])
-        degraded = np.stack([s.degraded_services for s in states])
-        cost = ((index.cost_per_hour * down + index.degraded_cost_per_hour * fraction) / 60.0).sum(axis=1)
-        return cost, down + degraded * fraction
+        step = max(1, BATCH_CELLS // max(len(index.service_names), 1))
+        parts = [self._evaluate_batch(index, group, rows[low:low + step]) for low in range(0, len(rows), step)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
-    def _rescheduled(self, group: int, nodes: np.ndarray, workloads: np.ndarray, moving: np.ndarray) -> np.ndarray:
-        """Pods per workload that first fit reschedules (the shortcut when room is proven)."""
-        index = self.table.indexes[group]
-        counts = self._movable_counts(group)[moving].sum(axis=0)
-        counts[workloads] = 0
-        if counts.sum() == 0:
-            return counts
-        if self._room_suffices(group, nodes, workloads, moving):
-            return counts
-        failed = np.zeros(len(index.node_names), dtype=bool)
-        failed[nodes] = True
-        pods = np.concatenate([index.pods_on_node[n] for n in moving])
-        pods = np.sort(pods[~np.isin(index.pod_workload[pods], workloads)])
-        return place_lost_pods(index, pods, failed).rescheduled_per_workload
+    def _batch(self, index: TopologyIndex, rows: np.ndarray) -> _Batch:
+        st, keys = self.table, len(rows)
+        valid = np.arange(rows.shape[1] - 3)[None, :] < rows[:, 2:3]
+        key, code = np.nonzero(valid)[0], rows[:, 3:][valid]
+        structure, moved = code >> 1, (code & 1).astype(bool) & (rows[key, 1] == 0)
+        nodes = len(index.node_names)
+        owner, position = expand(st.failed_node_ptr, structure)
+        occurrence = key[owner] * nodes + st.failed_node[position]
+        failed, failed_repeats = _distinct(occurrence)
+        moving, moving_repeats = _distinct(occurrence[moved[owner]])
+        owner, position = expand(st.failed_workload_ptr, structure)
+        workload_codes = np.unique(key[owner] * len(index.workload_names) + st.failed_workload[position])
+        owner, position = expand(st.failed_service_ptr, structure)
+        direct_down = np.zeros((keys, len(index.service_names)), dtype=bool)
+        direct_down[key[owner], st.failed_service[position]] = True
+        return _Batch(keys, structure, key, moved, failed, failed_repeats, moving, moving_repeats, workload_codes,
+                      direct_down)
 
-    def _room_suffices(self, group: int, nodes: np.ndarray, workloads: np.ndarray, moving: np.ndarray) -> bool:
-        """True when first fit certainly places every movable pod (see module docstring)."""
-        index, room = self.table.indexes[group], self.table.rooms[group]
-        pods = np.concatenate([index.pods_on_node[n] for n in moving])
-        pods = pods[index.pod_reschedulable[pods] & ~np.isin(index.pod_workload[pods], workloads)]
-        if index.pod_other[pods].any():
-            return False  # the room table counts cpu, memory and slots only: place exactly
-        c = min(int(np.searchsorted(room.cpu_levels, index.pod_cpu_millicores[pods].max())), len(room.cpu_levels) - 1)
-        k = min(int(np.searchsorted(room.memory_levels, index.pod_memory_bytes[pods].max())),
-                len(room.memory_levels) - 1)
-        zones = room.room.shape[2]
-        cpu, memory = max(room.cpu_levels[c], 1e-9), max(room.memory_levels[k], 1e-9)
-        units = np.minimum(np.minimum(np.floor(room.free_cpu[nodes] / cpu), np.floor(room.free_memory[nodes] / memory)),
-                           room.free_slots[nodes])
-        available = room.room[c, k, :] - np.bincount(room.node_zone[nodes], units, minlength=zones)
-        bound = index.pod_zone_bound[pods]
-        unbound = float((bound < 0).sum())
-        per_zone = np.bincount(bound[bound >= 0], minlength=zones)[:zones].astype(float)
-        if available.sum() < unbound + per_zone.sum():
-            return False
-        return not ((per_zone > 0) & (available < per_zone + unbound)).any()
+    def _evaluate_batch(self, index: TopologyIndex, group: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        parts, batch = self._group(group), self._batch(index, rows)
+        workloads, nodes = len(index.workload_names), len(index.node_names)
+        owner, position = expand(parts.lost.ptr, batch.structure)
+        codes = [batch.structure_key[owner] * workloads + parts.lost.columns[0][position]]
+        values = [parts.lost.columns[1][position]]
+        owner, position = expand(parts.nodes.ptr, batch.failed_repeats % nodes)
+        codes.append((batch.failed_repeats // nodes)[owner] * workloads + parts.nodes.workload[position])
+        values.append(-parts.nodes.pods[position])
+        codes.append(batch.workload_codes)
+        values.append(np.zeros(len(batch.workload_codes)))
+        code, lost = _summed(np.concatenate(codes), np.concatenate(values))
+        lost[np.searchsorted(code, batch.workload_codes)] = index.replicas[batch.workload_codes % workloads]
+        if len(batch.moving):
+            moved, count = self._rescheduled(index, parts, batch)
+            lost[np.searchsorted(code, moved)] -= count
+        down, degraded, fraction = sparse_phase(index, batch.keys, code, lost, batch.direct_down)
+        services = len(index.service_names)
+        down_key, down_service = np.divmod(down, services)
+        degraded_key, degraded_service = np.divmod(degraded, services)
+        cost = np.bincount(down_key, index.cost_per_hour[down_service], minlength=batch.keys).astype(float)
+        cost += np.bincount(degraded_key, index.degraded_cost_per_hour[degraded_service] * fraction,
+                            minlength=batch.keys)
+        bad = np.zeros(batch.keys * services)
+        bad[down], bad[degraded] = 1.0, fraction
+        return cost / 60.0, bad.reshape(batch.keys, services)
+
+    def _movable(self, index: TopologyIndex, parts: GroupParts, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
+        """Movable pods of the moving nodes as distinct key · (workloads · (zones + 1)) +
+        workload · (zones + 1) + zone + 1 codes and counts, failed workloads left out."""
+        zones, nodes = len(index.zone_names), len(index.node_names)
+        radix = len(index.workload_names) * (zones + 1)
+        owner, position = expand(parts.movable.ptr, batch.structure[batch.moved])
+        codes = [batch.structure_key[batch.moved][owner] * radix + parts.movable.columns[0][position]]
+        values = [parts.movable.columns[1][position]]
+        owner, position = expand(parts.nodes.ptr, batch.moving_repeats % nodes)
+        mine = parts.nodes.movable[position]
+        codes.append((batch.moving_repeats // nodes)[owner][mine] * radix
+                     + parts.nodes.workload[position][mine] * (zones + 1) + parts.nodes.zone[position][mine] + 1)
+        values.append(-parts.nodes.pods[position][mine])
+        code, count = _summed(np.concatenate(codes), np.concatenate(values))
+        workload_code = code // radix * len(index.workload_names) + code % radix // (zones + 1)
+        keep = (count > 0) & ~_member(batch.workload_codes, workload_code)
+        return code[keep], count[keep]
+
+    def _room(self, index: TopologyIndex, parts: GroupParts, batch: _Batch,
+              local: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Schedulable nodes and room per class lost to the failed nodes, per zone, for the
+        keys ``local`` numbers 0 … count − 1 (the others are left out)."""
+        zones, nodes = len(index.zone_names), len(index.node_names)
+        owner, position = expand(parts.room.ptr, batch.structure)
+        key = local[batch.structure_key[owner]]
+        mine = key >= 0
+        slot = key[mine] * zones + parts.room.columns[0][position[mine]]
+        failed = np.bincount(slot, parts.room.columns[1][position[mine]], minlength=count * zones)
+        taken = np.zeros((count * zones, parts.classes.units.shape[1]))
+        np.add.at(taken, slot, parts.room.columns[2][position[mine]])
+        repeat_key, repeat_node = local[batch.failed_repeats // nodes], batch.failed_repeats % nodes
+        mine = repeat_key >= 0
+        slot = repeat_key[mine] * zones + parts.nodes.node_zone[repeat_node[mine]]
+        failed -= np.bincount(slot, parts.nodes.schedulable[repeat_node[mine]], minlength=count * zones)
+        np.subtract.at(taken, slot, parts.classes.units[repeat_node[mine]])
+        return failed.reshape(count, zones), taken.reshape(count, zones, -1)
+
+    def _rescheduled(self, index: TopologyIndex, parts: GroupParts, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
+        """Pods that first fit reschedules, as distinct (key · workloads + workload) and counts
+        (the shortcuts of the module docstring, first fit for the keys they cannot prove)."""
+        workloads, zones = len(index.workload_names), len(index.zone_names)
+        radix = workloads * (zones + 1)
+        code, count = self._movable(index, parts, batch)
+        if not len(code):
+            return code, count
+        key, workload, zone = code // radix, code % radix // (zones + 1), code % (zones + 1) - 1
+        moving_keys = np.unique(key)
+        local = np.full(batch.keys, -1)
+        local[moving_keys] = np.arange(len(moving_keys))
+        failed_nodes, taken = self._room(index, parts, batch, local, len(moving_keys))
+        survivors = np.bincount(index.node_zone[index.node_schedulable], minlength=zones)[None, :] - failed_nodes
+        mine = local[key]
+        placeable = np.where(zone >= 0, survivors[mine, np.maximum(zone, 0)] > 0, survivors.sum(axis=1)[mine] > 0)
+        sizes = parts.classes.penalty.shape[0]
+        slot = (mine * sizes + parts.classes.workload_class[workload]) * (zones + 1) + zone + 1
+        pods = np.bincount(slot[placeable], count[placeable], minlength=len(moving_keys) * sizes * (zones + 1))
+        proven = classes_fit(parts.classes, pods.reshape(len(moving_keys), sizes, zones + 1), taken)[mine]
+        sure = placeable & proven
+        moved, moved_count = _summed(key[sure] * workloads + workload[sure], count[sure])
+        codes, counts = [moved], [moved_count]
+        for unproven in np.unique(key[~proven]).tolist():
+            placed = self._replayed(index, batch, unproven)
+            if placed is None:
+                placed = self._first_fit(index, batch, unproven)
+            chosen = np.flatnonzero(placed)
+            codes.append(unproven * workloads + chosen)
+            counts.append(placed[chosen].astype(float))
+        return np.concatenate(codes), np.concatenate(counts)
+
+    def _replayed(self, index: TopologyIndex, batch: _Batch, key: int) -> np.ndarray | None:
+        """First fit's result for a key with one moving structure whose own placement is listed,
+        when the key's other failures leave it as it was: none of their failed nodes took a pod
+        of it, and none of their failed workloads has a pod among its moving ones (removing room
+        no pod went to, from nodes, changes no choice of first fit)."""
+        mine = batch.structure_key == key
+        movers = batch.structure[mine & batch.moved]
+        if len(movers) != 1:
+            return None
+        mover = int(movers[0])
+        placement = self.table.impacts[mover].placement
+        if not placement.listed:
+            return None
+        targets, workloads = self._placement_sets(index, mover)
+        nodes, count = len(index.node_names), len(index.workload_names)
+        failed = set((batch.failed[batch.failed // nodes == key] % nodes).tolist())
+        own = set(self.positions(mover)[0].tolist())
+        failed_workloads = set((batch.workload_codes[batch.workload_codes // count == key] % count).tolist())
+        if (failed - own) & targets or failed_workloads & workloads:
+            return None
+        return placement.rescheduled_per_workload
+
+    def _placement_sets(self, index: TopologyIndex, structure: int) -> tuple[set[int], set[int]]:
+        """Target nodes of a structure's listed placement, and the workloads of the pods it moved
+        or left (cached: a zone outage's placement serves every union it is part of)."""
+        found = self._placements.get(structure)
+        if found is None:
+            placement = self.table.impacts[structure].placement
+            pods = [pod for pod, _ in placement.moves] + list(placement.unschedulable)
+            found = self._placements[structure] = ({node for _, node in placement.moves},
+                                                   set(index.pod_workload[pods].tolist()) if pods else set())
+        return found
+
+    def _first_fit(self, index: TopologyIndex, batch: _Batch, key: int) -> np.ndarray:
+        nodes, workloads = len(index.node_names), len(index.workload_names)
+        failed_nodes = batch.failed[batch.failed // nodes == key] % nodes
+        moving = batch.moving[batch.moving // nodes == key] % nodes
+        failed_workloads = batch.workload_codes[batch.workload_codes // workloads == key] % workloads
+        failed = np.zeros(nodes, dtype=bool)
+        failed[failed_nodes] = True
+        candidates = np.concatenate([index.pods_on_node[n] for n in moving.tolist()])
+        candidates = np.sort(candidates[~np.isin(index.pod_workload[candidates], failed_workloads)])
+        return place_lost_pods(index, candidates, failed).rescheduled_per_workload

@@ -307,7 +307,9 @@ class _Programme:
         self.needed = needed
         self.reach = reach
         self.earlier = earlier
-        self.hits = hits
+        self.hits = [dict(row) for row in hits]
+        # Per position and tracked gate: the pods a state must have lost already to still break it.
+        self.short = [[n - row[p] for n, row in zip(needed, reach, strict=True)] for p in range(len(hits) + 1)]
 
     def dropping(self, position: int) -> frozenset[int]:
         """Tracked gates whose reach shrinks when the event at ``position`` is skipped: only
@@ -316,34 +318,49 @@ class _Programme:
 
     def canonical(self, state: tuple, size: int, position: int) -> tuple | None:
         """Gates that can no longer break are dropped; None when the counted gate cannot."""
-        reach, needed = self.reach, self.needed
+        short = self.short[position]
         counted = state[0][1] if state and state[0][0] == 0 else 0
-        if counted + reach[0][position] < needed[0]:
+        if counted < short[0]:
             return None
-        kept = tuple(entry for entry in state if entry[1] + reach[entry[0]][position] >= needed[entry[0]])
-        return kept, min(size, LISTED_ORDER + 1)
+        kept = tuple(entry for entry in state if entry[1] >= short[entry[0]])
+        return kept, (size if size <= LISTED_ORDER else LISTED_ORDER + 1)
 
     def take(self, state: tuple, size: int, position: int) -> tuple[str, tuple]:
         """(verdict, state) after taking the event at ``position``: ``cut`` when the counted gate
         breaks and every broken gate has no event to spare and none is listed before it,
         ``open`` when nothing broke, ``drop`` otherwise."""
-        hits = dict(self.hits[position])
-        entries = {}
+        hits, needed, earlier = self.hits[position], self.needed, self.earlier
+        entries = []
+        held = 0
+        broken = counted_broken = False
         for gate, lost, fewest in state:
-            pods = hits.pop(gate, 0)
-            entries[gate] = (gate, lost + pods, min(fewest, pods))
-        for gate, pods in hits.items():
-            entries[gate] = (gate, pods, pods if size == 0 else 0)
-        broken = []
-        for gate, _ in self.hits[position]:
-            _, lost, fewest = entries[gate]
-            if lost >= self.needed[gate]:
-                if fewest <= 0 or lost - fewest >= self.needed[gate] or self.earlier[gate]:
+            pods = hits.get(gate)
+            if pods is None:
+                entries.append((gate, lost, 0))  # this event holds none of its pods
+                continue
+            held += 1
+            lost += pods
+            fewest = fewest if fewest < pods else pods
+            if lost >= needed[gate]:
+                if fewest <= 0 or lost - fewest >= needed[gate] or earlier[gate]:
                     return "drop", ()
-                broken.append(gate)
+                broken, counted_broken = True, counted_broken or gate == 0
+            entries.append((gate, lost, fewest))
+        if held < len(hits):
+            known = {entry[0] for entry in state}
+            for gate, pods in hits.items():
+                if gate in known:
+                    continue
+                fewest = pods if size == 0 else 0
+                if pods >= needed[gate]:
+                    if fewest <= 0 or pods - fewest >= needed[gate] or earlier[gate]:
+                        return "drop", ()
+                    broken, counted_broken = True, counted_broken or gate == 0
+                entries.append((gate, pods, fewest))
+            entries.sort()
         if not broken:
-            return "open", tuple(entries[gate] for gate in sorted(entries))
-        return ("cut" if broken[0] == 0 else "drop"), ()
+            return "open", tuple(entries)
+        return ("cut" if counted_broken else "drop"), ()
 
 
 def _suffix_reach(positions: int, last_positions: np.ndarray, starts: np.ndarray,

@@ -41,9 +41,19 @@ def _stamp(path: str) -> tuple[tuple[str, float, int], ...]:
     return tuple((str(f), f.stat().st_mtime, f.stat().st_size) for f in files if f.is_file())
 
 
+UPLOAD_PREFIX = "riskmodel-upload-"
+
+
+def allowed_roots(path: str | Path) -> tuple[Path, ...]:
+    """Where the files an uploaded scenario names may lie: its own upload folder, the shipped
+    scenarios and catalogs. A scenario of the server's own (``RISKMODEL_SCENARIO``, the picker) is not fenced."""
+    folder = Path(path).parent
+    return (folder, SHIPPED_SCENARIOS, SHIPPED_CATALOGS) if folder.name.startswith(UPLOAD_PREFIX) else ()
+
+
 @st.cache_resource(show_spinner="Loading scenario, catalogs and evidence…", max_entries=8)
 def _load(path: str, stamp: tuple) -> LoadedScenario:
-    return load_scenario(path)
+    return load_scenario(path, allowed_roots=allowed_roots(path))
 
 
 @st.cache_resource(show_spinner="Computing blast radii and expected losses…", max_entries=16)
@@ -138,7 +148,7 @@ def require_analysis() -> Analysis:
     try:
         return analysis()
     except RiskModelError as error:
-        st.error(f"Cannot load the scenario:\n\n```\n{error}\n```")
+        st.error("Cannot load the scenario:\n\n" + markdown_text(str(error)))
         st.stop()
         raise
 
@@ -186,11 +196,11 @@ def adopt_upload(name: str, data: bytes) -> str | None:
     message (naming the uploaded file, not the temporary copy) if it does not."""
     if len(data) > UPLOAD_LIMIT_BYTES:
         return f"{name}: file is {len(data):,} bytes, over the {UPLOAD_LIMIT_BYTES:,}-byte upload limit"
-    folder = Path(tempfile.mkdtemp(prefix="riskmodel-upload-"))
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
     target = folder / Path(name).name
     target.write_bytes(data)
     try:
-        load_scenario(target)
+        load_scenario(target, allowed_roots=allowed_roots(target))
     except RiskModelError as error:
         return str(error).replace(str(target), Path(name).name).replace(str(folder) + os.sep, "")
     st.session_state["scenario_path"] = str(target)

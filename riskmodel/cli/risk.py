@@ -13,6 +13,7 @@ from riskmodel.cli import arguments
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.files.jsonfile import json_text
 from riskmodel.report.analysis import Analysis, RankReport, analyse, rank_report
+from riskmodel.report.escaping import csv_cell
 from riskmodel.report.formatting import minutes, money, money_per_year, number, percent, roi
 from riskmodel.simulate.whatif import BlastRadius, whatif
 from riskmodel.sources.scenario import load_scenario
@@ -114,7 +115,7 @@ def _rank_csv(report: RankReport) -> str:
     writer.writerow(["id", "kind", "annual_cost", "eal_reduction", "net_benefit", "roi", "in_plan"])
     selected = set(report.plan.selected)
     for m in report.measures:
-        writer.writerow([m.id, m.kind, f"{m.annual_cost:.2f}", f"{m.eal_reduction:.2f}",
+        writer.writerow([csv_cell(m.id), m.kind, f"{m.annual_cost:.2f}", f"{m.eal_reduction:.2f}",
                          f"{m.net_benefit:.2f}", "" if m.roi is None else f"{m.roi:.4f}", m.id in selected])
     return out.getvalue()
 

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from riskmodel.cli.terminal import terminal_text
 from riskmodel.engine.likelihood import blind_spot_nodes
 from riskmodel.errors import InputError
 from riskmodel.model.defaults import ServiceDefaults
@@ -94,15 +95,15 @@ def _print_import(report: dict[str, Any], name: str) -> None:
     print(f"  {'kind':<28} {'read':>6} {'used':>6} {'skipped':>8}")
     for kind, read in report["read"].items():
         used = report["used"][kind]
-        print(f"  {kind:<28} {read:>6} {used:>6} {read - used:>8}")
+        print(terminal_text(f"  {kind:<28} {read:>6} {used:>6} {read - used:>8}"))
     grouped: dict[tuple[str, str], list[str]] = {}
     for skip in report["skipped"]:
         grouped.setdefault((skip["kind"], skip["reason"]), []).append(skip["name"])
     for (kind, reason), names in grouped.items():
         shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-        print(f"  skipped {len(names)} {kind}: {reason} ({shown})")
+        print(terminal_text(f"  skipped {len(names)} {kind}: {reason} ({shown})"))
     for line in report["notes"]:
-        print(f"  note: {line}")
+        print(terminal_text(f"  note: {line}"))
     if report["placeholders"]:
         print(f"  not yet reviewed ({len(report['placeholders'])}): {', '.join(report['placeholders'][:8])}"
               + (", …" if len(report["placeholders"]) > 8 else ""))

@@ -1,0 +1,82 @@
+"""The app against hostile input (AppTest): untrusted strings shown as text, never Markdown;
+an uploaded scenario that points at the server's files refused; the current scenario kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from riskmodel.review.store import ReviewStore
+from riskmodel.sources.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "scenarios" / "demo.yaml"
+BEACON = "![x](http://127.0.0.1:9/beacon.png) **bold** <b>tag</b>"
+
+
+@pytest.fixture
+def review_db(tmp_path, monkeypatch):
+    path = tmp_path / "reviews.sqlite3"
+    monkeypatch.setenv("RISKMODEL_REVIEW_DB", str(path))
+    monkeypatch.setenv("RISKMODEL_SCENARIO", str(DEMO))
+    return path
+
+
+def test_review_page_shows_session_and_reviewer_names_as_text(review_db):
+    session = ReviewStore(review_db).create_session(f"Q4 {BEACON}", load_scenario(DEMO), f"eve {BEACON}")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.session_state["session_id"] = session.id
+    app.run()
+    app.switch_page(str(ROOT / "app_pages" / "review.py")).run()
+    assert not app.exception, app.exception
+    header = next(m.value for m in app.markdown if "opened" in m.value and "Q4" in m.value)
+    assert "![x](" not in header and "**bold**" not in header and "<b>" not in header
+    assert "\\!\\[x\\]\\(http://127\\.0\\.0\\.1:9/beacon\\.png\\)" in header
+    assert header.count("\\*\\*bold\\*\\*") == 2  # the session's name and its reviewer's
+
+
+def upload_script(name: str, data: bytes) -> None:
+    """Runs as a Streamlit script: feeds an upload to the sidebar's upload handler."""
+    import streamlit as st
+
+    from app_pages import ui
+
+    before = ui.scenario_path()
+    problem = ui.adopt_upload(name, data)
+    st.error(problem or "accepted")
+    st.text(f"unchanged={ui.scenario_path() == before}")
+
+
+@pytest.mark.parametrize(("line", "field"), [
+    ("evidence: [/root]", "evidence[0]"),
+    ("evidence: [../../../../../../etc]", "evidence[0]"),
+    ("catalogs: [/etc/passwd]", "catalogs[0]"),
+    ("catalog_overlays: [/root/overlay.yaml]", "catalog_overlays[0]"),
+])
+def test_uploaded_scenario_may_not_point_at_server_files(review_db, line, field):
+    text = DEMO.read_text().replace("evidence: [demo-evidence]", line)
+    assert line in text
+    app = AppTest.from_function(upload_script, args=("mine.yaml", text.encode()), default_timeout=60)
+    app.run()
+    message = app.error[0].value
+    assert message.startswith("mine.yaml:") and f"{field}: " in message and "points outside" in message
+    assert "riskmodel-upload-" not in message and app.text[0].value == "unchanged=True"
+
+
+def test_uploaded_scenario_may_use_the_shipped_scenarios_folder(review_db):
+    text = DEMO.read_text().replace("evidence: [demo-evidence]", f"evidence: [{ROOT / 'scenarios' / 'demo-evidence'}]")
+    app = AppTest.from_function(upload_script, args=("mine.yaml", text.encode()), default_timeout=60)
+    app.run()
+    assert app.error[0].value == "accepted" and app.text[0].value == "unchanged=False"
+
+
+def test_scenario_error_with_a_code_fence_in_a_key_stays_inside_the_message(review_db, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEMO.read_text().replace("evidence: [demo-evidence]", '"x\\n```\\n![b](http://127.0.0.1:9/b)": 1'))
+    monkeypatch.setenv("RISKMODEL_SCENARIO", str(bad))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    message = app.error[0].value
+    assert "```" not in message and "![b](" not in message and "\\!\\[b\\]" in message

@@ -30,11 +30,12 @@ from riskmodel.sources.registry import read_sources, split_uri
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Read live clusters and save them in the file form; a failed read keeps the old snapshot."""
     from riskmodel.sources import kube
-    from riskmodel.sources.snapshot import write_snapshot
+    from riskmodel.sources.snapshot import check_output, write_snapshot
 
     if len(args.source) != 1 or split_uri(args.source[0])[0] != "kube":
         raise InputError("--source", "snapshot reads exactly one live cluster: --source kube[:CONTEXT]")
     context = split_uri(args.source[0])[1] or None
+    check_output(args.output, (resource.plural for resource in kube.RESOURCES))  # before any API call
     lists = kube.fetch_lists(context)
     dump = kube.parse_lists(lists, args.source[0])  # parse first: never save what cannot be read back
     out = write_snapshot(lists, args.source[0], Path(args.output), dump)

@@ -46,6 +46,7 @@ def rank_json(report: RankReport) -> dict[str, Any]:
         "current_problems": [asdict(problem) for problem in report.current_problems],
         "findings": [asdict(finding) for finding in report.findings],
         "placeholders": [placeholder.field_path for placeholder in report.placeholders],
+        "measure_notes": list(report.measure_notes),
     }
 
 
@@ -102,6 +103,7 @@ def _rank_table(report: RankReport, top: int = 15) -> str:
     for m in report.measures:
         lines.append(f"{m.id:<36} {m.kind:<10} {money(m.annual_cost):>11} {money(m.eal_reduction):>11} "
                      f"{money(m.net_benefit):>11} {roi(m.roi):>7}")
+    lines += [f"  note: {note}" for note in report.measure_notes]
     plan = report.plan
     lines += ["", f"Plan for {money_per_year(plan.budget)} ({plan.method}): {', '.join(plan.selected) or 'nothing'}",
               f"  costs {money_per_year(plan.annual_cost)}, residual EAL {money_per_year(plan.residual_eal_per_year)}"]

@@ -51,7 +51,8 @@ def _record(key: str, target_kind: str, meaning: FieldMeaning) -> None:
                                               f"(more than {percent(REASON_SHARE)}): say why before recording it.")
         return
     edit = Edit(target_kind, target_id, field, preview.old_value, new_value, ui.reviewer(), why)
-    ui.store().record_edit(ui.ensure_session(), edit)
+    if not ui.stored(lambda: ui.store().record_edit(ui.ensure_session(), edit)):
+        return
     for suffix in ("value", "low", "high"):
         st.session_state[f"{key}_{suffix}"] = None
     st.session_state[f"{key}_why"] = ""

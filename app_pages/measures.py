@@ -90,9 +90,10 @@ ui.table([{"Service": s.name, "Error budget (min/yr)": s.error_budget_minutes,
 def _decide() -> None:
     measure_id, decision = st.session_state["decision_measure"], st.session_state["decision_value"]
     due = st.session_state.get("decision_due")
-    ui.store().decide_measure(ui.ensure_session(), measure_id, decision, st.session_state.get("decision_owner", ""),
-                              due.isoformat() if due else None, st.session_state.get("decision_note", ""),
-                              ui.reviewer())
+    if not ui.stored(lambda: ui.store().decide_measure(
+            ui.ensure_session(), measure_id, decision, st.session_state.get("decision_owner", ""),
+            due.isoformat() if due else None, st.session_state.get("decision_note", ""), ui.reviewer())):
+        return
     effect = "pinned in the plan" if decision == "approve" else "kept out of the plan"
     ui.toast_later(f"Decision recorded: {measure_id} · {decision} ({effect})")
 

@@ -24,7 +24,7 @@ from riskmodel.report.edit_preview import EditPreview, preview_edit
 from riskmodel.report.formatting import money_per_year
 from riskmodel.report.plan_view import PlanInForce, plan_in_force, plan_summary
 from riskmodel.review.edits import Edit, EditKey, EditValue
-from riskmodel.review.store import ReviewStore, default_path
+from riskmodel.review.store import ReviewStore, ReviewStoreError, default_path
 from riskmodel.review.working_plan import WorkingPlan
 from riskmodel.sources.scenario import LoadedScenario, load_scenario
 
@@ -120,11 +120,34 @@ def working_plan() -> WorkingPlan:
     return st.session_state.setdefault(PLAN_STATE, WorkingPlan())
 
 
+STORAGE_NOTICE = "storage_notice"
+
+
+def stored(write: Callable[[], Any]) -> bool:
+    """Run a write to the review database; a storage fault (full disk, read-only file system,
+    damaged file) becomes a notice for the next run instead of a traceback. False if it failed:
+    nothing of it was written and the page goes on showing the last recorded state."""
+    try:
+        write()
+    except ReviewStoreError as error:
+        st.session_state[STORAGE_NOTICE] = str(error)
+        return False
+    return True
+
+
+def show_storage_notice() -> None:
+    """The last storage fault, shown once at the top of the page."""
+    problem = st.session_state.pop(STORAGE_NOTICE, None)
+    if problem:
+        st.error("The review database could not record your last change; the page shows the last recorded "
+                 "state.\n\n" + markdown_text(problem), icon=":material/database:")
+
+
 def set_working_plan(plan: WorkingPlan) -> None:
     """Keep ``plan`` where :func:`working_plan` reads it (the session in SQLite, else this tab)."""
     current = session_id()
     if current:
-        store().set_plan(current, plan, reviewer())
+        stored(lambda: store().set_plan(current, plan, reviewer()))
     else:
         st.session_state[PLAN_STATE] = plan
 

@@ -3,6 +3,9 @@ an uploaded scenario that points at the server's files refused; the current scen
 
 from __future__ import annotations
 
+import contextlib
+import resource
+import signal
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,37 @@ def test_scenario_error_with_a_code_fence_in_a_key_stays_inside_the_message(revi
     app.run()
     message = app.error[0].value
     assert "```" not in message and "![b](" not in message and "\\!\\[b\\]" in message
+
+
+@contextlib.contextmanager
+def file_size_limit(limit: int):
+    """A real I/O fault: RLIMIT_FSIZE makes every write past ``limit`` bytes fail with EFBIG, as
+    a full disk makes it fail with ENOSPC (SIGXFSZ ignored, so the write only fails)."""
+    previous_signal = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    previous = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, previous[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, previous)
+        signal.signal(signal.SIGXFSZ, previous_signal)
+
+
+def test_a_failing_disk_shows_a_notice_and_keeps_the_last_recorded_plan(review_db):
+    session = ReviewStore(review_db).create_session("q4", load_scenario(DEMO), "alice")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.session_state["session_id"] = session.id
+    app.run()
+    app.switch_page(str(ROOT / "app_pages" / "measures.py")).run()
+    app.select_slider(key="plan_budget").set_value(30_000).run()
+    assert ReviewStore(review_db).plan(session.id).budget_per_year == 30_000
+    wal = review_db.with_name(review_db.name + "-wal")
+    with file_size_limit(max(wal.stat().st_size if wal.exists() else 0, 1)):
+        app.select_slider(key="plan_budget").set_value(0).run()
+    assert not app.exception, app.exception
+    notice = next(e.value for e in app.error if "could not record your last change" in e.value)
+    assert "reviews\\.sqlite3: cannot" in notice and "nothing of this change was written" in notice
+    assert app.select_slider(key="plan_budget").value == 30_000  # the page shows what is recorded
+    assert ReviewStore(review_db).plan(session.id).budget_per_year == 30_000
+    app.run()
+    assert not [e for e in app.error if "could not record" in e.value]  # shown once

@@ -4,7 +4,9 @@ an uploaded scenario that points at the server's files refused; the current scen
 from __future__ import annotations
 
 import contextlib
+import json
 import resource
+import shutil
 import signal
 from pathlib import Path
 
@@ -117,3 +119,26 @@ def test_a_failing_disk_shows_a_notice_and_keeps_the_last_recorded_plan(review_d
     assert ReviewStore(review_db).plan(session.id).budget_per_year == 30_000
     app.run()
     assert not [e for e in app.error if "could not record" in e.value]  # shown once
+
+
+def test_overview_shows_a_node_condition_reason_as_text(review_db, tmp_path, monkeypatch):
+    """A reason from the cluster (``status.conditions[].reason``) with an image beacon in it."""
+    folder = tmp_path / "scenarios"
+    shutil.copytree(ROOT / "scenarios", folder)
+    nodes = folder / "demo-evidence" / "nodes.json"
+    text = nodes.read_text()
+    assert '"reason": "KernelHasNoDeadlock"' in text or '"KernelDeadlock"' in text
+    data = json.loads(text)
+    for node in data["items"]:  # on nodes the scenario does not have: the Overview's warning, not its table
+        node["metadata"]["name"] = "ghost-" + node["metadata"]["name"]
+        for condition in node["status"]["conditions"]:
+            if condition["type"] == "KernelDeadlock" and condition["status"] == "True":
+                condition["reason"] = "![b](http://127.0.0.1:9/b.png)"
+    nodes.write_text(json.dumps(data))
+    monkeypatch.setenv("RISKMODEL_SCENARIO", str(folder / "demo.yaml"))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    assert not app.exception, app.exception
+    shown = [e.value for kind in ("markdown", "warning", "info", "error", "caption") for e in getattr(app, kind)]
+    warning = next(value for value in shown if value.startswith("Active node problems"))
+    assert "\\!\\[b\\]" in warning and not [value for value in shown if "![b](" in value]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_app import review_db, upload_script  # noqa: F401 - the fixture and the upload script
 
 from riskmodel.review.store import ReviewStore
 from riskmodel.sources.scenario import load_scenario
@@ -21,15 +22,7 @@ DEMO = ROOT / "scenarios" / "demo.yaml"
 BEACON = "![x](http://127.0.0.1:9/beacon.png) **bold** <b>tag</b>"
 
 
-@pytest.fixture
-def review_db(tmp_path, monkeypatch):
-    path = tmp_path / "reviews.sqlite3"
-    monkeypatch.setenv("RISKMODEL_REVIEW_DB", str(path))
-    monkeypatch.setenv("RISKMODEL_SCENARIO", str(DEMO))
-    return path
-
-
-def test_review_page_shows_session_and_reviewer_names_as_text(review_db):
+def test_review_page_shows_session_and_reviewer_names_as_text(review_db):  # noqa: F811
     session = ReviewStore(review_db).create_session(f"Q4 {BEACON}", load_scenario(DEMO), f"eve {BEACON}")
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.session_state["session_id"] = session.id
@@ -42,25 +35,13 @@ def test_review_page_shows_session_and_reviewer_names_as_text(review_db):
     assert header.count("\\*\\*bold\\*\\*") == 2  # the session's name and its reviewer's
 
 
-def upload_script(name: str, data: bytes) -> None:
-    """Runs as a Streamlit script: feeds an upload to the sidebar's upload handler."""
-    import streamlit as st
-
-    from app_pages import ui
-
-    before = ui.scenario_path()
-    problem = ui.adopt_upload(name, data)
-    st.error(problem or "accepted")
-    st.text(f"unchanged={ui.scenario_path() == before}")
-
-
 @pytest.mark.parametrize(("line", "field"), [
     ("evidence: [/root]", "evidence[0]"),
     ("evidence: [../../../../../../etc]", "evidence[0]"),
     ("catalogs: [/etc/passwd]", "catalogs[0]"),
     ("catalog_overlays: [/root/overlay.yaml]", "catalog_overlays[0]"),
 ])
-def test_uploaded_scenario_may_not_point_at_server_files(review_db, line, field):
+def test_uploaded_scenario_may_not_point_at_server_files(review_db, line, field):  # noqa: F811
     text = DEMO.read_text().replace("evidence: [demo-evidence]", line)
     assert line in text
     app = AppTest.from_function(upload_script, args=("mine.yaml", text.encode()), default_timeout=60)
@@ -70,14 +51,14 @@ def test_uploaded_scenario_may_not_point_at_server_files(review_db, line, field)
     assert "riskmodel-upload-" not in message and app.text[0].value == "unchanged=True"
 
 
-def test_uploaded_scenario_may_use_the_shipped_scenarios_folder(review_db):
+def test_uploaded_scenario_may_use_the_shipped_scenarios_folder(review_db):  # noqa: F811
     text = DEMO.read_text().replace("evidence: [demo-evidence]", f"evidence: [{ROOT / 'scenarios' / 'demo-evidence'}]")
     app = AppTest.from_function(upload_script, args=("mine.yaml", text.encode()), default_timeout=60)
     app.run()
     assert app.error[0].value == "accepted" and app.text[0].value == "unchanged=False"
 
 
-def test_scenario_error_with_a_code_fence_in_a_key_stays_inside_the_message(review_db, tmp_path, monkeypatch):
+def test_scenario_error_with_a_code_fence_in_a_key_stays_inside_the_message(review_db, tmp_path, monkeypatch):  # noqa: F811
     bad = tmp_path / "bad.yaml"
     bad.write_text(DEMO.read_text().replace("evidence: [demo-evidence]", '"x\\n```\\n![b](http://127.0.0.1:9/b)": 1'))
     monkeypatch.setenv("RISKMODEL_SCENARIO", str(bad))
@@ -101,7 +82,7 @@ def file_size_limit(limit: int):
         signal.signal(signal.SIGXFSZ, previous_signal)
 
 
-def test_a_failing_disk_shows_a_notice_and_keeps_the_last_recorded_plan(review_db):
+def test_a_failing_disk_shows_a_notice_and_keeps_the_last_recorded_plan(review_db):  # noqa: F811
     session = ReviewStore(review_db).create_session("q4", load_scenario(DEMO), "alice")
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.session_state["session_id"] = session.id
@@ -121,7 +102,7 @@ def test_a_failing_disk_shows_a_notice_and_keeps_the_last_recorded_plan(review_d
     assert not [e for e in app.error if "could not record" in e.value]  # shown once
 
 
-def test_overview_shows_a_node_condition_reason_as_text(review_db, tmp_path, monkeypatch):
+def test_overview_shows_a_node_condition_reason_as_text(review_db, tmp_path, monkeypatch):  # noqa: F811
     """A reason from the cluster (``status.conditions[].reason``) with an image beacon in it."""
     folder = tmp_path / "scenarios"
     shutil.copytree(ROOT / "scenarios", folder)

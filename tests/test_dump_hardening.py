@@ -171,3 +171,16 @@ def test_bundle_folder_reports_the_bad_file_and_reads_the_rest(tmp_path: Path) -
     assert any("spec.selector.matchExpressions[0]" in line and "expected an object" in line for line in dump.skipped)
     with pytest.raises(InputErrors, match=r"pdb\.json: spec\.selector\.matchExpressions\[0\]: expected an object"):
         read_dump(tmp_path, strict=True)
+
+
+def test_a_node_named_node_1_imports_and_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from riskmodel.cli.main import main
+    from riskmodel.sources.scenario import load_scenario
+
+    node = _fixture("k9s-minikube-node.json")
+    node["metadata"]["name"] = "node_1"
+    (tmp_path / "node.json").write_text(json.dumps(node))
+    out = tmp_path / "imported.yaml"
+    assert main(["import", "--source", f"file:{tmp_path / 'node.json'}", "--output", str(out)]) == 0, \
+        capsys.readouterr().err
+    assert [n.name for n in load_scenario(out).scenario.nodes] == ["node_1"]

@@ -9,6 +9,7 @@ characters as visible escapes (``\\x1b``); line breaks and tabs between messages
 from __future__ import annotations
 
 import re
+import sys
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -25,8 +26,6 @@ def terminal_text(text: str) -> str:
 
 def print_error(message: object) -> None:
     """One error message on stderr, escaped for the terminal."""
-    import sys
-
     print(terminal_text(str(message)), file=sys.stderr)
 
 

@@ -123,8 +123,9 @@ def _write(folder: Path, name: str, text: str | bytes) -> Path:
 
 
 def _fenced_paths(document: Any) -> Any:
-    """Part A has no limit yet on where a scenario's ``evidence:``/``catalogs:`` may point (part B
-    adds it); keep fuzzed scenarios from walking the machine's file system meanwhile."""
+    """The CLI reads a scenario's ``evidence:``/``catalogs:`` wherever they point (only an app
+    upload is fenced, ``load_scenario(allowed_roots=…)``); keep fuzzed scenarios from walking
+    the machine's file system."""
     if isinstance(document, dict):
         document.pop("evidence", None)
         if isinstance(document.get("catalogs"), list) and document["catalogs"] != ["catalog.yaml"]:

@@ -20,7 +20,7 @@ def placeholder_banner(analysis: Analysis) -> None:
     pending = analysis.placeholders
     if not pending:
         return
-    names = ", ".join(ui.markdown_text(p.field_path) for p in pending[:SHOWN_PLACEHOLDERS])
+    names = ", ".join(f"`{p.field_path}`" for p in pending[:SHOWN_PLACEHOLDERS])
     more = f" and {len(pending) - SHOWN_PLACEHOLDERS} more" if len(pending) > SHOWN_PLACEHOLDERS else ""
     st.warning(f"**{len(pending)} values are placeholders, not yet reviewed:** {names}{more}. "
                "Money figures rest on them until a reviewer edits them (Risk register → Edit a number).")

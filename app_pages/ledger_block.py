@@ -34,8 +34,8 @@ def reopened_banner(analysis: Analysis) -> None:
     lines = []
     for row in accepted_risks(Ledger(ledger.reopened)):
         cells = dict(zip(LEDGER_HEADER, ledger_cells(row), strict=True))
-        lines.append(f"- **{ui.markdown_text(cells['Risk'])}** ({ui.markdown_text(cells['Why'])}): accepted by "
-                     f"{ui.markdown_text(row.owner)} until {cells['Expires']} within {cells['Ceiling']}; now {cells['Now']}")
+        lines.append(f"- **{cells['Risk']}** ({cells['Why']}): accepted by {ui.markdown_text(row.owner)} "
+                     f"until {cells['Expires']} within {cells['Ceiling']}; now {cells['Now']}")
     st.error(f"Reopened acceptances ({len(lines)}): decide on them again.\n\n" + "\n".join(lines))
 
 

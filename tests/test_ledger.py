@@ -177,3 +177,27 @@ def test_the_exports_carry_the_ledger(setup):
     assert "node-loss" in csv_row and "reopened" in csv_row
     assert json.loads(to_json(document))["accepted_risks"][0]["ceiling_kind"] == "eal_per_year"
     assert store.ledger_records(loaded.scenario.name)[1] == []  # an export reads the ledger, it records nothing
+
+
+def test_check_fails_the_gate_on_a_reopened_acceptance(setup, tmp_path, capsys):
+    path, loaded, store, session = setup
+    model = analyse(loaded).model
+    eal = RiskMeter(model).measure("node-loss", None, "eal_per_year").value
+    accept_with_ceiling(store, session.id, model, "node-loss", "platform-team", "spares are cheaper", LATER,
+                        Ceiling("eal_per_year", 2 * eal), "alice", today=TODAY)
+    db = str(tmp_path / "reviews.sqlite3")
+    # A budget-share limit of 100 (the whole budget, times 100) keeps that rule out of the way.
+    argv = ["check", str(path), "--max-budget-share", "100", "--session", session.id, "--db", db,
+            "--today", "2026-12-02"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "rule accepted-risk" in out and "0 of 1 failed" in out and "accepted by platform-team" in out
+    store.record_edit(session.id, edit_frequency(0.25))  # node-loss EAL × 2.5, over the ceiling of × 2
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "FAIL node-loss: accepted by platform-team until 2027-03-01" in out and "over its ceiling" in out
+    assert main([*argv, "--format", "sarif"]) == 1
+    (result,) = [r for r in json.loads(capsys.readouterr().out)["runs"][0]["results"] if r["ruleId"] == "accepted-risk"]
+    assert result["level"] == "error" and "reopened" in result["message"]["text"]
+    assert main(["check", str(path), "--db", db]) == 2
+    assert "give --session ID too" in capsys.readouterr().err

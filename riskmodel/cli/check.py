@@ -1,9 +1,11 @@
 """``check``: the CI gate. Exit 0 when every rule holds, 1 when one fails, 2 on bad input.
 
 ``check SCENARIO [--baseline OLD] [--max-budget-share 0.25] [--max-eal-increase PCT]
-[--manifests PATH…] [--format text|sarif|junit] [--output FILE]`` — the rules are in
-:mod:`riskmodel.report.check.rules`; ``--manifests`` names the Kubernetes files a scenario was
-imported from, so that results point at the object to change.
+[--session ID [--db PATH] [--today YYYY-MM-DD]] [--manifests PATH…] [--format text|sarif|junit]
+[--output FILE]`` — the rules are in :mod:`riskmodel.report.check.rules`; ``--manifests`` names
+the Kubernetes files a scenario was imported from, so that results point at the object to
+change. With ``--session`` the session's edits apply and its accepted risks are checked too
+(a reopened acceptance fails the gate, as ``ledger`` would; reopenings are recorded).
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from riskmodel.cli.ledger import parse_day
 from riskmodel.errors import InputError
 from riskmodel.report.analysis import analyse
 from riskmodel.report.check.junit import to_junit
 from riskmodel.report.check.locate import Location, Locator, ManifestIndex
-from riskmodel.report.check.rules import BUDGET_SHARE, EAL_INCREASE, CheckReport, check
+from riskmodel.report.check.rules import ACCEPTED_RISK, BUDGET_SHARE, EAL_INCREASE, CheckReport, check
 from riskmodel.report.check.sarif import to_sarif
 from riskmodel.report.formatting import money, money_per_year, percent, signed_money
+from riskmodel.review.ledger import Ledger
+from riskmodel.review.ledger_check import check_ledger
+from riskmodel.review.store import REVIEW_DB_VARIABLE, ReviewStore
 from riskmodel.sources.scenario import load_scenario
 
 EXIT_RULE_FAILED = 1
@@ -85,18 +91,23 @@ def text_report(report: CheckReport) -> str:
     if report.max_eal_increase_percent is not None:
         lines += _rule_lines(report, EAL_INCREASE, f"EAL grows at most {report.max_eal_increase_percent:g}% "
                                                    "over the baseline")
+    lines += _rule_lines(report, ACCEPTED_RISK, "every accepted risk holds within its ceiling until its expiry date")
     lines += _delta_lines(report) + _finding_lines(report)
     failed = len(report.failed)
     lines.append(f"result: {'FAILED' if failed else 'passed'} ({failed} of {len(report.cases)} rule cases failed)")
     return "\n".join(lines)
 
 
-def _locator(path: Path, manifests: ManifestIndex) -> tuple[Any, Locator]:
+def _locator(path: Path, manifests: ManifestIndex, store: ReviewStore | None = None,
+             session_id: str | None = None) -> tuple[Any, Locator]:
     loaded = load_scenario(path)
-    return analyse(loaded), Locator(str(path), loaded.scenario, manifests)
+    edits = store.edits(session_id) if store is not None and session_id is not None else ()
+    return analyse(loaded, edits), Locator(str(path), loaded.scenario, manifests)
 
 
 def _limits(args: argparse.Namespace) -> None:
+    if args.session is None and (args.db is not None or args.today is not None):
+        raise InputError("--db/--today", "check a review session's accepted risks: give --session ID too")
     if not 0 < args.max_budget_share <= 100 or not math.isfinite(args.max_budget_share):
         raise InputError("--max-budget-share", f"expected a share above 0 (0.25 = 25%), got {args.max_budget_share}")
     if args.max_eal_increase is not None:
@@ -109,9 +120,14 @@ def _limits(args: argparse.Namespace) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     _limits(args)
     manifests = ManifestIndex(Path(p) for p in args.manifests or [])
-    analysis, locator = _locator(Path(args.scenario), manifests)
+    store = ReviewStore(args.db) if args.session else None
+    analysis, locator = _locator(Path(args.scenario), manifests, store, args.session)
     baseline, baseline_locator = _locator(Path(args.baseline), manifests) if args.baseline else (None, None)
-    report = check(analysis, locator, args.max_budget_share, baseline, baseline_locator, args.max_eal_increase)
+    ledger: Ledger | None = None
+    if store is not None:
+        ledger = check_ledger(store, args.session, analysis.model, parse_day(args.today))
+    report = check(analysis, locator, args.max_budget_share, baseline, baseline_locator, args.max_eal_increase,
+                   ledger)
     code = EXIT_RULE_FAILED if report.failed else 0
     if args.format == "sarif":
         text = json.dumps(to_sarif(report, code), indent=2)
@@ -138,6 +154,11 @@ def register(commands: Any) -> None:
                       help="largest growth of expected annual loss over --baseline, percent (cluster and services)")
     gate.add_argument("--manifests", action="append", metavar="PATH",
                       help="Kubernetes manifest files or folders the scenario came from: results point at them")
+    gate.add_argument("--session", metavar="ID", help="also check this review session's accepted risks "
+                                                       "(its edits apply)")
+    gate.add_argument("--db", default=None, metavar="PATH",
+                      help=f"the review database (default: ${REVIEW_DB_VARIABLE}, else the user data dir)")
+    gate.add_argument("--today", default=None, metavar="YYYY-MM-DD", help="check expiry dates as of this day")
     gate.add_argument("--format", choices=("text", "sarif", "junit"), default="text")
     gate.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     gate.set_defaults(handler=cmd_check)

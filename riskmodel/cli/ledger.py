@@ -24,7 +24,8 @@ from riskmodel.sources.scenario import load_scenario
 EXIT_REOPENED = 1
 
 
-def _day(text: str | None) -> date | None:
+def parse_day(text: str | None) -> date | None:
+    """``--today`` as a date (None: today in UTC)."""
     if text is None:
         return None
     try:
@@ -37,7 +38,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     store = ReviewStore(args.db)
     edits = store.edits(args.session)
     analysis = analyse(load_scenario(Path(args.scenario)), edits)
-    ledger = check_ledger(store, args.session, analysis.model, _day(args.today), record=not args.no_record)
+    ledger = check_ledger(store, args.session, analysis.model, parse_day(args.today), record=not args.no_record)
     if args.format == "json":
         print(json.dumps({"session": args.session, "reopened": len(ledger.reopened),
                           "entries": [{**asdict(e), "status": e.status} for e in ledger.entries]},

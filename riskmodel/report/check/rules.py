@@ -5,7 +5,9 @@
 * ``eal-increase`` (with a baseline and ``max_eal_increase_percent``) — the cluster's expected
   annual loss, and each service's, grew by at most that many percent over the baseline's (a
   service the baseline lacks is skipped: nothing to compare; one whose baseline loss is zero
-  fails on any increase over a cent).
+  fails on any increase over a cent);
+* ``accepted-risk`` (with a review session's ledger) — every accepted risk still holds: not
+  over its ceiling, not past its expiry date (the ledger's own rule, :mod:`riskmodel.review.ledger`).
 
 With a baseline the report also carries ΔEAL per failure mode and per service and the
 configuration findings that are new, resolved or unchanged. Every case and finding points at
@@ -22,9 +24,12 @@ from riskmodel.plan.findings import Finding
 from riskmodel.report.analysis import Analysis
 from riskmodel.report.check.locate import Location, Locator
 from riskmodel.report.formatting import minutes, money, percent, slo
+from riskmodel.report.ledger_view import LEDGER_HEADER, accepted_risks, ledger_cells
+from riskmodel.review.ledger import Ledger
 
 BUDGET_SHARE = "budget-share"
 EAL_INCREASE = "eal-increase"
+ACCEPTED_RISK = "accepted-risk"
 CLUSTER = "cluster"
 CENT = 0.01
 
@@ -159,13 +164,32 @@ def _findings(analysis: Analysis, locator: Locator, baseline: Analysis | None,
     return tuple(results)
 
 
+def _ledger_cases(ledger: Ledger, locator: Locator) -> list[RuleCase]:
+    """One case per acceptance still in the catalog: it fails when the ledger reopened it
+    (over its ceiling, or past its expiry date)."""
+    cases = []
+    for row in accepted_risks(ledger):
+        if row.value_now is None:
+            continue
+        cells = dict(zip(LEDGER_HEADER, ledger_cells(row), strict=True))
+        passed = row.status == "holding"
+        message = (f"{cells['Risk']}: accepted by {row.owner} until {cells['Expires']} within {cells['Ceiling']}; "
+                   f"now {cells['Now']}" + ("" if passed else f" — reopened ({cells['Why']})"))
+        cases.append(RuleCase(ACCEPTED_RISK, cells["Risk"], passed, row.value_now, row.ceiling, message,
+                              locator.whole()))
+    return cases
+
+
 def check(analysis: Analysis, locator: Locator, max_budget_share: float,
           baseline: Analysis | None = None, baseline_locator: Locator | None = None,
-          max_eal_increase_percent: float | None = None) -> CheckReport:
-    """Every rule case, the deltas and the findings of ``analysis`` (against ``baseline``)."""
+          max_eal_increase_percent: float | None = None, ledger: Ledger | None = None) -> CheckReport:
+    """Every rule case, the deltas and the findings of ``analysis`` (against ``baseline``); with
+    ``ledger`` (a review session's accepted risks, checked on ``analysis``), one case per acceptance."""
     cases = _budget_cases(analysis, locator, max_budget_share)
     if baseline is not None and max_eal_increase_percent is not None:
         cases += _increase_cases(analysis, baseline, locator, max_eal_increase_percent)
+    if ledger is not None:
+        cases += _ledger_cases(ledger, locator)
     return CheckReport(
         scenario_file=locator.file, baseline_file=baseline_locator.file if baseline_locator else None,
         eal_per_year=analysis.register.eal_per_year,

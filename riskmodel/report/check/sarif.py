@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.report.check.locate import Location
-from riskmodel.report.check.rules import BUDGET_SHARE, EAL_INCREASE, CheckReport, FindingResult, RuleCase
+from riskmodel.report.check.rules import ACCEPTED_RISK, BUDGET_SHARE, EAL_INCREASE, CheckReport, FindingResult, RuleCase
 from riskmodel.report.formatting import money, percent
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -45,6 +45,15 @@ def _rules(report: CheckReport) -> list[dict[str, Any]]:
                                     "against the baseline scenario."},
         "defaultConfiguration": {"level": "error"},
         "help": {"text": "Compare the ΔEAL per failure mode and service in the text output of check."},
+    }, {
+        "id": ACCEPTED_RISK, "name": "AcceptedRiskReopened",
+        "shortDescription": {"text": "An accepted risk is over its ceiling or past its expiry date"},
+        "fullDescription": {"text": "The review session's accepted-risk ledger, checked on this analysis: each "
+                                    "acceptance holds within its ceiling (a budget share or dollars a year) until "
+                                    "its expiry date."},
+        "defaultConfiguration": {"level": "error"},
+        "help": {"text": "Review the risk again: accept it anew with its owner, or fund a measure "
+                         "(python -m riskmodel ledger SCENARIO --session ID lists the ledger)."},
     }]
     for kind in sorted({result.finding.kind for result in report.findings}):
         rules.append({"id": f"finding/{kind}", "name": "Finding" + kind.title().replace("_", ""),

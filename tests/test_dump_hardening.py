@@ -184,3 +184,16 @@ def test_a_node_named_node_1_imports_and_loads(tmp_path: Path, capsys: pytest.Ca
     assert main(["import", "--source", f"file:{tmp_path / 'node.json'}", "--output", str(out)]) == 0, \
         capsys.readouterr().err
     assert [n.name for n in load_scenario(out).scenario.nodes] == ["node_1"]
+
+
+def test_a_replica_set_whose_deployment_part_is_no_name_keeps_its_own(tmp_path: Path) -> None:
+    """Found by make fuzz: owner ``kube-:dns:-548976df6c`` less its hash is ``kube-:dns:``, which no
+    scenario can name; the workload keeps the ReplicaSet's whole name instead of crashing import."""
+    from riskmodel.sources.topology import dump_to_scenario
+
+    text = (K8S / "istio-gke-pod-kube-dns.yaml").read_text()
+    assert "    name: kube-dns-548976df6c\n" in text
+    path = tmp_path / "pod.yaml"
+    path.write_text(text.replace("    name: kube-dns-548976df6c\n", "    name: kube-:dns:-548976df6c\n"))
+    scenario = dump_to_scenario(read_dump(path), "fuzzed")
+    assert [w.name for w in scenario.workloads] == ["kube-:dns:-548976df6c"]

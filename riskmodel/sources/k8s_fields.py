@@ -99,11 +99,16 @@ def text(obj: dict[str, Any], key: str, place: Place, *, required: bool = False)
     return value
 
 
+def is_name(value: str) -> bool:
+    """Whether ``value`` is a name a scenario can hold (see :func:`object_name`)."""
+    return 0 < len(value) <= NAME_MAX_LENGTH and _NAME.match(value) is not None
+
+
 def object_name(obj: dict[str, Any], key: str, place: Place, *, required: bool = False) -> str:
     """``obj[key]`` as an object name (``metadata.name``, ``spec.nodeName``): what a scenario can
     name, letters, digits and ``. _ / : -`` inside, at most 253 characters; absent gives ``''``."""
     value = text(obj, key, place, required=required)
-    if value and (len(value) > NAME_MAX_LENGTH or not _NAME.match(value)):
+    if value and not is_name(value):
         raise place.error(f"expected a name of letters, digits and '. _ / : -' inside (at most {NAME_MAX_LENGTH} "
                           f"characters), got {value[:80]!r}", key)
     return value

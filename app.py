@@ -66,6 +66,7 @@ try:
     sidebar()
     page = st.navigation(PAGES)
     ui.show_toasts()
+    ui.show_storage_notice()
     ui.plan_header()
     page.run()
 except RiskModelError as error:

@@ -51,7 +51,8 @@ def _record(key: str, target_kind: str, meaning: FieldMeaning) -> None:
                                               f"(more than {percent(REASON_SHARE)}): say why before recording it.")
         return
     edit = Edit(target_kind, target_id, field, preview.old_value, new_value, ui.reviewer(), why)
-    ui.store().record_edit(ui.ensure_session(), edit)
+    if not ui.stored(lambda: ui.store().record_edit(ui.ensure_session(), edit)):
+        return
     for suffix in ("value", "low", "high"):
         st.session_state[f"{key}_{suffix}"] = None
     st.session_state[f"{key}_why"] = ""
@@ -66,7 +67,7 @@ def _preview(key: str, target_kind: str, target_id: str, field: str, meaning: Fi
     try:
         preview = ui.preview((target_kind, target_id, field), new_value)
     except RiskModelError as error:
-        st.error(f"This value would be rejected:\n\n{error}")
+        st.error("This value would be rejected:\n\n" + ui.markdown_text(str(error)))
         return None
     columns = st.columns(2)
     columns[0].metric("Total EAL now", money_per_year(preview.eal_before))
@@ -106,4 +107,4 @@ def edit_form(key: str, target_kind: str, ids: list[str], fields: list[str], lab
     st.button("Record edit", key=f"{key}_record", on_click=_record, args=(key, target_kind, meaning))
     problem = st.session_state.pop(f"{key}_problem", None)
     if problem:
-        st.error(problem)
+        st.error(ui.markdown_text(str(problem)))

@@ -34,8 +34,8 @@ def reopened_banner(analysis: Analysis) -> None:
     lines = []
     for row in accepted_risks(Ledger(ledger.reopened)):
         cells = dict(zip(LEDGER_HEADER, ledger_cells(row), strict=True))
-        lines.append(f"- **{cells['Risk']}** ({cells['Why']}): accepted by {row.owner} until {cells['Expires']} "
-                     f"within {cells['Ceiling']}; now {cells['Now']}")
+        lines.append(f"- **{cells['Risk']}** ({cells['Why']}): accepted by {ui.markdown_text(row.owner)} "
+                     f"until {cells['Expires']} within {cells['Ceiling']}; now {cells['Now']}")
     st.error(f"Reopened acceptances ({len(lines)}): decide on them again.\n\n" + "\n".join(lines))
 
 
@@ -86,4 +86,4 @@ def ledger_section(analysis: Analysis) -> None:
                    + (f" of {measured.service}'s error budget" if measured.service else ""))
     problem = st.session_state.pop("accept_problem", None)
     if problem:
-        st.error(problem)
+        st.error(ui.markdown_text(str(problem)))

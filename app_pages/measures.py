@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages import ui
+from riskmodel.report.added_nodes import added_nodes_notes
 from riskmodel.report.charts import budget_chart, frontier_chart
 from riskmodel.report.formatting import minutes, money, money_per_year, percent, roi, signed_money
 from riskmodel.report.plan_view import budget_options
@@ -74,6 +75,8 @@ ui.table([{
     "ROI": m.roi, "Decision": decisions[m.id].decision if m.id in decisions else ""} for m in view.measures],
     {"Cost ($/yr)": money, "Loss avoided alone ($/yr)": money, "Net benefit ($/yr)": money, "ROI": roi},
     key="measures_table")
+for note in added_nodes_notes(planner):
+    st.info("Why its loss avoided is what it is: " + ui.markdown_text(note.text()) + ".")
 st.plotly_chart(budget_chart([s.name for s in view.services], [s.error_budget_minutes for s in view.services],
                              [s.bad_minutes_per_year for s in view.services],
                              [s.bad_minutes_with_plan for s in view.services]), width="stretch")
@@ -87,9 +90,10 @@ ui.table([{"Service": s.name, "Error budget (min/yr)": s.error_budget_minutes,
 def _decide() -> None:
     measure_id, decision = st.session_state["decision_measure"], st.session_state["decision_value"]
     due = st.session_state.get("decision_due")
-    ui.store().decide_measure(ui.ensure_session(), measure_id, decision, st.session_state.get("decision_owner", ""),
-                              due.isoformat() if due else None, st.session_state.get("decision_note", ""),
-                              ui.reviewer())
+    if not ui.stored(lambda: ui.store().decide_measure(
+            ui.ensure_session(), measure_id, decision, st.session_state.get("decision_owner", ""),
+            due.isoformat() if due else None, st.session_state.get("decision_note", ""), ui.reviewer())):
+        return
     effect = "pinned in the plan" if decision == "approve" else "kept out of the plan"
     ui.toast_later(f"Decision recorded: {measure_id} · {decision} ({effect})")
 

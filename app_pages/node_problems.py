@@ -32,4 +32,4 @@ ui.table([{"Node": e.node, "Reason": e.reason, "Count": e.count, "Type": e.type,
          {"Count": lambda n: f"{n:,}"}, key="problem_events")
 if evidence.skipped:
     with st.expander(f"{len(evidence.skipped)} input items skipped"):
-        st.write("\n".join(f"- {reason}" for reason in evidence.skipped))
+        st.markdown("\n".join(f"- {ui.markdown_text(reason)}" for reason in evidence.skipped))

@@ -22,7 +22,8 @@ def current_problems(analysis: Analysis) -> None:
     loaded, register = analysis.loaded, analysis.register
     problems = [c for c in loaded.evidence.conditions if c.is_problem]
     if problems and not analysis.current_problems:  # else they are rows of the "Broken now" table
-        st.warning("Active node problems: " + "; ".join(f"**{c.node}** {c.type} ({c.reason})" for c in problems))
+        st.warning("Active node problems: " + "; ".join(f"**{ui.markdown_text(c.node)}** {ui.markdown_text(c.type)} "
+                                                     f"({ui.markdown_text(c.reason)})" for c in problems))
     if register.blind_spot_nodes:
         st.info("No node-problem-detector on " + ", ".join(register.blind_spot_nodes)
                 + ": problems there are detected later (detect minutes × "

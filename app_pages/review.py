@@ -23,7 +23,8 @@ if current is None:
     st.stop()
 
 session = store.get_session(current)
-st.markdown(f"**{session.name}** · opened {session.created_at:%Y-%m-%d %H:%M} UTC by {session.created_by} · "
+st.markdown(f"**{ui.markdown_text(session.name)}** · opened {session.created_at:%Y-%m-%d %H:%M} UTC by "
+            f"{ui.markdown_text(session.created_by)} · "
             f"`{session.id}`" + (f" · duplicated from `{session.parent_id}`" if session.parent_id else ""))
 if session.inputs_hash != inputs_hash(ui.base().input_hashes):
     st.warning("The scenario, catalogs or evidence changed since this session was opened: its numbers are "

@@ -26,7 +26,7 @@ from riskmodel.report.edit_preview import EditPreview, preview_edit
 from riskmodel.report.formatting import money_per_year
 from riskmodel.report.plan_view import PlanInForce, plan_in_force, plan_summary
 from riskmodel.review.edits import Edit, EditKey, EditValue
-from riskmodel.review.store import ReviewStore, default_path
+from riskmodel.review.store import ReviewStore, ReviewStoreError, default_path
 from riskmodel.review.working_plan import WorkingPlan
 from riskmodel.sources.scenario import LoadedScenario, load_scenario
 
@@ -43,9 +43,19 @@ def _stamp(path: str) -> tuple[tuple[str, float, int], ...]:
     return tuple((str(f), f.stat().st_mtime, f.stat().st_size) for f in files if f.is_file())
 
 
+UPLOAD_PREFIX = "riskmodel-upload-"
+
+
+def allowed_roots(path: str | Path) -> tuple[Path, ...]:
+    """Where the files an uploaded scenario names may lie: its own upload folder, the shipped
+    scenarios and catalogs. A scenario of the server's own (``RISKMODEL_SCENARIO``, the picker) is not fenced."""
+    folder = Path(path).parent
+    return (folder, SHIPPED_SCENARIOS, SHIPPED_CATALOGS) if folder.name.startswith(UPLOAD_PREFIX) else ()
+
+
 @st.cache_resource(show_spinner="Loading scenario, catalogs and evidence…", max_entries=8)
 def _load(path: str, stamp: tuple) -> LoadedScenario:
-    return load_scenario(path)
+    return load_scenario(path, allowed_roots=allowed_roots(path))
 
 
 @st.cache_resource(show_spinner="Computing blast radii and expected losses…", max_entries=16)
@@ -112,11 +122,34 @@ def working_plan() -> WorkingPlan:
     return st.session_state.setdefault(PLAN_STATE, WorkingPlan())
 
 
+STORAGE_NOTICE = "storage_notice"
+
+
+def stored(write: Callable[[], Any]) -> bool:
+    """Run a write to the review database; a storage fault (full disk, read-only file system,
+    damaged file) becomes a notice for the next run instead of a traceback. False if it failed:
+    nothing of it was written and the page goes on showing the last recorded state."""
+    try:
+        write()
+    except ReviewStoreError as error:
+        st.session_state[STORAGE_NOTICE] = str(error)
+        return False
+    return True
+
+
+def show_storage_notice() -> None:
+    """The last storage fault, shown once at the top of the page."""
+    problem = st.session_state.pop(STORAGE_NOTICE, None)
+    if problem:
+        st.error("The review database could not record your last change; the page shows the last recorded "
+                 "state.\n\n" + markdown_text(problem), icon=":material/database:")
+
+
 def set_working_plan(plan: WorkingPlan) -> None:
     """Keep ``plan`` where :func:`working_plan` reads it (the session in SQLite, else this tab)."""
     current = session_id()
     if current:
-        store().set_plan(current, plan, reviewer())
+        stored(lambda: store().set_plan(current, plan, reviewer()))
     else:
         st.session_state[PLAN_STATE] = plan
 
@@ -140,7 +173,7 @@ def require_analysis() -> Analysis:
     try:
         return analysis()
     except RiskModelError as error:
-        st.error(f"Cannot load the scenario:\n\n```\n{error}\n```")
+        st.error("Cannot load the scenario:\n\n" + markdown_text(str(error)))
         st.stop()
         raise
 
@@ -188,11 +221,11 @@ def adopt_upload(name: str, data: bytes) -> str | None:
     message (naming the uploaded file, not the temporary copy) if it does not."""
     if len(data) > UPLOAD_LIMIT_BYTES:
         return f"{name}: file is {len(data):,} bytes, over the {UPLOAD_LIMIT_BYTES:,}-byte upload limit"
-    folder = Path(tempfile.mkdtemp(prefix="riskmodel-upload-"))
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
     target = folder / Path(name).name
     target.write_bytes(data)
     try:
-        load_scenario(target)
+        load_scenario(target, allowed_roots=allowed_roots(target))
     except RiskModelError as error:
         return str(error).replace(str(target), Path(name).name).replace(str(folder) + os.sep, "")
     st.session_state["scenario_path"] = str(target)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from riskmodel.cli import arguments
+from riskmodel.cli.terminal import print_error
 from riskmodel.errors import InputError, InputErrors, RiskModelError, redact
 from riskmodel.files.jsonfile import json_text
 from riskmodel.files.loader import SHIPPED_CATALOGS, load_catalog, parse_model, yaml_files
@@ -66,10 +67,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     files = yaml_files(Path(p) for p in args.paths)
     missing = [Path(p) for p in args.paths if not Path(p).exists()]
     for path in missing:
-        print(f"error {path}: file or folder not found", file=sys.stderr)
+        print_error(f"error {path}: file or folder not found")
         failed = True
     if not files and not missing:
-        print("error: no .yaml files found in " + ", ".join(args.paths), file=sys.stderr)
+        print_error("error: no .yaml files found in " + ", ".join(args.paths))
         return EXIT_BAD_INPUT
     if _has_duplicate_ids_across(files):
         failed = True
@@ -80,7 +81,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(_validate_one(path))
         except RiskModelError as error:
             failed = True
-            print(str(error), file=sys.stderr)
+            print_error(error)
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
@@ -94,7 +95,7 @@ def _has_duplicate_ids_across(files: Sequence[Path]) -> bool:
     except InputErrors as error:
         duplicates = [e for e in error.errors if "duplicate" in e.message]
         for problem in duplicates:
-            print(str(problem), file=sys.stderr)
+            print_error(problem)
         return bool(duplicates)
     except InputError:
         return False
@@ -190,10 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments.refuse_nul(args)
         return int(args.handler(args))
     except RiskModelError as error:
-        print(str(error), file=sys.stderr)
+        print_error(error)
         return EXIT_BAD_INPUT
     except OSError as error:  # the environment, not the input: a full disk, a missing permission
-        print(f"error: {redact(str(error))}", file=sys.stderr)
+        print_error(f"error: {redact(str(error))}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

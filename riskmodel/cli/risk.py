@@ -16,6 +16,7 @@ from riskmodel.engine.importance import ImportanceReport, importance
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.files.jsonfile import json_text
 from riskmodel.report.analysis import Analysis, RankReport, analyse, rank_report
+from riskmodel.report.escaping import csv_cell
 from riskmodel.report.formatting import minutes, money, money_per_year, number, percent, roi
 from riskmodel.report.uncertainty import importance_json, sensitivity_json
 from riskmodel.simulate.whatif import BlastRadius, whatif
@@ -51,6 +52,7 @@ def rank_json(report: RankReport, importance: ImportanceReport | None = None,
         "current_problems": [asdict(problem) for problem in report.current_problems],
         "findings": [asdict(finding) for finding in report.findings],
         "placeholders": [placeholder.field_path for placeholder in report.placeholders],
+        "measure_notes": list(report.measure_notes),
         "importance": None if importance is None else importance_json(importance),
         "sensitivity": None if sensitivity is None else sensitivity_json(sensitivity),
     }
@@ -109,6 +111,7 @@ def _rank_table(report: RankReport, top: int = 15) -> str:
     for m in report.measures:
         lines.append(f"{m.id:<36} {m.kind:<10} {money(m.annual_cost):>11} {money(m.eal_reduction):>11} "
                      f"{money(m.net_benefit):>11} {roi(m.roi):>7}")
+    lines += [f"  note: {note}" for note in report.measure_notes]
     plan = report.plan
     lines += ["", f"Plan for {money_per_year(plan.budget)} ({plan.method}): {', '.join(plan.selected) or 'nothing'}",
               f"  costs {money_per_year(plan.annual_cost)}, residual EAL {money_per_year(plan.residual_eal_per_year)}"]
@@ -122,7 +125,7 @@ def _rank_csv(report: RankReport) -> str:
     writer.writerow(["id", "kind", "annual_cost", "eal_reduction", "net_benefit", "roi", "in_plan"])
     selected = set(report.plan.selected)
     for m in report.measures:
-        writer.writerow([m.id, m.kind, f"{m.annual_cost:.2f}", f"{m.eal_reduction:.2f}",
+        writer.writerow([csv_cell(m.id), m.kind, f"{m.annual_cost:.2f}", f"{m.eal_reduction:.2f}",
                          f"{m.net_benefit:.2f}", "" if m.roi is None else f"{m.roi:.4f}", m.id in selected])
     return out.getvalue()
 

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from riskmodel.cli.terminal import terminal_text
 from riskmodel.engine.likelihood import blind_spot_nodes
 from riskmodel.errors import InputError
 from riskmodel.model.defaults import ServiceDefaults
@@ -29,11 +30,12 @@ from riskmodel.sources.registry import read_sources, split_uri
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Read live clusters and save them in the file form; a failed read keeps the old snapshot."""
     from riskmodel.sources import kube
-    from riskmodel.sources.snapshot import write_snapshot
+    from riskmodel.sources.snapshot import check_output, write_snapshot
 
     if len(args.source) != 1 or split_uri(args.source[0])[0] != "kube":
         raise InputError("--source", "snapshot reads exactly one live cluster: --source kube[:CONTEXT]")
     context = split_uri(args.source[0])[1] or None
+    check_output(args.output, (resource.plural for resource in kube.RESOURCES))  # before any API call
     lists = kube.fetch_lists(context)
     dump = kube.parse_lists(lists, args.source[0])  # parse first: never save what cannot be read back
     out = write_snapshot(lists, args.source[0], Path(args.output), dump)
@@ -94,15 +96,15 @@ def _print_import(report: dict[str, Any], name: str) -> None:
     print(f"  {'kind':<28} {'read':>6} {'used':>6} {'skipped':>8}")
     for kind, read in report["read"].items():
         used = report["used"][kind]
-        print(f"  {kind:<28} {read:>6} {used:>6} {read - used:>8}")
+        print(terminal_text(f"  {kind:<28} {read:>6} {used:>6} {read - used:>8}"))
     grouped: dict[tuple[str, str], list[str]] = {}
     for skip in report["skipped"]:
         grouped.setdefault((skip["kind"], skip["reason"]), []).append(skip["name"])
     for (kind, reason), names in grouped.items():
         shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
-        print(f"  skipped {len(names)} {kind}: {reason} ({shown})")
+        print(terminal_text(f"  skipped {len(names)} {kind}: {reason} ({shown})"))
     for line in report["notes"]:
-        print(f"  note: {line}")
+        print(terminal_text(f"  note: {line}"))
     if report["placeholders"]:
         print(f"  not yet reviewed ({len(report['placeholders'])}): {', '.join(report['placeholders'][:8])}"
               + (", …" if len(report["placeholders"]) > 8 else ""))

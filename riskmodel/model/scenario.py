@@ -30,7 +30,9 @@ from riskmodel.model.catalog import Money, WorkloadKind
 from riskmodel.model.estimate import StrictModel
 from riskmodel.model.quantity import cpu_millicores, cpu_quantity, memory_bytes, resource_count
 
-Name = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9._/:-]*[A-Za-z0-9])?$")]
+NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9._/:-]*[A-Za-z0-9])?$"
+NAME_MAX_LENGTH = 253
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN)]
 """Names of zones, nodes, workloads and services: letters, digits and ``. _ / : -`` inside
 (``node_1`` too: Kubernetes' own names never hold ``_``, hand-written dumps and labels do)."""
 _QUANTITY_SCHEMA = {"anyOf": [{"type": "string", "pattern": r"^[+-]?(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"},

@@ -15,6 +15,7 @@ from riskmodel.engine.risk import RiskModel
 from riskmodel.model.placeholders import Placeholder, edited_paths, placeholders
 from riskmodel.plan.findings import Finding, findings
 from riskmodel.plan.planner import FrontierPoint, MeasureResult, Plan, Planner
+from riskmodel.report.added_nodes import added_nodes_notes
 from riskmodel.review.edits import Edit, apply_edits
 from riskmodel.review.working_plan import WorkingPlan, default_budget_per_year, resolve_plan
 from riskmodel.sources.scenario import LoadedScenario
@@ -97,6 +98,8 @@ class RankReport:
     placeholders: tuple[Placeholder, ...] = ()
     pinned: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
+    measure_notes: tuple[str, ...] = ()
+    """Why a measure's ΔEAL is what it is where that surprises (a spare node's own incidents)."""
 
 
 def rank_report(analysis: Analysis, budget: float | None = None, working: WorkingPlan | None = None) -> RankReport:
@@ -124,4 +127,5 @@ def rank_report(analysis: Analysis, budget: float | None = None, working: Workin
         placeholders=analysis.placeholders,
         pinned=resolved.pinned,
         excluded=resolved.excluded,
+        measure_notes=tuple(note.text() for note in added_nodes_notes(planner)),
     )

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from riskmodel.engine.risk import RiskModel
 from riskmodel.engine.service_risk import ModeOnService
 from riskmodel.errors import RiskModelError
+from riskmodel.report.escaping import csv_cell
 
 CRE_EXPORT_COLUMNS = ("risk", "ettd_minutes", "ettr_minutes", "impact_percent", "ettf_days",
                       "bad_minutes_per_year", "budget_share", "too_big")
@@ -38,7 +39,7 @@ def cre_csv(rows: Sequence[ModeOnService]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CRE_EXPORT_COLUMNS)
     for row in rows:
-        writer.writerow([row.title, f"{row.detect_minutes:.4f}", f"{row.repair_minutes:.4f}",
+        writer.writerow([csv_cell(row.title), f"{row.detect_minutes:.4f}", f"{row.repair_minutes:.4f}",
                          f"{row.impact_fraction * 100:.4f}", f"{row.ettf_days:.4f}", f"{row.bad_minutes_per_year:.2f}",
                          f"{row.budget_share:.6f}", row.too_big])
     return out.getvalue()

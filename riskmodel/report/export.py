@@ -33,6 +33,7 @@ from riskmodel.errors import RiskModelError
 from riskmodel.plan.planner import FrontierPoint
 from riskmodel.report.charts import budget_chart, frontier_chart
 from riskmodel.report.document import PlanDocument
+from riskmodel.report.escaping import code_fence, csv_cell, markdown_text
 from riskmodel.report.formatting import DASH, minutes, money, money_per_year, number, percent, slo
 from riskmodel.report.ledger_view import LEDGER_HEADER, ledger_cells
 from riskmodel.report.uncertainty import plan_change_text, tornado_chart
@@ -152,24 +153,21 @@ def _settings_line(doc: PlanDocument) -> str:
     return "Model settings: " + ", ".join(f"{key} = {value:g}" for key, value in doc.settings.items())
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(doc: PlanDocument) -> str:
-    lines = [f"# {doc.title}", ""]
+    """The plan as Markdown; every string from an input or a session is escaped (:mod:`.escaping`)."""
+    lines = [f"# {markdown_text(doc.title)}", ""]
     for line in summary_lines(doc):
-        lines += [line, ""]
+        lines += [markdown_text(line), ""]
     for section in sections(doc):
         lines += [f"## {section.title}", ""]
         if section.rows:
             lines += ["| " + " | ".join(section.header) + " |", "|" + "---|" * len(section.header)]
-            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in section.rows]
+            lines += ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in section.rows]
         else:
             lines.append(section.empty)
         lines.append("")
-    lines += [_settings_line(doc), "", "## Provenance", "", "```json", json.dumps(doc.provenance, indent=2), "```",
-              ""]
+    lines += [markdown_text(_settings_line(doc)), "", "## Provenance", "",
+              code_fence(json.dumps(doc.provenance, indent=2), "json"), ""]
     return "\n".join(lines)
 
 
@@ -332,7 +330,7 @@ def to_csv(doc: PlanDocument) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="raise")
     writer.writeheader()
-    writer.writerows(_csv_rows(doc))
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in _csv_rows(doc))
     return out.getvalue()
 
 

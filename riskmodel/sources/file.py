@@ -17,13 +17,14 @@ and the rest is read; with it (CI), the first bad file stops the read with its e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from riskmodel.errors import InputError, InputErrors
+from riskmodel.files.jsonfile import parse_json
+from riskmodel.files.reading import checked_path, read_bytes
 from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent
 from riskmodel.sources.accounting import FILE_KIND, Accounting
 from riskmodel.sources.dump import ClusterDump
@@ -46,6 +47,9 @@ USED_KINDS = WORKLOAD_KINDS | {"Node", "Pod", "Event", "PodDisruptionBudget", "P
                                "PersistentVolumeClaim", "Service"}
 MAX_ERRORS = 50
 """Stop collecting after this many problems: a broken dump rarely needs more to be fixed."""
+MAX_DUMP_FILE_BYTES = 1024 * 1024 * 1024
+"""Largest kubectl output file read (1 GiB): ``get pods -A -o json`` of 50,000 pods is a few
+hundred MiB; other inputs have the smaller MAX_INPUT_BYTES."""
 MIXED_CAPTURE = timedelta(days=1)
 """Captures whose latest times lie further apart than this are reported as a mix of dates."""
 
@@ -271,6 +275,7 @@ def parse_documents(
 
 
 def _files(path: Path) -> list[Path]:
+    path = checked_path(path)
     if not path.exists():
         raise InputError(str(path), "file or folder not found; expected kubectl JSON/YAML output")
     if path.is_file():
@@ -286,10 +291,7 @@ def _snapshot_time(path: Path) -> datetime | None:
     meta = path / SNAPSHOT_FILE if path.is_dir() else None
     if meta is None or not meta.is_file():
         return None
-    try:
-        data = json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise InputError(str(meta), f"unreadable snapshot metadata: {error}") from None
+    data = parse_json(read_bytes(meta), str(meta), expected="snapshot metadata")
     if not isinstance(data, dict):
         raise InputError(str(meta), "expected an object with 'time' and 'source'")
     return timestamp(data, "time", Place(str(meta), ()))
@@ -298,10 +300,7 @@ def _snapshot_time(path: Path) -> datetime | None:
 def _read_file(file: Path, root: Path, accounting: Accounting, strict: bool) -> tuple[Any, ...] | None:
     """The documents of one file, or None when it is not kubectl output (reported)."""
     label = str(file)
-    try:
-        raw = file.read_bytes()
-    except OSError as error:
-        raise InputError(str(file), f"cannot read: {error.strerror or error}") from None
+    raw = read_bytes(file, MAX_DUMP_FILE_BYTES)
     kind = kind_of_file(file, raw[:256])
     if kind == "pod-log":
         accounting.skip_file(label, "pod log of kubectl cluster-info dump (logs are not read)")

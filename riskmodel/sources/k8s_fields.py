@@ -7,12 +7,16 @@ problem becomes an :class:`~riskmodel.errors.InputError` naming the file and the
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from riskmodel.errors import FieldPath, InputError
 from riskmodel.model.quantity import cpu_millicores, memory_bytes, resource_count
+from riskmodel.model.scenario import NAME_MAX_LENGTH, NAME_PATTERN
+
+_NAME = re.compile(NAME_PATTERN)
 
 
 class Place:
@@ -62,6 +66,27 @@ def sequence(obj: dict[str, Any], key: str, place: Place) -> list[Any]:
     return value
 
 
+def objects(obj: dict[str, Any], key: str, place: Place) -> list[tuple[dict[str, Any], Place]]:
+    """``obj[key]`` as a list of objects, each with its place; an entry that is not an object
+    is an error naming it (``spec.selector.matchExpressions[0]``)."""
+    found = []
+    for index, value in enumerate(sequence(obj, key, place)):
+        at = place.at(key, index)
+        if not isinstance(value, dict):
+            raise at.error(f"expected an object, got {type(value).__name__}")
+        found.append((value, at))
+    return found
+
+
+def strings(obj: dict[str, Any], key: str, place: Place) -> tuple[str, ...]:
+    """``obj[key]`` as a list of strings (selector ``values``); absent/null gives ``()``."""
+    values = sequence(obj, key, place)
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise place.error(f"expected a string, got {value!r}", key, index)
+    return tuple(values)
+
+
 def text(obj: dict[str, Any], key: str, place: Place, *, required: bool = False) -> str:
     """``obj[key]`` as a string; absent gives ``''`` unless required."""
     value = obj.get(key)
@@ -71,6 +96,21 @@ def text(obj: dict[str, Any], key: str, place: Place, *, required: bool = False)
         return ""
     if not isinstance(value, str):
         raise place.error(f"expected a string, got {value!r}", key)
+    return value
+
+
+def is_name(value: str) -> bool:
+    """Whether ``value`` is a name a scenario can hold (see :func:`object_name`)."""
+    return 0 < len(value) <= NAME_MAX_LENGTH and _NAME.match(value) is not None
+
+
+def object_name(obj: dict[str, Any], key: str, place: Place, *, required: bool = False) -> str:
+    """``obj[key]`` as an object name (``metadata.name``, ``spec.nodeName``): what a scenario can
+    name, letters, digits and ``. _ / : -`` inside, at most 253 characters; absent gives ``''``."""
+    value = text(obj, key, place, required=required)
+    if value and not is_name(value):
+        raise place.error(f"expected a name of letters, digits and '. _ / : -' inside (at most {NAME_MAX_LENGTH} "
+                          f"characters), got {value[:80]!r}", key)
     return value
 
 
@@ -90,7 +130,7 @@ def timestamp(obj: dict[str, Any], key: str, place: Place) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):  # YAML loads unquoted timestamps itself
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = value.isoformat() if value.tzinfo is not None else value.replace(tzinfo=UTC).isoformat()
     if not isinstance(value, str):
         raise place.error(f"expected an RFC 3339 time such as '2024-05-01T12:00:00Z', got {value!r}", key)
     try:
@@ -101,7 +141,10 @@ def timestamp(obj: dict[str, Any], key: str, place: Place) -> datetime | None:
         ) from None
     if parsed.tzinfo is None:
         raise place.error(f"expected a time with a zone ('Z' or '+00:00'), got {value!r}", key)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # '0001-01-01T00:00:00+01:00' lies before year 1 in UTC
+        raise place.error(f"expected a time between the years 1 and 9999 in UTC, got {value!r}", key) from None
 
 
 @lru_cache(maxsize=4096)
@@ -147,6 +190,8 @@ def quantity(resources: dict[str, Any], key: str, place: Place) -> float:
 def amount(resources: dict[str, Any], key: str, place: Place) -> float:
     """Any resource of a resource map in its unit: cpu in millicores, byte resources in bytes,
     extended resources (``nvidia.com/gpu``) as counts; absent is 0."""
+    if not isinstance(key, str):
+        raise place.error(f"expected a resource name, got {key!r}", str(key))
     if key == "cpu" or is_byte_resource(key):
         return quantity(resources, key, place)
     return _parsed(resources, key, place, _count, "'1' or '2Mi'")
@@ -156,6 +201,8 @@ def labels_of(metadata: dict[str, Any], place: Place, key: str = "labels") -> di
     """``metadata.labels`` as str → str."""
     labels = mapping(metadata, key, place)
     for name, value in labels.items():
+        if not isinstance(name, str):
+            raise place.error(f"expected a string name, got {name!r}", key, str(name))
         if not isinstance(value, str):
             raise place.error(f"expected a string label value, got {value!r}", key, name)
     return labels

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from riskmodel.model.bounds import MAX_PODS_PER_NODE
 from riskmodel.model.evidence import NodeCondition
 from riskmodel.sources.dump import NodeInfo, PdbInfo, PodInfo, PvcInfo, PvInfo, ServiceInfo, WorkloadInfo
 from riskmodel.sources.k8s_evidence import node_conditions
@@ -17,8 +18,11 @@ from riskmodel.sources.k8s_fields import (
     integer,
     labels_of,
     mapping,
+    object_name,
+    objects,
     quantity,
     sequence,
+    strings,
     text,
 )
 
@@ -75,7 +79,7 @@ def parse_node(obj: dict[str, Any], place: Place, ctx: ParseContext) -> tuple[No
     the topology (reported), since nothing could be scheduled on it in the model.
     """
     metadata = mapping(obj, "metadata", place, required=True)
-    name = text(metadata, "name", place.at("metadata"), required=True)
+    name = object_name(metadata, "name", place.at("metadata"), required=True)
     labels = labels_of(metadata, place.at("metadata"))
     spec, status = mapping(obj, "spec", place), mapping(obj, "status", place)
     allocatable = mapping(status, "allocatable", place.at("status"))
@@ -86,8 +90,10 @@ def parse_node(obj: dict[str, Any], place: Place, ctx: ParseContext) -> tuple[No
     pods_value = allocatable.get("pods", 110)
     try:
         max_pods = int(pods_value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise at.error(f"expected a whole number of pods, got {pods_value!r}", "pods") from None
+    if isinstance(pods_value, bool) or not 0 <= max_pods <= MAX_PODS_PER_NODE:
+        raise at.error(f"expected a whole number of pods from 0 to {MAX_PODS_PER_NODE:,}, got {pods_value!r}", "pods")
     zone, region = _zone_and_region(name, labels, ctx)
     ready, ready_detail = _ready(name, conditions)
     if not any(c.type == "Ready" for c in conditions):
@@ -199,16 +205,21 @@ def pod_requests(spec: dict[str, Any], place: Place) -> tuple[float, int]:
     return resources.get("cpu", 0.0), int(resources.get("memory", 0.0))
 
 
+def _list(value: Any) -> list[Any]:
+    """``value`` when it is a list, else empty: for fields only searched, never required."""
+    return value if isinstance(value, list) else []
+
+
 def _references(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """(where, value) of every env value, arg and command of the pod's containers, for finding
     names of other services; values from secrets or config maps are not in the object."""
     found: list[tuple[str, str]] = []
     for key in ("initContainers", "containers"):
-        for container in spec.get(key) or []:
+        for container in _list(spec.get(key)):
             if not isinstance(container, dict):
                 continue
             name = container.get("name", "?")
-            for env in container.get("env") or []:
+            for env in _list(container.get("env")):
                 if isinstance(env, dict) and isinstance(env.get("value"), str) and env["value"]:
                     found.append((f"container {name} env {env.get('name', '?')}", env["value"]))
             for part in ("command", "args"):
@@ -225,17 +236,19 @@ def _pod_status(obj: dict[str, Any], place: Place) -> tuple[str, bool | None, st
     phase = text(status, "phase", at) or "Unknown"
     ready: bool | None = None
     detail = ""
-    for condition in sequence(status, "conditions", at):
+    for index, condition in enumerate(sequence(status, "conditions", at)):
         if not isinstance(condition, dict):
             continue
         if condition.get("type") == "Ready":
             ready = condition.get("status") == "True"
         if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
-            detail = f"{condition.get('reason') or 'Unschedulable'}: {condition.get('message') or ''}".strip(": ")
-    for container in status.get("containerStatuses") or []:
-        waiting = (container.get("state") or {}).get("waiting") if isinstance(container, dict) else None
-        if isinstance(waiting, dict) and not detail:
-            detail = f"container {container.get('name', '?')} {waiting.get('reason', 'waiting')}"
+            where = at.at("conditions", index)
+            detail = f"{text(condition, 'reason', where) or 'Unschedulable'}: {text(condition, 'message', where)}".strip(": ")
+    for container, where in objects(status, "containerStatuses", at):
+        waiting = mapping(mapping(container, "state", where), "waiting", where.at("state"))
+        if waiting and not detail:
+            reason = text(waiting, "reason", where.at("state", "waiting")) or "waiting"
+            detail = f"container {text(container, 'name', where) or '?'} {reason}"
     return phase, ready, detail
 
 
@@ -248,7 +261,7 @@ def _controller(metadata: dict[str, Any], place: Place) -> tuple[str | None, str
     if not isinstance(chosen, dict):
         raise place.error("expected an owner reference object", "ownerReferences", 0)
     at = place.at("ownerReferences", owners.index(chosen))
-    return text(chosen, "kind", at, required=True), text(chosen, "name", at, required=True)
+    return text(chosen, "kind", at, required=True), object_name(chosen, "name", at, required=True)
 
 
 def parse_pod(obj: dict[str, Any], place: Place) -> PodInfo:
@@ -265,9 +278,9 @@ def parse_pod(obj: dict[str, Any], place: Place) -> PodInfo:
             claims.append(text(claim, "claimName", place.at("spec", "volumes", index, "persistentVolumeClaim"), required=True))
     owner_kind, owner_name = _controller(metadata, meta_at)
     return PodInfo(
-        namespace=text(metadata, "namespace", meta_at) or "default",
-        name=text(metadata, "name", meta_at, required=True),
-        node=text(spec, "nodeName", place.at("spec")) or None,
+        namespace=object_name(metadata, "namespace", meta_at) or "default",
+        name=object_name(metadata, "name", meta_at, required=True),
+        node=object_name(spec, "nodeName", place.at("spec")) or None,
         phase=phase,
         owner_kind=owner_kind,
         owner_name=owner_name,
@@ -306,8 +319,8 @@ def parse_workload(obj: dict[str, Any], kind: str, place: Place) -> WorkloadInfo
         ready = integer(status, "readyReplicas", place.at("status"))
     return WorkloadInfo(
         kind=kind,
-        namespace=text(metadata, "namespace", meta_at) or "default",
-        name=text(metadata, "name", meta_at, required=True),
+        namespace=object_name(metadata, "namespace", meta_at) or "default",
+        name=object_name(metadata, "name", meta_at, required=True),
         replicas=replicas,
         owner_kind=owner_kind,
         owner_name=owner_name,
@@ -338,8 +351,8 @@ def parse_service(obj: dict[str, Any], place: Place) -> ServiceInfo:
         if port is not None:
             ports.append((port, text(raw, "name", where)))
     return ServiceInfo(
-        namespace=text(metadata, "namespace", meta_at) or "default",
-        name=text(metadata, "name", meta_at, required=True),
+        namespace=object_name(metadata, "namespace", meta_at) or "default",
+        name=object_name(metadata, "name", meta_at, required=True),
         selector=labels_of(spec, at, "selector"),
         ports=tuple(ports),
         type=text(spec, "type", at) or "ClusterIP",
@@ -368,14 +381,13 @@ def parse_pdb(obj: dict[str, Any], place: Place) -> PdbInfo:
     at = place.at("spec")
     selector = mapping(spec, "selector", at)
     expressions = []
-    for index, raw in enumerate(sequence(selector, "matchExpressions", at.at("selector"))):
-        where = at.at("selector", "matchExpressions", index)
-        values = tuple(str(v) for v in sequence(raw, "values", where))
+    for raw, where in objects(selector, "matchExpressions", at.at("selector")):
+        values = strings(raw, "values", where)
         expressions.append((text(raw, "key", where, required=True), text(raw, "operator", where, required=True), values))
     return PdbInfo(
         file=place.file,
-        namespace=text(metadata, "namespace", place.at("metadata")) or "default",
-        name=text(metadata, "name", place.at("metadata"), required=True),
+        namespace=object_name(metadata, "namespace", place.at("metadata")) or "default",
+        name=object_name(metadata, "name", place.at("metadata"), required=True),
         match_labels=labels_of(selector, at.at("selector"), "matchLabels"),
         match_expressions=tuple(expressions),
         min_available=_int_or_percent(spec, "minAvailable", at),
@@ -385,12 +397,12 @@ def parse_pdb(obj: dict[str, Any], place: Place) -> PdbInfo:
 
 def _pv_affinity_zone(spec: dict[str, Any], place: Place) -> str | None:
     required = mapping(mapping(spec, "nodeAffinity", place), "required", place.at("nodeAffinity"))
-    for term in sequence(required, "nodeSelectorTerms", place.at("nodeAffinity", "required")):
-        for expression in term.get("matchExpressions") or [] if isinstance(term, dict) else []:
-            key = expression.get("key") if isinstance(expression, dict) else None
-            values = expression.get("values") or []
-            if key in (ZONE_LABEL, BETA_ZONE_LABEL) and expression.get("operator") == "In" and len(values) == 1:
-                return str(values[0])
+    for term, at in objects(required, "nodeSelectorTerms", place.at("nodeAffinity", "required")):
+        for expression, where in objects(term, "matchExpressions", at):
+            values = strings(expression, "values", where)
+            key, operator = text(expression, "key", where), text(expression, "operator", where)
+            if key in (ZONE_LABEL, BETA_ZONE_LABEL) and operator == "In" and len(values) == 1:
+                return values[0]
     return None
 
 
@@ -405,13 +417,13 @@ def parse_pv(obj: dict[str, Any], place: Place) -> PvInfo:
     if claim_ref:
         at = place.at("spec", "claimRef")
         claim = (text(claim_ref, "namespace", at) or "default", text(claim_ref, "name", at, required=True))
-    return PvInfo(name=text(metadata, "name", place.at("metadata"), required=True), zone=zone, claim=claim)
+    return PvInfo(name=object_name(metadata, "name", place.at("metadata"), required=True), zone=zone, claim=claim)
 
 
 def parse_pvc(obj: dict[str, Any], place: Place) -> PvcInfo:
     metadata = mapping(obj, "metadata", place, required=True)
     return PvcInfo(
-        namespace=text(metadata, "namespace", place.at("metadata")) or "default",
-        name=text(metadata, "name", place.at("metadata"), required=True),
+        namespace=object_name(metadata, "namespace", place.at("metadata")) or "default",
+        name=object_name(metadata, "name", place.at("metadata"), required=True),
         volume_name=text(mapping(obj, "spec", place), "volumeName", place.at("spec")) or None,
     )

@@ -6,6 +6,11 @@ documents followed by plain-text pod logs between ``==== START logs for containe
 Which files are kubectl output at all is decided here too: by suffix (``.json``, ``.yaml``,
 ``.yml``) or, for other names, by how the text starts; anything else is named back to the
 caller so that it can say so (never skipped silently).
+
+The text goes through the project's bounded readers: JSON has its nesting depth checked
+before it is parsed and ``NaN``/``Infinity`` refused (:mod:`riskmodel.files.jsonfile`), YAML
+goes through :mod:`riskmodel.files.yamlfile` (depth and alias expansion checked from the event
+stream first, so a billion-laughs dump is refused in milliseconds, duplicate keys refused).
 """
 
 from __future__ import annotations
@@ -16,15 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from riskmodel.errors import InputError
+from riskmodel.files.jsonfile import json_depth
+from riskmodel.files.yamlfile import MAX_NESTING_DEPTH, parse_yaml_documents
 
 JSON_SUFFIXES = (".json",)
 YAML_SUFFIXES = (".yaml", ".yml")
 LOG_START = "==== START logs for container"
 _YAML_START = re.compile(rb"^(---|apiVersion:|kind:|items:|metadata:)", re.MULTILINE)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _WHITESPACE = re.compile(r"\s*")
 
 
@@ -60,9 +64,16 @@ def _line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number; expected a finite number")
+
+
 def _json_stream(text: str, file: str) -> Decoded:
     """Every JSON document of ``text``; cluster-info dump logs after them are counted."""
-    decoder = json.JSONDecoder()
+    logs = text.find(LOG_START)
+    if json_depth(text if logs < 0 else text[:logs]) > MAX_NESTING_DEPTH:
+        raise InputError(file, f"nested deeper than {MAX_NESTING_DEPTH} levels; expected kubectl JSON output")
+    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
     documents: list[Any] = []
     position = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]
     while position < len(text):
@@ -78,6 +89,9 @@ def _json_stream(text: str, file: str) -> Decoded:
         except json.JSONDecodeError as error:
             raise InputError(file, f"invalid or truncated JSON ({error.msg}); expected the output of "
                                    "kubectl get -o json", line=error.lineno) from None
+        except ValueError as error:  # NaN/Infinity, or an integer of more than 4,300 digits
+            raise InputError(file, f"{error}; expected the output of kubectl get -o json",
+                             line=_line_of(text, position)) from None
         documents.append(document)
         position = _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
     return Decoded(documents)
@@ -91,9 +105,4 @@ def decode(raw: bytes, file: str, kind: str) -> Decoded:
         except UnicodeDecodeError:
             raise InputError(file, "not UTF-8 text; expected kubectl JSON output") from None
         return _json_stream(text, file)
-    try:
-        return Decoded([doc for doc in yaml.load_all(raw, Loader=_YAML_LOADER) if doc is not None])
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError(file, f"invalid YAML ({getattr(error, 'problem', error)}); expected kubectl -o yaml output",
-                         line=mark.line + 1 if mark else None) from None
+    return Decoded(parse_yaml_documents(raw, file))

@@ -47,14 +47,36 @@ def load_evidence_paths(paths: Iterable[Path]) -> Evidence:
     return evidence
 
 
+def _inside(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def _refuse_outside(path: Path, text: str, scenario: Scenario, roots: Sequence[Path]) -> None:
+    """Every ``catalogs``, ``catalog_overlays`` and ``evidence`` entry must resolve (links
+    followed) inside ``roots``: an uploaded scenario may not make the server read its files."""
+    InputErrors.raise_if_any(
+        InputError(str(path), f"{key} entry {entry!r} points outside the folders this scenario may use "
+                   "(its own folder, the shipped scenarios and catalogs); expected a file shipped with it or "
+                   "under the scenarios folder",
+                   line=line_of(text, (key, index)), field=(key, index))
+        for key in ("catalogs", "catalog_overlays", "evidence")
+        for index, entry in enumerate(getattr(scenario, key))
+        if not _inside((path.parent / entry.replace("\x00", "")).resolve(), roots)
+    )
+
+
 def load_scenario(path: Path | str, max_bytes: int = MAX_INPUT_BYTES,
-                  overlays: Sequence[Path | str] = ()) -> LoadedScenario:
+                  overlays: Sequence[Path | str] = (), allowed_roots: Sequence[Path] = ()) -> LoadedScenario:
     """Load a scenario, the catalogs it names (default: the shipped ones) and its evidence.
 
     The scenario's ``catalog_overlays`` and then ``overlays`` (``rank --overlay``) are laid
-    over the catalog in that order."""
+    over the catalog in that order. ``allowed_roots`` (the app, for an uploaded file): the
+    folders every file the scenario names must lie in; an entry outside is refused before
+    anything is read."""
     path = Path(path)
     scenario, text = parse_scenario(path, max_bytes)
+    if allowed_roots:
+        _refuse_outside(path, text, scenario, [Path(root).resolve() for root in allowed_roots])
     catalog_paths = _relative(path.parent, scenario.catalogs) or [SHIPPED_CATALOGS]
     InputErrors.raise_if_any(  # a missing catalog is the scenario's mistake: name the entry that points at it
         InputError(str(path), f"catalog {entry!r} not found (looked for {found}); expected a file or folder "

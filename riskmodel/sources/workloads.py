@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from riskmodel.sources.controlplane import component_name
 from riskmodel.sources.dump import ClusterDump, NodeInfo, PodInfo, WorkloadInfo
+from riskmodel.sources.k8s_fields import is_name
 
 DONE_PHASES = frozenset({"Succeeded", "Failed"})
 CONTROLLER_KINDS = {"Deployment": "Deployment", "StatefulSet": "StatefulSet", "DaemonSet": "DaemonSet",
@@ -75,7 +76,7 @@ def _owner(pod: PodInfo, replica_sets: dict[tuple[str, str], WorkloadInfo], depl
         template_hash = pod.labels.get("pod-template-hash", "")
         # the ReplicaSet is <deployment>-<hash>; clusters before 1.11 used a hash label that is not the suffix
         base = name.removesuffix(f"-{template_hash}") if name.endswith(f"-{template_hash}") else name.rsplit("-", 1)[0]
-        if rs is None and ((pod.namespace, base) in deployments or template_hash):
+        if rs is None and is_name(base) and ((pod.namespace, base) in deployments or template_hash):
             return "Deployment", base
         return "Deployment", name
     if kind in ("StatefulSet", "DaemonSet") and name:

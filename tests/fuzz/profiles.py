@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 
 PROFILE_VARIABLE = "RISKMODEL_FUZZ_PROFILE"
-CI_EXAMPLES = {"catalog": 100, "scenario": 100, "what-if": 100}
+CI_EXAMPLES = {"catalog": 100, "scenario": 100, "what-if": 100, "kubectl JSON": 80, "kubectl YAML": 80}
 """The loaders that rank and simulate every accepted input get fewer examples in ``ci``."""
 CI_DEFAULT_EXAMPLES = 200
 FUZZ_EXAMPLES = 10_000

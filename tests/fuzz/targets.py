@@ -85,7 +85,8 @@ _FIELD_IN_PLACE = re.compile(r": [\w.]+(\[\d+\])*(\.\w+)*$")
 """A source's place that ends in a field path (``… query 'q': data.result[4].value``)."""
 _WHOLE_FILE = re.compile(r"file is empty|file not found|over the [\d,]+-byte limit|expected UTF-8|NUL byte|"
                          r"nested deeper|expected a file|no catalog files|invalid or truncated JSON|not a JSON number|"
-                         r"Exceeds the limit|expected a JSON object|the query failed")
+                         r"Exceeds the limit|expected a JSON object|the query failed|expected a Kubernetes object or List, got|"
+                         r"missing 'kind'; expected a Kubernetes object")
 
 
 def finite_json(data: Any, what: str) -> str:
@@ -122,8 +123,9 @@ def _write(folder: Path, name: str, text: str | bytes) -> Path:
 
 
 def _fenced_paths(document: Any) -> Any:
-    """Part A has no limit yet on where a scenario's ``evidence:``/``catalogs:`` may point (part B
-    adds it); keep fuzzed scenarios from walking the machine's file system meanwhile."""
+    """The CLI reads a scenario's ``evidence:``/``catalogs:`` wherever they point (only an app
+    upload is fenced, ``load_scenario(allowed_roots=…)``); keep fuzzed scenarios from walking
+    the machine's file system."""
     if isinstance(document, dict):
         document.pop("evidence", None)
         if isinstance(document.get("catalogs"), list) and document["catalogs"] != ["catalog.yaml"]:
@@ -324,6 +326,68 @@ def _json(document: Any) -> str:
     return json.dumps(document, allow_nan=True, default=str)
 
 
+# --- kubectl dumps (the file source behind import, snapshot folders and bundles) -------------
+
+DUMP_JSON = ("k9s-pv-zonal.json", "k9s-pdb.json", "k9s-pod-sidecar.json", "k9s-minikube-node.json",
+             "k9s-deployment.json", "k9s-service.json", "k9s-pvc.json", "k9s-statefulset.json",
+             "k9s-gke-event-single.json", "openshift-insights-master-0.json", "troubleshoot-pod-pending-resources.json")
+DUMP_YAML = ("popeye-pdbs-HANDWRITTEN.yaml", "istio-gke-node-with-npd-conditions.yaml", "istio-gke-pod-kube-dns.yaml",
+             "nri-k8s-1.35-minikube-nodes.yaml")
+
+
+@cache
+def _dump_documents(names: tuple[str, ...]) -> list[Any]:
+    documents = []
+    for name in names:
+        text = (FIXTURES / "k8s" / name).read_text()
+        documents += [json.loads(text)] if name.endswith(".json") else [d for d in yaml.safe_load_all(text) if d]
+    return documents
+
+
+def _dump_texts(names: tuple[str, ...]) -> list[str]:
+    return [(FIXTURES / "k8s" / name).read_text() for name in names]
+
+
+def _yaml_dump(document: Any) -> str:
+    return yaml_text(document) if not isinstance(document, list) else yaml.safe_dump_all(document)
+
+
+def dump_inputs(names: tuple[str, ...], dump: Callable[[Any], str]) -> st.SearchStrategy[str]:
+    """Mutations of the recorded objects of tests/fixtures/k8s (one object, or several in a List),
+    mutated texts of the files themselves, and random structures."""
+    bases = _dump_documents(names)
+    listed = [{"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
+               "items": [copy.deepcopy(d) for d in bases[i:i + 3]]} for i in range(0, len(bases), 3)]
+    return documents_or_text(bases + listed, _dump_texts(names), dump=dump)
+
+
+def check_dump(case: tuple[str, str], folder: Path) -> str:
+    """Read one kubectl file strictly (as CI does), then leniently; what is read imports into a
+    scenario that loads, ranks and simulates."""
+    from riskmodel.cli.sources import import_scenario
+    from riskmodel.sources.file import read_dump
+
+    suffix, text = case
+    path = _write(folder, f"dump.{suffix}", text)
+    try:
+        read_dump(path, strict=True)
+    except RiskModelError as error:
+        rejected(error, (str(path),))
+    scenario_path = folder / "imported.yaml"
+    try:
+        dump = read_dump(path, strict=False)
+        import_scenario(dump, "fuzzed", scenario_path)
+        document = yaml.safe_load(scenario_path.read_text())
+        document["catalogs"] = ["catalog.yaml"]  # the small catalog: the reader is under test, not the planner
+        _write(folder, "catalog.yaml", yaml_text(small_catalog()))
+        _write(folder, "imported.yaml", yaml_text(document))
+        loaded = load_scenario(scenario_path)
+    except RiskModelError as error:
+        return rejected(error, (str(path), str(scenario_path), str(folder / "imported.evidence.json")))
+    ranks_and_simulates(loaded)
+    return ACCEPTED
+
+
 TARGETS: list[Target] = [
     Target("catalog", documents_or_text(_shipped_catalogs() + [small_catalog()], _catalog_texts()), check_catalog),
     Target("scenario", scenario_inputs(), check_scenario),
@@ -338,6 +402,8 @@ TARGETS: list[Target] = [
            check_heapster),
     Target("kube responses", documents_or_text(_kube_pages(), [_json(p) for p in _kube_pages()], dump=_json),
            check_kube_page),
+    Target("kubectl JSON", st.tuples(st.just("json"), dump_inputs(DUMP_JSON, _json)), check_dump),
+    Target("kubectl YAML", st.tuples(st.just("yaml"), dump_inputs(DUMP_YAML, _yaml_dump)), check_dump),
 ]
 
 

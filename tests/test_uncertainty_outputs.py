@@ -19,6 +19,7 @@ from riskmodel.cli.main import main
 from riskmodel.engine.importance import importance
 from riskmodel.report.analysis import analyse, rank_report
 from riskmodel.report.document import document_for_session, with_uncertainty
+from riskmodel.report.escaping import markdown_text
 from riskmodel.report.export import to_csv, to_html, to_json, to_markdown
 from riskmodel.report.formatting import money
 from riskmodel.report.uncertainty import tornado_chart
@@ -27,7 +28,7 @@ from riskmodel.sources.scenario import load_scenario
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scenarios" / "demo.yaml"
 RANK_KEYS = ["scenario", "eal_per_year", "failure_modes", "nodes", "zones", "services", "flags", "blind_spot_nodes",
-             "measures", "plan", "frontier", "current_problems", "findings", "placeholders"]
+             "measures", "plan", "frontier", "current_problems", "findings", "placeholders", "measure_notes"]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +80,8 @@ def test_the_plan_export_says_what_to_measure_next_and_carries_the_tornado(demo,
     markdown = to_markdown(document)
     block = markdown.split("## What to measure before the next review\n")[1].split("## ")[0]
     rows = [line.strip("| ").split(" | ") for line in block.splitlines()[3:] if line.startswith("| ")]
-    assert rows == [[v.label, v.input, money(v.evpi_per_year)] for v in top]
+    # User strings are escaped in Markdown (report.escaping): compare with the escaped text.
+    assert rows == [[markdown_text(v.label), markdown_text(v.input), money(v.evpi_per_year)] for v in top]
     tornado = markdown.split("## Which estimates move the answer\n")[1].split("## ")[0]
     assert sum(line.startswith("| ") for line in tornado.splitlines()) == 1 + TOP_BARS
     assert f"| {bars[0].label} | {bars[0].low:g} → {bars[0].high:g} {bars[0].unit} | {money(bars[0].eal_at_low)} |" in tornado

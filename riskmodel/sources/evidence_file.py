@@ -9,11 +9,11 @@ topology is in the scenario); metrics are not written, as the risk model does no
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from riskmodel.files.jsonfile import json_text
 from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent
 
 
@@ -50,6 +50,16 @@ def evidence_list(evidence: Evidence) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "List", "metadata": {"observedAt": _time(evidence.observed_at)}, "items": items}
 
 
+def evidence_text(evidence: Evidence) -> str:
+    """The List as JSON with one item per line: readable and diffable, and written by the C
+    encoder (``indent`` makes ``json`` fall back to pure Python, 5 s for a 10,000-node capture)."""
+    document = evidence_list(evidence)
+    items = document.pop("items")
+    head = json_text(document, what="evidence", indent=None)
+    lines = ",\n".join(json_text(item, what="evidence", indent=None) for item in items)
+    return f'{head[:-1]}, "items": [\n{lines}\n]}}\n' if items else f'{head[:-1]}, "items": []}}\n'
+
+
 def write_evidence(evidence: Evidence, path: Path) -> Path:
-    path.write_text(json.dumps(evidence_list(evidence), indent=1), encoding="utf-8")
+    path.write_text(evidence_text(evidence), encoding="utf-8")
     return path

@@ -177,3 +177,11 @@ def test_the_documented_defaults_example_parses(tmp_path: Path) -> None:
     assert defaults.value("cost_per_hour", "shop", "checkout-api") == (20000.0, 0)
     assert defaults.value("cost_per_hour", "shop", "cart") == (2000.0, 1)
     assert defaults.value("slo", "batch", "nightly") == (0.99, 3)
+
+
+def test_values_are_checked_only_against_the_names_they_hold() -> None:
+    from riskmodel.sources.services import _named_in
+
+    names = _named_in("http://orders.shop.svc.cluster.local:80/x --db=pg-main:5432")
+    assert {"orders", "orders.shop", "orders.shop.svc", "orders.shop.svc.cluster", "pg-main"} <= names
+    assert "shop" not in names and "main" not in names  # not after a boundary: no DNS form starts there

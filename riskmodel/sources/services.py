@@ -185,39 +185,96 @@ class _Builder:
                 item.depends_on.append(target)
 
 
-def _dns_patterns(backed: list[Backed]) -> list[tuple[str, re.Pattern[str], str | None]]:
-    """(service, pattern, namespace the bare ``name:port`` form is valid in) per service.
+@dataclass(frozen=True)
+class _DnsName:
+    """One way a workload may name a service: ``source`` is the regular expression, compiled
+    only when a value holds ``dns_name`` (thousands of services would cost seconds to compile)."""
+
+    service: str
+    dns_name: str
+    source: str
+    namespace: str | None
+    """The namespace the bare ``name:port`` form is valid in (None: anywhere)."""
+
+
+_NAME_RUN = re.compile(r"(?<![\w.-])[\w.-]+")
+_PLAIN_NAME = re.compile(r"[\w.-]+")
+
+
+def _dns_names(backed: list[Backed]) -> list[_DnsName]:
+    """The qualified and ``name:port`` forms per service, in service order.
 
     A Service object's DNS name is its name; a service built from a workload takes the
     workload's name (the usual convention: a Deployment's Service is named after it), any port.
     """
-    patterns: list[tuple[str, re.Pattern[str], str | None]] = []
+    names: list[_DnsName] = []
     for item in backed:
         if item.info is not None and not item.info.selector:
             continue
         cluster_name = item.info.name if item.info is not None else item.name.rsplit("/", 1)[-1]
         name, namespace = re.escape(cluster_name), re.escape(item.namespace)
-        qualified = re.compile(rf"(?<![\w.-]){name}\.{namespace}(\.svc(\.cluster\.local)?)?(?![\w-])")
-        patterns.append((item.name, qualified, None))
+        names.append(_DnsName(item.name, cluster_name,
+                              rf"(?<![\w.-]){name}\.{namespace}(\.svc(\.cluster\.local)?)?(?![\w-])", None))
         ports = "|".join(str(port) for port, _ in item.info.ports) if item.info is not None else r"\d+"
         if ports:
-            patterns.append((item.name, re.compile(rf"(?<![\w.-]){name}:({ports})(?!\d)"), item.namespace))
-    return patterns
+            names.append(_DnsName(item.name, cluster_name, rf"(?<![\w.-]){name}:({ports})(?!\d)", item.namespace))
+    return names
+
+
+def _named_in(value: str) -> set[str]:
+    """Every name a DNS form could start with in ``value``: each run of name characters after
+    a boundary, and each of its prefixes up to a dot."""
+    found: set[str] = set()
+    for run in _NAME_RUN.findall(value):
+        found.add(run)
+        dot = run.find(".")
+        while dot > 0:
+            found.add(run[:dot])
+            dot = run.find(".", dot + 1)
+    return found
+
+
+class _DnsIndex:
+    """The DNS forms by the name they start with; a value is checked only against the forms
+    whose name it holds, in service order (the order dependencies are inferred in)."""
+
+    def __init__(self, names: list[_DnsName]) -> None:
+        self.names = names
+        self.by_name: dict[str, list[int]] = {}
+        self.always: list[int] = []
+        for position, entry in enumerate(names):
+            if _PLAIN_NAME.fullmatch(entry.dns_name):
+                self.by_name.setdefault(entry.dns_name, []).append(position)
+            else:
+                self.always.append(position)
+        self.compiled: dict[int, re.Pattern[str]] = {}
+
+    def candidates(self, value: str) -> list[tuple[_DnsName, re.Pattern[str]]]:
+        positions = set(self.always)
+        for name in _named_in(value):
+            positions.update(self.by_name.get(name, ()))
+        found = []
+        for position in sorted(positions):
+            if position not in self.compiled:
+                self.compiled[position] = re.compile(self.names[position].source)
+            found.append((self.names[position], self.compiled[position]))
+        return found
 
 
 def _infer(backed: list[Backed]) -> None:
     """Dependencies named in env values, args and commands of a service's workloads."""
-    patterns = _dns_patterns(backed)
+    index = _DnsIndex(_dns_names(backed))
     for item in backed:
         for draft in item.drafts:
             sources = [(f"pod {draft.namespace}/{pod.name}", pod.references) for pod in draft.pods[:1]]
             sources += [(f"{c.kind} {c.namespace}/{c.name}", c.references) for c in draft.controllers[:1]]
             for owner, references in sources:
                 for where, value in references:
-                    for target, pattern, namespace in patterns:
+                    for entry, pattern in index.candidates(value):
+                        target = entry.service
                         if target == item.name or target in item.depends_on:
                             continue
-                        if namespace is not None and namespace != draft.namespace:
+                        if entry.namespace is not None and entry.namespace != draft.namespace:
                             continue
                         if pattern.search(value):
                             item.depends_on.append(target)

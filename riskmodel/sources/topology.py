@@ -12,6 +12,7 @@ everything dropped is reported in the dump's accounting and notes.
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from riskmodel.model.defaults import ServiceDefaults
 from riskmodel.model.quantity import cpu_quantity
@@ -124,22 +125,47 @@ def _requests(draft: Draft) -> Requests:
         "ephemeral-storage": max(p.ephemeral_storage_bytes for p in pods), "extended": extended})
 
 
-def _min_available(draft: Draft, name: str, desired: int, dump: ClusterDump) -> int | None:
-    for pdb in dump.pdbs:
-        if pdb.namespace == draft.namespace and _matches(pdb, draft.labels):
-            value = min_available(pdb, desired)
-            needed = min(max(value, 1), desired)
-            if value != needed:
-                dump.notes.append(f"workload {name}: PDB {pdb.name} asks for {value} of {desired} pods; using {needed}")
-            return needed
-    return None
+class _PdbIndex:
+    """PDBs by (namespace, first ``matchLabels`` pair), so that each workload is checked only
+    against the PDBs that can select it; one with expressions alone is checked for every
+    workload of its namespace. Candidates come back in the dump's order: the first PDB that
+    selects a workload is the one used."""
+
+    def __init__(self, pdbs: list[PdbInfo]) -> None:
+        self.pdbs = pdbs
+        self.by_label: dict[tuple[str, str, str], list[int]] = {}
+        self.by_namespace: dict[str, list[int]] = {}
+        for position, pdb in enumerate(pdbs):
+            if pdb.match_labels:
+                key, value = next(iter(pdb.match_labels.items()))
+                self.by_label.setdefault((pdb.namespace, key, value), []).append(position)
+            elif pdb.match_expressions:
+                self.by_namespace.setdefault(pdb.namespace, []).append(position)
+
+    def selecting(self, namespace: str, labels: dict[str, str]) -> list[PdbInfo]:
+        positions = set(self.by_namespace.get(namespace, ()))
+        for key, value in labels.items():
+            positions.update(self.by_label.get((namespace, key, value), ()))
+        return [self.pdbs[p] for p in sorted(positions) if _matches(self.pdbs[p], labels)]
 
 
-def _workload(draft: Draft, name: str, dump: ClusterDump, zonal: set[tuple[str, str]]) -> Workload:
+def _min_available(draft: Draft, name: str, desired: int, dump: ClusterDump, pdbs: _PdbIndex) -> int | None:
+    selecting = pdbs.selecting(draft.namespace, draft.labels)
+    if not selecting:
+        return None
+    pdb = selecting[0]
+    value = min_available(pdb, desired)
+    needed = min(max(value, 1), desired)
+    if value != needed:
+        dump.notes.append(f"workload {name}: PDB {pdb.name} asks for {value} of {desired} pods; using {needed}")
+    return needed
+
+
+def _workload(draft: Draft, name: str, dump: ClusterDump, zonal: set[tuple[str, str]], pdbs: _PdbIndex) -> Workload:
     spec_desired = draft.desired
     live = len(draft.live) + draft.unplaced
     desired = max(spec_desired if spec_desired is not None else live + len(draft.not_live), live, 1)
-    needed = _min_available(draft, name, desired, dump)
+    needed = _min_available(draft, name, desired, dump, pdbs)
     quorum = needed is None and draft.kind in ("ControlPlane", "StatefulSet") and (
         draft.name in QUORUM_COMPONENTS or (draft.kind == "StatefulSet" and draft.name.startswith("etcd")))
     return Workload(
@@ -156,8 +182,8 @@ def _workload(draft: Draft, name: str, dump: ClusterDump, zonal: set[tuple[str, 
 
 def _named(drafts: dict) -> dict[str, Draft]:
     """Drafts under their scenario names: the cluster name, or namespace/name where names repeat."""
-    plain = [key[2] for key in drafts]
-    return {(key[2] if plain.count(key[2]) == 1 else f"{key[1]}/{key[2]}"): draft for key, draft in sorted(drafts.items())}
+    plain = Counter(key[2] for key in drafts)
+    return {(key[2] if plain[key[2]] == 1 else f"{key[1]}/{key[2]}"): draft for key, draft in sorted(drafts.items())}
 
 
 def dump_to_scenario(dump: ClusterDump, name: str, defaults: ServiceDefaults | None = None,
@@ -166,9 +192,10 @@ def dump_to_scenario(dump: ClusterDump, name: str, defaults: ServiceDefaults | N
     zones, nodes, placeholders = nodes_and_zones(dump)
     drafts = _named(workload_drafts(dump, {n.name: n for n in dump.nodes}))
     zonal = _zonal_claims(dump)
+    pdbs = _PdbIndex(dump.pdbs)
     workloads = []
     for workload_name, draft in drafts.items():
-        workloads.append(_workload(draft, workload_name, dump, zonal))
+        workloads.append(_workload(draft, workload_name, dump, zonal, pdbs))
         if draft.unplaced and not draft.pods:
             placeholders.append(PlaceholderEntry(field=f"workloads.{workload_name}.pods", reason=(
                 f"its pods are not in the input: {draft.unplaced} ready replica(s) from its status, placement "

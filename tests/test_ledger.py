@@ -40,6 +40,15 @@ def edit_frequency(new: float) -> Edit:
                 datetime(2026, 12, 1, tzinfo=UTC))
 
 
+def accept_node_loss_within_twice_its_loss(setup, reason: str = "spares are cheaper") -> None:
+    """platform-team accepts node-loss with a ceiling of twice its EAL now (an edit to 2.5× reopens it)."""
+    _, loaded, store, session = setup
+    model = analyse(loaded).model
+    eal = RiskMeter(model).measure("node-loss", None, "eal_per_year").value
+    accept_with_ceiling(store, session.id, model, "node-loss", "platform-team", reason, LATER,
+                        Ceiling("eal_per_year", 2 * eal), "alice", today=TODAY)
+
+
 def test_an_edit_past_the_ceiling_reopens_the_acceptance_once_and_for_the_next_session(setup):
     path, loaded, store, session = setup
     model = analyse(loaded).model
@@ -138,10 +147,7 @@ def test_a_schema_2_database_is_migrated_in_place(setup, tmp_path):
 
 def test_the_ledger_command_exits_1_when_an_acceptance_is_reopened(setup, tmp_path, capsys):
     path, loaded, store, session = setup
-    model = analyse(loaded).model
-    eal = RiskMeter(model).measure("node-loss", None, "eal_per_year").value
-    accept_with_ceiling(store, session.id, model, "node-loss", "platform-team", "spares are cheaper", LATER,
-                        Ceiling("eal_per_year", 2 * eal), "alice", today=TODAY)
+    accept_node_loss_within_twice_its_loss(setup)
     db = str(tmp_path / "reviews.sqlite3")
     argv = ["ledger", str(path), "--session", session.id, "--db", db, "--today", "2026-12-02"]
     assert main(argv) == 0
@@ -162,10 +168,8 @@ def test_the_exports_carry_the_ledger(setup):
     from riskmodel.report.export import to_csv, to_json, to_markdown
 
     _, loaded, store, session = setup
-    model = analyse(loaded).model
-    eal = RiskMeter(model).measure("node-loss", None, "eal_per_year").value
-    accept_with_ceiling(store, session.id, model, "node-loss", "platform-team", "spares | cheaper", LATER,
-                        Ceiling("eal_per_year", 2 * eal), "alice", today=TODAY)
+    accept_node_loss_within_twice_its_loss(setup, "spares | cheaper")
+    eal = RiskMeter(analyse(loaded).model).measure("node-loss", None, "eal_per_year").value
     store.record_edit(session.id, edit_frequency(0.25))
     document, _, _ = document_for_session(loaded, store, session.id)
     (row,) = document.accepted_risks
@@ -181,10 +185,7 @@ def test_the_exports_carry_the_ledger(setup):
 
 def test_check_fails_the_gate_on_a_reopened_acceptance(setup, tmp_path, capsys):
     path, loaded, store, session = setup
-    model = analyse(loaded).model
-    eal = RiskMeter(model).measure("node-loss", None, "eal_per_year").value
-    accept_with_ceiling(store, session.id, model, "node-loss", "platform-team", "spares are cheaper", LATER,
-                        Ceiling("eal_per_year", 2 * eal), "alice", today=TODAY)
+    accept_node_loss_within_twice_its_loss(setup)
     db = str(tmp_path / "reviews.sqlite3")
     # A budget-share limit of 100 (the whole budget, times 100) keeps that rule out of the way.
     argv = ["check", str(path), "--max-budget-share", "100", "--session", session.id, "--db", db,

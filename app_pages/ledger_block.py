@@ -18,12 +18,22 @@ from riskmodel.report.ledger_view import CEILING_LABELS, LEDGER_HEADER, accepted
 from riskmodel.report.ledger_view import value_text as ledger_value
 from riskmodel.review.ledger import Ceiling, Ledger, RiskMeter
 from riskmodel.review.ledger_check import accept_with_ceiling, check_ledger, today_utc
+from riskmodel.review.records import ReviewStoreError
 
 
 def current_ledger(analysis: Analysis) -> Ledger | None:
-    """The open session's ledger on its analysis now (new reopenings are recorded); None without a session."""
+    """The open session's ledger on its analysis now (new reopenings are recorded); None without a
+    session. When the reopenings cannot be recorded (a full disk, a read-only file system) the
+    page says so and shows the ledger as it stands, unrecorded."""
     current = ui.session_id()
-    return None if current is None else check_ledger(ui.store(), current, analysis.model)
+    if current is None:
+        return None
+    try:
+        return check_ledger(ui.store(), current, analysis.model)
+    except ReviewStoreError as error:
+        st.warning("The review database could not record the reopened acceptances; they are shown, not "
+                   "recorded.\n\n" + ui.markdown_text(str(error)), icon=":material/database:")
+        return check_ledger(ui.store(), current, analysis.model, record=False)
 
 
 def reopened_banner(analysis: Analysis) -> None:

@@ -8,12 +8,17 @@ import json
 import resource
 import shutil
 import signal
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_app import review_db, upload_script  # noqa: F401 - the fixture and the upload script
 
+from riskmodel.report.analysis import analyse
+from riskmodel.review.edits import Edit, current_value
+from riskmodel.review.ledger import Ceiling, RiskMeter
+from riskmodel.review.ledger_check import accept_with_ceiling
 from riskmodel.review.store import ReviewStore
 from riskmodel.sources.scenario import load_scenario
 
@@ -123,3 +128,25 @@ def test_overview_shows_a_node_condition_reason_as_text(review_db, tmp_path, mon
     shown = [e.value for kind in ("markdown", "warning", "info", "error", "caption") for e in getattr(app, kind)]
     warning = next(value for value in shown if value.startswith("Active node problems"))
     assert "\\!\\[b\\]" in warning and not [value for value in shown if "![b](" in value]
+
+
+def test_reopenings_that_cannot_be_recorded_are_shown_with_a_notice(review_db):  # noqa: F811
+    mode = "node-readonly-filesystem"
+    loaded = load_scenario(DEMO)
+    store = ReviewStore(review_db)
+    session = store.create_session("q4", loaded, "alice")
+    model = analyse(loaded).model
+    eal = RiskMeter(model).measure(mode, None, "eal_per_year").value
+    accept_with_ceiling(store, session.id, model, mode, "storage-team", "scripted remount", date.today() + timedelta(
+        days=30), Ceiling("eal_per_year", 1.5 * eal), "alice")
+    old = current_value(loaded.catalog, loaded.scenario, "failure_mode", mode, "frequency_per_year")
+    store.record_edit(session.id, Edit("failure_mode", mode, "frequency_per_year", old, 5.0, "bob", "five this year"))
+    wal = review_db.with_name(review_db.name + "-wal")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.session_state["session_id"] = session.id
+    with file_size_limit(max(wal.stat().st_size if wal.exists() else 0, 1)):
+        app.run()
+    assert not app.exception, app.exception
+    assert any("could not record the reopened acceptances" in w.value for w in app.warning)
+    assert any(e.value.startswith("Reopened acceptances (1)") for e in app.error)  # shown all the same
+    assert ReviewStore(review_db).ledger_records(loaded.scenario.name)[1] == []  # and nothing half-written

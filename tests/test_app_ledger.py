@@ -1,9 +1,11 @@
 """The accepted-risk ledger in the app (AppTest on the demo): accept a risk with a ceiling on the
 Review page, raise its frequency past the ceiling through the register's edit form, and see
-the acceptance reopened at the top of the Review page, on the Overview and in ``ledger``.
+the acceptance reopened at the top of the Review page, on the Overview, in ``ledger`` and in ``check``.
 """
 
 from __future__ import annotations
+
+import json
 
 from streamlit.testing.v1 import AppTest
 from test_app import DEMO, ROOT, review_db  # noqa: F401 - review_db is a fixture used by name
@@ -63,3 +65,10 @@ def test_an_edit_past_the_ceiling_reopens_the_acceptance(review_db, capsys):  # 
     (summary,) = ReviewStore(review_db).list_sessions()
     assert main(["ledger", str(DEMO), "--session", summary.session.id, "--db", str(review_db)]) == 1
     assert "REOPENED" in capsys.readouterr().out
+    # The CI gate lists it too: rule accepted-risk fails (the demo's own budget rule fails as well;
+    # the SARIF result for this acceptance is what is asserted).
+    argv = ["check", str(DEMO), "--session", summary.session.id, "--db", str(review_db), "--format", "sarif"]
+    assert main(argv) == 1
+    results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    (reopened,) = [r for r in results if r["ruleId"] == "accepted-risk"]
+    assert MODE in reopened["message"]["text"] and "storage-team" in reopened["message"]["text"]

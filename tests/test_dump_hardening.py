@@ -197,3 +197,19 @@ def test_a_replica_set_whose_deployment_part_is_no_name_keeps_its_own(tmp_path: 
     path.write_text(text.replace("    name: kube-dns-548976df6c\n", "    name: kube-:dns:-548976df6c\n"))
     scenario = dump_to_scenario(read_dump(path), "fuzzed")
     assert [w.name for w in scenario.workloads] == ["kube-:dns:-548976df6c"]
+
+
+@pytest.mark.parametrize(("label", "value"), [
+    ("failure-domain.beta.kubernetes.io/zone", "us-central>1-a"),
+    ("failure-domain.beta.kubernetes.io/region", "<script>"),
+])
+def test_zone_and_region_labels_must_be_names(tmp_path: Path, label: str, value: str) -> None:
+    """Found by make fuzz: a zone or region label no scenario can name crashed import with a
+    pydantic error; it is an error naming the node's label (the recorded GKE node, one label changed)."""
+    text = (K8S / "istio-gke-node-with-npd-conditions.yaml").read_text()
+    assert text.count(f"    {label}: ") == 1
+    changed = "\n".join(f"    {label}: '{value}'" if line.startswith(f"    {label}: ") else line
+                        for line in text.splitlines()) + "\n"
+    error = _read_error(tmp_path, changed, "node.yaml")
+    assert f"metadata.labels.{label}" in str(error) and "expected a zone or region name" in str(error)
+    assert repr(value) in str(error)

@@ -9,6 +9,7 @@ from typing import Any
 
 from riskmodel.model.bounds import MAX_PODS_PER_NODE
 from riskmodel.model.evidence import NodeCondition
+from riskmodel.model.scenario import NAME_MAX_LENGTH
 from riskmodel.sources.dump import NodeInfo, PdbInfo, PodInfo, PvcInfo, PvInfo, ServiceInfo, WorkloadInfo
 from riskmodel.sources.k8s_evidence import node_conditions
 from riskmodel.sources.k8s_fields import (
@@ -16,6 +17,7 @@ from riskmodel.sources.k8s_fields import (
     Place,
     amount,
     integer,
+    is_name,
     labels_of,
     mapping,
     object_name,
@@ -48,15 +50,27 @@ def _ready(name: str, conditions: list[NodeCondition]) -> tuple[bool, str]:
     return False, f"Ready={ready.status} {ready.reason}: {ready.message}".strip(": ")
 
 
-def _zone_and_region(name: str, labels: dict[str, str], ctx: ParseContext) -> tuple[str | None, str | None]:
-    zone = labels.get(ZONE_LABEL)
-    if zone is None and BETA_ZONE_LABEL in labels:
-        zone = labels[BETA_ZONE_LABEL]
+def _topology_label(labels: dict[str, str], keys: tuple[str, ...], place: Place) -> tuple[str | None, str | None]:
+    """(the first of ``keys`` present, its value), the value checked as a name a scenario can hold."""
+    for key in keys:
+        value = labels.get(key)
+        if value:
+            if not is_name(value):
+                raise place.error(f"expected a zone or region name of letters, digits and '. _ / : -' inside "
+                                  f"(at most {NAME_MAX_LENGTH} characters), got {value[:80]!r}", key)
+            return key, value
+    return None, None
+
+
+def _zone_and_region(name: str, labels: dict[str, str], place: Place,
+                     ctx: ParseContext) -> tuple[str | None, str | None]:
+    key, zone = _topology_label(labels, (ZONE_LABEL, BETA_ZONE_LABEL), place)
+    if key == BETA_ZONE_LABEL:
         ctx.note(f"nodes take their zone from the deprecated label {BETA_ZONE_LABEL}", name)
     if zone is None:
         ctx.note(f"nodes without a zone label ({ZONE_LABEL}); put in a placeholder zone per region "
                  "('unknown-zone-<region>')", name)
-    return zone, labels.get(REGION_LABEL) or labels.get(BETA_REGION_LABEL)
+    return zone, _topology_label(labels, (REGION_LABEL, BETA_REGION_LABEL), place)[1]
 
 
 def _taints(spec: dict[str, Any], place: Place) -> tuple[tuple[str, str, str], ...]:
@@ -94,7 +108,7 @@ def parse_node(obj: dict[str, Any], place: Place, ctx: ParseContext) -> tuple[No
         raise at.error(f"expected a whole number of pods, got {pods_value!r}", "pods") from None
     if isinstance(pods_value, bool) or not 0 <= max_pods <= MAX_PODS_PER_NODE:
         raise at.error(f"expected a whole number of pods from 0 to {MAX_PODS_PER_NODE:,}, got {pods_value!r}", "pods")
-    zone, region = _zone_and_region(name, labels, ctx)
+    zone, region = _zone_and_region(name, labels, place.at("metadata", "labels"), ctx)
     ready, ready_detail = _ready(name, conditions)
     if not any(c.type == "Ready" for c in conditions):
         ctx.note("nodes that report no Ready condition; taken as Ready", name)

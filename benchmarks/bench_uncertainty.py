@@ -26,7 +26,8 @@ from riskmodel.analytics.sensitivity import sensitivity  # noqa: E402
 from riskmodel.analytics.stability import draw_sample, ranking_stability  # noqa: E402
 from riskmodel.analytics.uncertainty import evaluator, plan_candidates  # noqa: E402
 from riskmodel.analytics.voi import value_of_information  # noqa: E402
-from riskmodel.engine.cutsets import CountCache, cut_sets  # noqa: E402
+from riskmodel.engine.cutcount import CountCache  # noqa: E402
+from riskmodel.engine.cutsets import cut_sets  # noqa: E402
 from riskmodel.engine.faulttree import fault_forest  # noqa: E402
 from riskmodel.engine.importance import importance_of  # noqa: E402
 from riskmodel.engine.risk import RiskModel  # noqa: E402

@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from riskmodel.engine.cutsets import COUNT_STATE_BUDGET, CountCache, CutSets, cut_sets
+from riskmodel.engine.cutcount import COUNT_STATE_BUDGET, CountCache
+from riskmodel.engine.cutsets import CutSets, cut_sets
 from riskmodel.engine.faulttree import BasicEvent, FaultForest, fault_forest
 from riskmodel.engine.risk import Evaluation, RiskModel
 from riskmodel.engine.topevent import TopEvent, TopEventSolver

@@ -12,27 +12,39 @@ from collections.abc import Iterable, Sequence
 FieldPath = tuple[str | int, ...]
 
 REDACTED = "***"
-_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]+@")
+SECRET_QUERY_KEYS = frozenset({
+    "access_token", "token", "id_token", "refresh_token", "api_key", "api-key", "apikey", "key", "password",
+    "passwd", "pwd", "pw", "p", "secret", "client_secret", "auth", "authorization", "sig", "signature",
+    "x-amz-signature", "x-goog-signature"})
+"""Query parameters whose value is a credential (InfluxDB 1.x takes its password as ``p``)."""
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#\s]+)@")
 _SECRET_PARAMETER = re.compile(
-    r"(?P<name>[?&;](?:access_token|token|id_token|refresh_token|api[_-]?key|apikey|key|password|passwd|pwd|secret|"
-    r"client_secret|auth|authorization|sig|signature|x-amz-signature|x-goog-signature)=)[^&#\s'\"]*",
+    r"(?P<name>[?&;](?:" + "|".join(sorted((re.escape(k) for k in SECRET_QUERY_KEYS), key=len, reverse=True))
+    + r")=)[^&#\s'\"]*",
     re.IGNORECASE,
 )
 _AUTHORIZATION = re.compile(r"\b(?P<scheme>Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}", re.IGNORECASE)
 
 
-def redact(text: str) -> str:
+def _userinfo(match: re.Match[str], keep_user: bool) -> str:
+    user, colon, _ = match["userinfo"].partition(":")
+    if not keep_user:
+        return match["scheme"]
+    return f"{match['scheme']}{user}:{REDACTED}@" if colon else match[0]
+
+
+def redact(text: str, *, keep_user: bool = False) -> str:
     """``text`` with the secrets URIs carry replaced by ``***``.
 
     ``scheme://user:password@host`` becomes ``scheme://host`` (the whole user part goes: a token
-    alone may be the user),
-    query parameters that carry credentials (``access_token=``, ``token=``, ``password=``,
-    ``api_key=``, signatures …) lose their values, and ``Bearer …`` / ``Basic …`` their token.
+    alone may be the user), or with ``keep_user`` ``scheme://user:***@host`` (a sink's name,
+    where the user says which account writes); query parameters that carry credentials
+    (:data:`SECRET_QUERY_KEYS`) lose their values, and ``Bearer …`` / ``Basic …`` their token.
     Every message of the RiskModelError family passes through here, and so does every source
-    name that reaches an output; use it wherever else a URI is printed.
+    and sink name that reaches an output; use it wherever else a URI is printed.
     """
     if "@" in text:
-        text = _USERINFO.sub(lambda match: match["scheme"], text)
+        text = _USERINFO.sub(lambda match: _userinfo(match, keep_user), text)
     if "=" in text:
         text = _SECRET_PARAMETER.sub(lambda match: f"{match['name']}{REDACTED}", text)
     return _AUTHORIZATION.sub(lambda match: f"{match['scheme']} {REDACTED}", text)

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import re
 from typing import Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from riskmodel.errors import InputError, RiskModelError
+from riskmodel.errors import REDACTED, InputError, RiskModelError
+from riskmodel.errors import redact as redact_text
 from riskmodel.report.sinks.figures import Batch
-
-SECRET_QUERY_KEYS = frozenset({"p", "password", "pw", "token", "secret", "api_key", "apikey"})
-"""Query parameters whose value is a credential (InfluxDB 1.x takes ``u`` and ``p``)."""
-REDACTED = "***"
 
 
 class SinkError(RiskModelError):
@@ -37,19 +33,9 @@ class Sink(Protocol):
 
 
 def redact(uri: str) -> str:
-    """``influxdb:http://admin:s3cret@host:8086/?db=risk&p=x`` → the same with ``***`` for each secret."""
-    scheme, colon, rest = uri.partition(":")
-    if "://" not in rest:
-        return uri
-    parts = urlsplit(rest)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
-        user, has_password, _ = userinfo.partition(":")
-        netloc = f"{user}:{REDACTED}@{host}" if has_password else f"{user}@{host}"
-    query = urlencode([(key, REDACTED if key.lower() in SECRET_QUERY_KEYS else value)
-                       for key, value in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
-    return scheme + colon + urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """``influxdb:http://admin:s3cret@host:8086/?db=risk&p=x`` → ``…admin:***@host…&p=***``: the
+    error family's rule, keeping the user (it says which account a sink writes as)."""
+    return redact_text(uri, keep_user=True)
 
 
 def scrub(message: str, secrets: tuple[str, ...]) -> str:

@@ -30,8 +30,9 @@ def target_workloads(measure: Measure, scenario: Scenario) -> list[Workload]:
 class _Capacity:
     """Free cpu, memory and pod slots per node, updated as pods are placed."""
 
-    def __init__(self, scenario: Scenario, avoid_nodes: frozenset[str] = frozenset()) -> None:
-        index = TopologyIndex(scenario)
+    def __init__(self, scenario: Scenario, avoid_nodes: frozenset[str] = frozenset(),
+                 index: TopologyIndex | None = None) -> None:
+        index = index if index is not None and index.scenario is scenario else TopologyIndex(scenario)
         self.scenario = scenario
         self.names = index.node_names
         self.zone = [node.zone for node in scenario.nodes]
@@ -139,10 +140,12 @@ def _replaced(scenario: Scenario, **fields: object) -> Scenario:
 
 
 def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure],
-                            avoid_nodes: frozenset[str] = frozenset()) -> Scenario:
+                            avoid_nodes: frozenset[str] = frozenset(), index: TopologyIndex | None = None) -> Scenario:
     """The scenario with every topology change of ``measures`` applied, in the order given.
 
     New or moved pods never land on ``avoid_nodes`` (nodes with an active problem now).
+    ``index``: the topology index of ``scenario``, when one is already built (its free room
+    is where placement starts).
     """
     for measure in measures:
         effect = measure.effect
@@ -151,7 +154,7 @@ def apply_topology_measures(scenario: Scenario, measures: Iterable[Measure],
             scenario = _replaced(scenario, nodes=scenario.nodes + spares)
         if not (effect.add_replicas or effect.spread_zones or effect.spread_nodes or effect.regional_volumes):
             continue
-        capacity = _Capacity(scenario, avoid_nodes)
+        capacity = _Capacity(scenario, avoid_nodes, index)
         changed: dict[str, Workload] = {}
         for workload in target_workloads(measure, scenario):
             change: dict = {}

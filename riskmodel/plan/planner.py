@@ -132,6 +132,7 @@ class Planner:
         self.evidence = evidence or Evidence()
         self._models: dict[tuple[str, ...], RiskModel] = {
             (): base or RiskModel(scenario, catalog, self.evidence)}
+        self._scenarios: dict[tuple[str, ...], Scenario] = {(): scenario}
         self._outcomes: dict[frozenset[str], Outcome] = {}
         self.measures = {m.id: m for m in catalog.measures}
         self.costs = {m.id: annual_cost(m, scenario) for m in catalog.measures}
@@ -157,13 +158,26 @@ class Planner:
         result is the same model a build from the base gives (see :mod:`riskmodel.engine.variants`).
         """
         if topology_ids not in self._models:
-            changed = apply_topology_measures(self.scenario, [self.measures[i] for i in topology_ids],
-                                              self.problem_nodes)
+            changed = self.scenario_for(topology_ids)
             nearer = [self._models[tuple(j for j in topology_ids if j != i)] for i in topology_ids
                       if tuple(j for j in topology_ids if j != i) in self._models]
             self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence,
                                                    parent=nearer[0] if nearer else self.base)
         return self._models[topology_ids]
+
+    def scenario_for(self, topology_ids: tuple[str, ...]) -> Scenario:
+        """The scenario changed by these topology measures, applied in the order given (cached).
+
+        Applying measures one after another depends only on the scenario so far, so the last
+        measure is applied to the (cached) scenario of the others: each variant costs one change.
+        """
+        if topology_ids not in self._scenarios:
+            before = self.scenario_for(topology_ids[:-1])
+            model = self._models.get(topology_ids[:-1])
+            self._scenarios[topology_ids] = apply_topology_measures(
+                before, [self.measures[topology_ids[-1]]], self.problem_nodes,
+                index=model.index if model is not None else None)
+        return self._scenarios[topology_ids]
 
     def topology_groups(self, chosen: Sequence[Measure]) -> dict[tuple[str, ...], list[int]]:
         """Failure-mode positions grouped by the topology measures of ``chosen`` that apply to them;

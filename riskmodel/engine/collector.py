@@ -4,6 +4,8 @@ Building a 10,000-node cluster's risk model or register creates millions of smal
 (rows, failed sets, phase views) that all stay alive; each collection the allocations trigger
 walks every one of them again, which cost 40% of the build. Reference counting still frees
 everything as usual while the collector waits; it runs again as soon as the build is done.
+The planner's loops (greedy, frontier, …) build dozens of variant models: paused around the
+whole loop, the collector walks the heap once at its end instead of after every build.
 """
 
 from __future__ import annotations

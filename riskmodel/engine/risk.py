@@ -406,15 +406,13 @@ class RiskModel:
         reused from the parent are copied, not recomputed."""
         services = len(self.index.service_names) if columns == -1 else columns
         shape = (len(self.structures),) if services is None else (len(self.structures), services)
-        reused = [i for i, row in enumerate(self._parent_rows) if row is not None]
-        if self.parent is None or not reused:
+        reused, rows, todo = self._reused_rows
+        if self.parent is None or not len(reused):
             if not self.structures:
                 return np.zeros(shape), np.zeros(shape)
             return compute(self.structures)
-        todo = [i for i, row in enumerate(self._parent_rows) if row is None]
-        rows = [row for row in self._parent_rows if row is not None]
         results = []
-        fresh = compute([self.structures[i] for i in todo]) if todo else None
+        fresh = compute([self.structures[i] for i in todo.tolist()]) if len(todo) else None
         for phase, parent_matrix in enumerate(inherited(self.parent)):
             matrix = np.empty(shape)
             matrix[reused] = parent_matrix[rows]
@@ -422,6 +420,14 @@ class RiskModel:
                 matrix[todo] = fresh[phase]
             results.append(matrix)
         return results[0], results[1]
+
+    @cached_property
+    def _reused_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions of the structures reused from the parent, the parent's rows they copy, and
+        the positions of the others (evaluated here)."""
+        parent_rows = np.array([-1 if row is None else row for row in self._parent_rows], dtype=np.int64)
+        reused = np.flatnonzero(parent_rows >= 0)
+        return reused, parent_rows[reused], np.flatnonzero(parent_rows < 0)
 
     @cached_property
     def structure_service_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:

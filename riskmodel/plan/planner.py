@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from riskmodel.engine.collector import collector_paused
 from riskmodel.engine.risk import Evaluation, ModeFactors, RiskModel
 from riskmodel.model.catalog import Catalog, Measure, measure_applies
 from riskmodel.model.evidence import Evidence
@@ -239,6 +240,7 @@ class Planner:
         evaluations = self._evaluations(measure_ids, service_minutes=True)
         return np.sum([e.bad_minutes_per_service for e in evaluations], axis=0)
 
+    @collector_paused()
     def rank(self) -> list[MeasureResult]:
         """Every measure alone, best net benefit first."""
         base = self.evaluate(()).eal_per_year
@@ -246,6 +248,7 @@ class Planner:
                    for m in self.catalog.measures]
         return sorted(results, key=lambda r: (-r.net_benefit, r.id))
 
+    @collector_paused()
     def greedy(self, budget: float, candidates: Sequence[str] | None = None, start: Sequence[str] = ()) -> list[str]:
         """Pick by marginal ΔEAL per dollar, recomputing after each pick, within ``budget``.
 
@@ -275,6 +278,7 @@ class Planner:
             spent += self.costs[best]
             current = best_eal
 
+    @collector_paused()
     def exhaustive(self, budget: float, candidates: Sequence[str]) -> list[str]:
         """The subset of ``candidates`` within ``budget`` with the least residual EAL."""
         best: tuple[float, float, tuple[str, ...]] = (self.evaluate(()).eal_per_year, 0.0, ())
@@ -288,6 +292,7 @@ class Planner:
                     best = score
         return list(best[2])
 
+    @collector_paused()
     def plan(self, budget: float) -> Plan:
         """The budget plan; exhaustive search checks greedy when there are few candidates."""
         base = self.evaluate(()).eal_per_year
@@ -302,6 +307,7 @@ class Planner:
         return Plan(budget, tuple(selected), sum(self.costs[i] for i in selected),
                     self.evaluate(selected).eal_per_year, base, method)
 
+    @collector_paused()
     def frontier(self) -> list[FrontierPoint]:
         """Residual EAL against annual budget along the unconstrained greedy order."""
         order = self.greedy(np.inf)

@@ -32,7 +32,7 @@ from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impa
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
 from riskmodel.engine.phases import service_matrices
 from riskmodel.engine.room import proven_moves, room_of
-from riskmodel.engine.topology import TopologyIndex
+from riskmodel.engine.topology import TopologyIndex, inherit_arrays
 from riskmodel.engine.variants import (
     ParentSummary,
     carried_over,
@@ -155,6 +155,7 @@ class RiskModel:
         self.index = TopologyIndex(self.scenario)
         if self.parent is not None:
             _share_service_arrays(self.index, self.parent.index)
+            inherit_arrays(self.index, self.parent.index)
         self._change = topology_change(self.parent.index, self.index) if self.parent is not None else None
         self.modes: tuple[FailureMode, ...] = self.catalog.failure_modes
         self.mode_position = {mode.id: i for i, mode in enumerate(self.modes)}

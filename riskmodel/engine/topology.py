@@ -208,19 +208,24 @@ class TopologyIndex:
         return np.where(zonal, self.node_zone[self.pod_node], -1)
 
     @cached_property
+    def node_allocatable(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per node: allocatable cpu (millicores), memory (bytes) and pod slots."""
+        nodes = self.scenario.nodes
+        return (np.array([n.allocatable.cpu_millicores for n in nodes], dtype=float),
+                np.array([n.allocatable.memory_bytes for n in nodes], dtype=float),
+                np.array([n.allocatable.max_pods for n in nodes], dtype=np.int64))
+
+    @cached_property
     def free_cpu_millicores(self) -> np.ndarray:
-        allocatable = np.array([n.allocatable.cpu_millicores for n in self.scenario.nodes], dtype=float)
-        return allocatable - np.bincount(self.pod_node, self.pod_cpu_millicores, len(self.node_names))
+        return self.node_allocatable[0] - np.bincount(self.pod_node, self.pod_cpu_millicores, len(self.node_names))
 
     @cached_property
     def free_memory_bytes(self) -> np.ndarray:
-        allocatable = np.array([n.allocatable.memory_bytes for n in self.scenario.nodes], dtype=float)
-        return allocatable - np.bincount(self.pod_node, self.pod_memory_bytes, len(self.node_names))
+        return self.node_allocatable[1] - np.bincount(self.pod_node, self.pod_memory_bytes, len(self.node_names))
 
     @cached_property
     def free_pod_slots(self) -> np.ndarray:
-        allocatable = np.array([n.allocatable.max_pods for n in self.scenario.nodes], dtype=np.int64)
-        return allocatable - np.bincount(self.pod_node, minlength=len(self.node_names))
+        return self.node_allocatable[2] - np.bincount(self.pod_node, minlength=len(self.node_names))
 
     @cached_property
     def pods_on_node(self) -> list[np.ndarray]:
@@ -310,3 +315,32 @@ def _offered(node, name: str) -> float:
         reported = node.allocatable.ephemeral_storage_bytes
         return np.inf if reported is None else float(reported)
     return float(node.allocatable.extended.get(name, 0.0))
+
+
+_NODE_ARRAYS = ("node_names", "node_position", "zone_names", "node_zone", "node_region", "node_schedulable",
+                "node_allocatable")
+
+
+def inherit_arrays(child: TopologyIndex, parent: TopologyIndex) -> None:
+    """Give a variant's index the arrays of its parent that cannot differ, instead of deriving
+    them again from 10,000 pods: node arrays when the two share their nodes and zones, and the
+    node position of each pod of a workload the variant left as it was (positions hold while the
+    parent's nodes come first, in order)."""
+    shared_nodes = child.scenario.nodes is parent.scenario.nodes and child.scenario.zones is parent.scenario.zones
+    if shared_nodes:
+        for name in _NODE_ARRAYS:
+            if name in parent.__dict__:
+                child.__dict__[name] = parent.__dict__[name]
+    known = len(parent.node_names)
+    if not shared_nodes and child.node_names[:known] != parent.node_names:
+        return
+    before = parent.scenario.workloads_by_name
+    starts = np.concatenate([[0], np.cumsum(parent.pod_counts)]).astype(np.int64)
+    pieces = []
+    for workload in child.scenario.workloads:
+        if before.get(workload.name) is workload:
+            at = parent.workload_position[workload.name]
+            pieces.append(parent.pod_node[starts[at]:starts[at + 1]])
+        else:
+            pieces.append(np.array([child.node_position[n] for n in workload.pods], dtype=np.int64))
+    child.__dict__["pod_node"] = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)

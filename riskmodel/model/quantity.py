@@ -7,7 +7,10 @@ then either a binary suffix (Ki … Ei), a decimal suffix (n u m k M G T P E) or
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import TypeVar
 
 from riskmodel.model.bounds import MAX_CPU_CORES, MAX_MEMORY_BYTES
 
@@ -78,6 +81,23 @@ def _in_range(quantity: Decimal, value: object, most: Decimal, unit: str) -> Dec
 _NANO = Decimal("1e-9")
 
 
+_Parsed = TypeVar("_Parsed")
+
+
+def _cached(parse: Callable[[str | int | float], _Parsed]) -> Callable[[str | int | float], _Parsed]:
+    """``parse`` remembering its last 65,536 answers for strings and numbers: a 10,000-node
+    cluster repeats a few dozen quantities, and every topology variant validates its changed
+    workloads again. Anything else (a list from a bad file) is parsed as it is, to its clear error."""
+    remembered = lru_cache(maxsize=65_536, typed=True)(parse)
+
+    def parse_value(value: str | int | float) -> _Parsed:
+        return remembered(value) if type(value) in (str, int, float) else parse(value)
+
+    parse_value.__doc__, parse_value.__name__ = parse.__doc__, parse.__name__
+    return parse_value
+
+
+@_cached
 def cpu_millicores(value: str | int | float) -> float:
     """CPU quantity in millicores: ``'500m'`` → 500.0, ``'2'`` → 2000.0.
 
@@ -90,6 +110,7 @@ def cpu_millicores(value: str | int | float) -> float:
     return float(cores * 1000)
 
 
+@_cached
 def memory_bytes(value: str | int | float) -> int:
     """Memory quantity in bytes, rounded up as Kubernetes does: ``'1Gi'`` → 1073741824 (at most 1 PiB)."""
     quantity = _in_range(parse_quantity(value), value, Decimal(MAX_MEMORY_BYTES), "bytes")

@@ -12,6 +12,7 @@ import numpy as np
 
 from riskmodel.engine.collector import collector_paused
 from riskmodel.engine.risk import Evaluation, ModeFactors, RiskModel
+from riskmodel.engine.threads import blas_single_threaded
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def mode_bad_minutes(model: RiskModel, evaluation: Evaluation) -> np.ndarray:
 
 def build_register(model: RiskModel, factors: ModeFactors | None = None) -> RiskRegister:
     """The register as a review shows it, under ``factors`` (None: the catalog as it is)."""
-    with collector_paused():
+    with collector_paused(), blas_single_threaded():
         return _register(model, factors)
 
 

@@ -32,6 +32,7 @@ from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impa
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
 from riskmodel.engine.phases import service_matrices
 from riskmodel.engine.room import proven_moves, room_of
+from riskmodel.engine.threads import blas_single_threaded
 from riskmodel.engine.topology import TopologyIndex, inherit_arrays
 from riskmodel.engine.variants import (
     ParentSummary,
@@ -148,7 +149,7 @@ class RiskModel:
     """A model of the topology this one varies; its unchanged blast radii are reused."""
 
     def __post_init__(self) -> None:
-        with collector_paused():
+        with collector_paused(), blas_single_threaded():
             self._build()
 
     def _build(self) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from riskmodel.engine.collector import collector_paused
 from riskmodel.engine.risk import Evaluation, ModeFactors, RiskModel
+from riskmodel.engine.threads import blas_single_threaded
 from riskmodel.model.catalog import Catalog, Measure, measure_applies
 from riskmodel.model.evidence import Evidence
 from riskmodel.model.scenario import Scenario
@@ -241,6 +242,7 @@ class Planner:
         return np.sum([e.bad_minutes_per_service for e in evaluations], axis=0)
 
     @collector_paused()
+    @blas_single_threaded()
     def rank(self) -> list[MeasureResult]:
         """Every measure alone, best net benefit first."""
         base = self.evaluate(()).eal_per_year
@@ -249,6 +251,7 @@ class Planner:
         return sorted(results, key=lambda r: (-r.net_benefit, r.id))
 
     @collector_paused()
+    @blas_single_threaded()
     def greedy(self, budget: float, candidates: Sequence[str] | None = None, start: Sequence[str] = ()) -> list[str]:
         """Pick by marginal ΔEAL per dollar, recomputing after each pick, within ``budget``.
 
@@ -279,6 +282,7 @@ class Planner:
             current = best_eal
 
     @collector_paused()
+    @blas_single_threaded()
     def exhaustive(self, budget: float, candidates: Sequence[str]) -> list[str]:
         """The subset of ``candidates`` within ``budget`` with the least residual EAL."""
         best: tuple[float, float, tuple[str, ...]] = (self.evaluate(()).eal_per_year, 0.0, ())
@@ -293,6 +297,7 @@ class Planner:
         return list(best[2])
 
     @collector_paused()
+    @blas_single_threaded()
     def plan(self, budget: float) -> Plan:
         """The budget plan; exhaustive search checks greedy when there are few candidates."""
         base = self.evaluate(()).eal_per_year
@@ -308,6 +313,7 @@ class Planner:
                     self.evaluate(selected).eal_per_year, base, method)
 
     @collector_paused()
+    @blas_single_threaded()
     def frontier(self) -> list[FrontierPoint]:
         """Residual EAL against annual budget along the unconstrained greedy order."""
         order = self.greedy(np.inf)

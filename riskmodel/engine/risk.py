@@ -168,9 +168,9 @@ class RiskModel:
         self._build_pairs(self._node_rates)
 
     def _extends_parent_nodes(self) -> bool:
-        """The parent's nodes come first here, in the same order (a variant that only adds nodes)."""
+        """The parent's nodes come first here, the same, in the same order (a variant that only adds nodes)."""
         parent = self.parent
-        return parent is not None and self.index.node_names[:len(parent.index.node_names)] == parent.index.node_names
+        return parent is not None and self.scenario.nodes[:len(parent.scenario.nodes)] == parent.scenario.nodes
 
     def _inherited_node_rates(self) -> dict[tuple[str, str], float]:
         """Evidence-adjusted rates: the parent's when the evidence and its nodes are the same
@@ -210,7 +210,11 @@ class RiskModel:
         if parent is None or mode.id not in parent.pairs_by_mode:
             return None
         if parent.index.node_names != self.index.node_names:
-            if mode.scope != "node" or not self._extends_parent_nodes() or parent.evidence is not self.evidence:
+            if not self._extends_parent_nodes() or parent.evidence is not self.evidence:
+                return None
+            if mode.scope == "workload":  # a workload's rows depend on its own fields and its pods' nodes
+                return self._workload_pairs(mode, parent.pairs_by_mode[mode.id])
+            if mode.scope != "node":
                 return None
             known = len(parent.index.node_names)
             added = [n for n in self.scenario.nodes[known:] if not mode.targets.node_labels or
@@ -265,15 +269,32 @@ class RiskModel:
         self.units = [row[0] for row in rows]
         self.pair_mode = np.array(mode_idx, dtype=np.int64)
         self.pair_structure = struct_idx
-        self.base_rate = np.array([row[2] for row in rows], dtype=float)
-        self.base_detect = np.array([row[3] for row in rows], dtype=float)
-        self.base_repair = np.array([row[4] for row in rows], dtype=float)
-        self.reschedule_kind = np.array([row[5] for row in rows], dtype=np.int64)
+        self.base_rate, self.base_detect, self.base_repair, self.reschedule_kind = self._pair_columns()
         mode_incident_cost = np.array([point(mode.incident_cost) for mode in self.modes])
         mode_fraction = np.array([mode.effect.impact_fraction if mode.effect.type == "unavailable" else 1.0
                                   for mode in self.modes])
         self.incident_cost = mode_incident_cost[self.pair_mode] if self.modes else np.zeros(0)
         self.impact_fraction = mode_fraction[self.pair_mode] if self.modes else np.zeros(0)
+
+    def _pair_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rate per year, detect and repair minutes and reschedule kind of every pair; a mode
+        whose rows are its parent's own takes the parent's columns."""
+        parent = self.parent
+        parts: list[tuple[np.ndarray, ...]] = []
+        for position, mode_rows in enumerate(self.pairs_by_mode.values()):
+            if parent is not None and parent.pairs_by_mode.get(self.modes[position].id) is mode_rows:
+                low, high = parent.mode_pairs[position], parent.mode_pairs[position + 1]
+                parts.append((parent.base_rate[low:high], parent.base_detect[low:high], parent.base_repair[low:high],
+                              parent.reschedule_kind[low:high]))
+            else:
+                parts.append((np.array([row[2] for row in mode_rows], dtype=float),
+                              np.array([row[3] for row in mode_rows], dtype=float),
+                              np.array([row[4] for row in mode_rows], dtype=float),
+                              np.array([row[5] for row in mode_rows], dtype=np.int64)))
+        if not parts:
+            return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)
+        rate, detect, repair, kind = (np.concatenate(column) for column in zip(*parts, strict=True))
+        return rate, detect, repair, kind
 
     def _inherited_rows(self, position: int, mode: FailureMode, mode_rows: list[PairRow]) -> np.ndarray:
         """Parent structure ids of the leading rows of ``mode_rows`` that are the parent's own rows."""

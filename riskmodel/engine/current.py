@@ -125,12 +125,13 @@ def _workload_problems(index: TopologyIndex, missing: np.ndarray) -> list[Curren
 def _condition_problems(model: RiskModel, evaluation: Evaluation) -> list[CurrentProblem]:
     """Active conditions (other than Ready) on nodes of the scenario, costed by the EAL they add."""
     nodes = set(model.index.node_names)
+    active = [c for c in model.evidence.conditions if c.type != "Ready" and c.is_problem and c.node in nodes]
+    if not active:
+        return []
     pair_of = {(model.modes[m].id, unit.name): i for i, (m, unit) in enumerate(zip(model.pair_mode, model.units,
                                                                                   strict=True)) if unit.scope == "node"}
     problems = []
-    for condition in model.evidence.conditions:
-        if condition.type == "Ready" or not condition.is_problem or condition.node not in nodes:
-            continue
+    for condition in active:
         added, signalled = 0.0, []
         for mode in model.modes:
             ratio = next((s.likelihood_ratio for s in mode.signals.conditions if s.type == condition.type), None)

@@ -168,19 +168,23 @@ class _Shares:
         self.model = model
         self.attribution = _Attribution(model)
         cost_a, cost_b = model.structure_service_cost_per_minute
-        cost = cost_a + cost_b
-        total = cost.sum(axis=1) if cost.size else np.zeros(len(model.structures))
-        reach = self.attribution.reaches.astype(float)
-        mine = cost @ reach if cost.size and reach.size else np.zeros((len(total), reach.shape[1]))
-        self.share = np.divide(mine, total[:, None], out=np.zeros_like(mine), where=total[:, None] > 0)
+        self.cost = cost_a + cost_b
+        self.total = self.cost.sum(axis=1) if self.cost.size else np.zeros(len(model.structures))
+
+    def _share(self, column: int) -> np.ndarray:
+        """Per failed set, the share of its cost on the services one workload reaches (a column
+        at a time: the whole (failed sets × workloads) matrix of a 10,000-node cluster is gigabytes)."""
+        reach = self.attribution.reaches[:, column].astype(float)
+        mine = self.cost @ reach if self.cost.size and reach.size else np.zeros(len(self.total))
+        return np.divide(mine, self.total, out=np.zeros_like(mine), where=self.total > 0)
 
     def of(self, workload: Workload) -> np.ndarray:
         model, attribution = self.model, self.attribution
         shares = np.zeros(len(model.units))
-        column = model.index.workload_position[workload.name]
+        share = self._share(model.index.workload_position[workload.name])
         for node in set(workload.pods):
             pairs = attribution.unit_pairs.get(("node", node), [])
-            shares[pairs] = self.share[model.pair_structure[pairs], column]
+            shares[pairs] = share[model.pair_structure[pairs]]
         shares[attribution.own_pairs(workload.name)] = 1.0
         return shares
 

@@ -56,12 +56,11 @@ class _Capacity:
         if not len(fits):
             return None
         crowding = np.zeros(len(fits))
-        if avoid:
-            where = {node: i for i, node in enumerate(fits.tolist())}
-            for name, count in avoid.items():
-                at = where.get(self.position[name])
-                if at is not None:
-                    crowding[at] = count
+        if avoid:  # fits is sorted (node positions in order)
+            held = np.array([self.position[name] for name in avoid], dtype=np.int64)
+            at = np.minimum(np.searchsorted(fits, held), len(fits) - 1)
+            found = fits[at] == held
+            crowding[at[found]] = np.array(list(avoid.values()), dtype=float)[found]
         fits = fits[crowding == crowding.min()]
         best = int(fits[np.flatnonzero(self.cpu[fits] == self.cpu[fits].max())[0]])
         self.cpu[best] -= cpu

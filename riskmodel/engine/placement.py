@@ -68,16 +68,17 @@ class _FitCandidates:
     def __init__(self, index: TopologyIndex) -> None:
         self.index = index
         usable = index.node_schedulable
-        self.cpu = np.where(usable, index.free_cpu_millicores, -1.0).tolist()
-        self.memory = np.where(usable, index.free_memory_bytes, -1.0).tolist()
-        self.slots = np.where(usable, index.free_pod_slots, 0).tolist()
+        self._arrays = (np.where(usable, index.free_cpu_millicores, -1.0), np.where(usable, index.free_memory_bytes, -1.0),
+                        np.where(usable, index.free_pod_slots, 0))
+        self.cpu, self.memory, self.slots = (array.tolist() for array in self._arrays)
         self._lists: dict[tuple[float, float, int], np.ndarray] = {}
 
     def nodes(self, cpu: float, memory: float, zone: int) -> np.ndarray:
         key = (cpu, memory, zone)
         if key not in self._lists:
             index = self.index
-            fits = (np.array(self.cpu) >= cpu) & (np.array(self.memory) >= memory) & (np.array(self.slots) > 0)
+            free_cpu, free_memory, free_slots = self._arrays
+            fits = (free_cpu >= cpu) & (free_memory >= memory) & (free_slots > 0)
             if zone >= 0:
                 fits &= index.node_zone == zone
             self._lists[key] = np.flatnonzero(fits)

@@ -47,7 +47,24 @@ def test_reused_impacts_equal_a_rebuild(name, scenario, evidence):
     _assert_same_structures(RiskModel(both, CATALOG, base.evidence, parent=one), RiskModel(both, CATALOG, base.evidence))
 
 
+def test_planner_scenarios_equal_applying_every_measure_at_once():
+    """A variant's scenario is its last measure applied to the cached scenario of the others: the
+    same scenario as applying them all in one go, for every combination the planner builds."""
+    from riskmodel.plan.planner import Planner
+
+    scenario = generate_large_scenario(seed=5, nodes=90, workloads=30, services=15)
+    planner = Planner(scenario, CATALOG)
+    ids = [m.id for m in TOPOLOGY]
+    for combination in [ids[:2], ids[1:4], ids, [ids[0], ids[-1]]]:
+        key = tuple(combination)
+        assert planner.scenario_for(key) == apply_topology_measures(scenario, [planner.measures[i] for i in key]), key
+        _assert_same_structures(planner.model_for(key), RiskModel(planner.scenario_for(key), CATALOG))
+
+
 def _assert_same_structures(reused: RiskModel, rebuilt: RiskModel) -> None:
+    assert reused.units == rebuilt.units
+    for column in ("pair_mode", "pair_structure", "base_rate", "base_detect", "base_repair", "reschedule_kind"):
+        np.testing.assert_array_equal(getattr(reused, column), getattr(rebuilt, column), err_msg=column)
     assert reused.structure_keys == rebuilt.structure_keys
     for mine, theirs in zip(reused.structures, rebuilt.structures, strict=True):
         np.testing.assert_array_equal(mine.placement.rescheduled_per_workload, theirs.placement.rescheduled_per_workload)

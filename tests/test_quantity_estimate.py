@@ -25,10 +25,19 @@ def test_memory_quantities(text, size_bytes):
     assert memory_bytes(text) == size_bytes
 
 
-@pytest.mark.parametrize("bad", ["two", "16GB", "", "1.2.3", "-1", True])
+@pytest.mark.parametrize("bad", ["two", "16GB", "", "1.2.3", "-1", True, [1], {"cpu": 1}])
 def test_bad_quantities_say_what_was_expected(bad):
-    with pytest.raises(ValueError, match="quantity"):
-        memory_bytes(bad)
+    """Twice each: the parsers remember strings and numbers, and a remembered parse must not turn
+    a bad value (or an unhashable one from a bad file) into anything but the same clear error."""
+    for parse in (memory_bytes, cpu_millicores, memory_bytes, cpu_millicores):
+        with pytest.raises(ValueError, match="quantity"):
+            parse(bad)
+
+
+def test_remembered_quantities_keep_their_type():
+    """``1`` and ``1.0`` hash alike; each keeps its own parse (typed cache) and both are right."""
+    assert cpu_millicores(1) == cpu_millicores(1.0) == 1000.0
+    assert memory_bytes("1Gi") == memory_bytes("1Gi") == 2**30 and isinstance(memory_bytes("1Gi"), int)
 
 
 def test_interval_is_lognormal_with_hand_computed_mean():

@@ -199,8 +199,10 @@ def _proven(index: TopologyIndex, flat: FailedPositions, failed_codes: np.ndarra
     local[moving] = np.arange(len(moving))
     mine = local[failed_codes // workloads]
     excluded = np.sort(mine[mine >= 0] * workloads + failed_codes[mine >= 0] % workloads)
-    ok, moved = proven_moves(index, nodes, classes, failed_ptr, flat.node[position], excluded)
-    return {k: Placement(moved[j], listed=False) for j, k in enumerate(moving.tolist()) if ok[j]}
+    ok, moved_code, moved = proven_moves(index, nodes, classes, failed_ptr, flat.node[position], excluded)
+    bounds = np.searchsorted(moved_code, np.arange(len(moving) + 1) * workloads).tolist()
+    return {k: Placement.counted(moved_code[bounds[j]:bounds[j + 1]] % workloads, moved[bounds[j]:bounds[j + 1]],
+                                 workloads) for j, k in enumerate(moving.tolist()) if ok[j]}
 
 
 def _after(index: TopologyIndex, code: np.ndarray, lost: np.ndarray, moving: np.ndarray,
@@ -212,8 +214,13 @@ def _after(index: TopologyIndex, code: np.ndarray, lost: np.ndarray, moving: np.
     owner = local[code // workloads]
     mine = owner >= 0
     after_code = owner[mine] * workloads + code[mine] % workloads
-    rescheduled = np.stack([placements[k].rescheduled_per_workload for k in moving.tolist()])  # type: ignore[union-attr]
-    after_lost = lost[mine] - rescheduled[owner[mine], code[mine] % workloads]
+    chosen = [placements[k] for k in moving.tolist()]
+    moved_code = np.concatenate([[0], *(j * workloads + p.rescheduled_workloads  # type: ignore[union-attr]
+                                        for j, p in enumerate(chosen))]).astype(np.int64)[1:]
+    moved = np.concatenate([[0], *(p.rescheduled_counts for p in chosen)])[1:]  # type: ignore[union-attr]
+    at = np.minimum(np.searchsorted(moved_code, after_code), max(len(moved_code) - 1, 0))
+    rescheduled = np.where(moved_code[at] == after_code, moved[at], 0) if len(moved_code) else 0
+    after_lost = lost[mine] - rescheduled
     return phase_batch(index, len(moving), after_code, after_lost, direct_down[moving], degraded[moving])
 
 

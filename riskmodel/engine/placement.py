@@ -19,27 +19,53 @@ from riskmodel.engine.topology import TopologyIndex
 class Placement:
     """Where lost pods went: ``moves`` as (pod position, node position); the rest stayed lost.
 
+    The rescheduled pods per workload are kept as their non-zero entries (a failed node moves
+    a few workloads' pods; a dense row per failed set is gigabytes on a 10,000-node cluster)
+    and given dense on reading :attr:`rescheduled_per_workload`.
     A placement carried over into a topology variant whose pods or nodes are numbered
     differently is renumbered on first access (:meth:`renumbered`): most are never read.
     """
 
-    __slots__ = ("rescheduled_per_workload", "listed", "_moves", "_unschedulable", "_renumber")
+    __slots__ = ("rescheduled_workloads", "rescheduled_counts", "workloads", "listed", "_moves", "_unschedulable",
+                 "_renumber")
 
     def __init__(self, rescheduled_per_workload: np.ndarray, moves: tuple[tuple[int, int], ...] = (),
                  unschedulable: tuple[int, ...] = (), listed: bool = True) -> None:
-        self.rescheduled_per_workload = rescheduled_per_workload
+        entries = np.flatnonzero(rescheduled_per_workload)
+        self._set(entries, rescheduled_per_workload[entries].astype(np.int64), len(rescheduled_per_workload), listed)
+        self._moves, self._unschedulable = moves, unschedulable
+
+    def _set(self, workloads: np.ndarray, counts: np.ndarray, size: int, listed: bool) -> None:
+        self.rescheduled_workloads, self.rescheduled_counts, self.workloads = workloads, counts, size
+        """Positions of the workloads that got pods back (ascending), how many each, of ``workloads``."""
         self.listed = listed
         """Every lost pod that may move is in ``moves`` or ``unschedulable``; False when only
         the counts are known (proven by the room check, see :func:`structural_impacts`)."""
-        self._moves, self._unschedulable = moves, unschedulable
         self._renumber: tuple[np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def counted(cls, workloads: np.ndarray, counts: np.ndarray, size: int) -> Placement:
+        """Counts only (ascending workload positions, pods each, of ``size`` workloads): moves not listed."""
+        placement = cls.__new__(cls)
+        placement._set(workloads, counts, size, listed=False)
+        placement._moves, placement._unschedulable = (), ()
+        return placement
+
+    @property
+    def rescheduled_per_workload(self) -> np.ndarray:
+        """Pods that rescheduled, per workload position."""
+        dense = np.zeros(self.workloads, dtype=np.int64)
+        dense[self.rescheduled_workloads] = self.rescheduled_counts
+        return dense
 
     @classmethod
     def renumbered(cls, placement: Placement, pod_shift: np.ndarray, node_map: np.ndarray) -> Placement:
         """``placement`` with pod position p read as ``pod_shift[p]`` and node n as ``node_map[n]``."""
         if not (placement.moves or placement.unschedulable):
             return placement
-        result = cls(placement.rescheduled_per_workload, placement.moves, placement.unschedulable)
+        result = cls.__new__(cls)
+        result._set(placement.rescheduled_workloads, placement.rescheduled_counts, placement.workloads, placement.listed)
+        result._moves, result._unschedulable = placement.moves, placement.unschedulable
         result._renumber = (pod_shift, node_map)
         return result
 

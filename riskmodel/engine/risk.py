@@ -389,9 +389,15 @@ class RiskModel:
         excluded = np.sort(np.fromiter((k * workloads + index.workload_position[w] for k, f in enumerate(failed_sets)
                                         for w in f.workloads), dtype=np.int64))
         nodes, classes = room_of(index)
-        proven, moved = proven_moves(index, nodes, classes, failed_ptr, failed, excluded)
-        theirs = np.stack([parent.structures[parent_ids[i]].placement.rescheduled_per_workload for i in chosen])
-        result[chosen] = proven & (moved == theirs).all(axis=1)
+        proven, moved_code, moved = proven_moves(index, nodes, classes, failed_ptr, failed, excluded)
+        theirs = [parent.structures[parent_ids[i]].placement for i in chosen]
+        their_code = np.concatenate([[0], *(k * workloads + p.rescheduled_workloads for k, p in enumerate(theirs))])
+        their_moved = np.concatenate([[0], *(p.rescheduled_counts for p in theirs)])
+        codes, difference = np.unique(np.concatenate([moved_code, their_code[1:]]), return_inverse=True)
+        net = np.bincount(difference, np.concatenate([moved, -their_moved[1:]]), minlength=len(codes))
+        differs = np.zeros(len(chosen), dtype=bool)
+        differs[codes[net != 0] // workloads] = True
+        result[chosen] = proven & ~differs
         return result
 
     def _covers_a_zone(self, parent_rows: np.ndarray) -> np.ndarray:

@@ -53,9 +53,10 @@ def _ratio(sigma: np.ndarray, half_variance: np.ndarray, rng: np.random.Generato
     return np.exp(ratio, out=ratio)
 
 
-def _per_incident(values: np.ndarray, mode: np.ndarray) -> np.ndarray:
-    """A per-mode value for each incident (one value when every incident's mode has the same)."""
-    return values[:1] if len(values) and np.all(values == values[0]) else values[mode]
+def per_incident(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]`` (a per-mode or per-pair value for each incident), or one value that
+    broadcasts when all values are the same: a single risk gathers nothing."""
+    return values[:1] if len(values) and np.all(values == values[0]) else values[index]
 
 
 def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.ndarray:
@@ -64,7 +65,8 @@ def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.nd
     what ``np.searchsorted(rate_cumulative, target, side="right")`` returns, capped at the
     mode's last pair, at a fraction of its cost: a few steps forward from a guided start."""
     if table.single_pair_modes:
-        return table.mode_first[mode]
+        first = per_incident(table.mode_first, mode)
+        return np.full(len(mode), first[0]) if len(first) == 1 else first
     target = table.mode_low[mode]
     target += uniform * table.mode_span[mode]
     sampler = table.sampler
@@ -93,8 +95,9 @@ def _random_pairs(table: PairTable, rng: np.random.Generator, years: int) -> tup
     return year, mode, pick_pairs(table, mode, rng.random(len(mode)))
 
 
-def _scaled(base: np.ndarray, ratio: np.ndarray | None) -> np.ndarray:
-    return base if ratio is None else np.multiply(base, ratio, out=ratio)
+def _scaled(base: np.ndarray, ratio: np.ndarray | None, size: int) -> np.ndarray:
+    """``base`` (per incident, or one value for all) times the mean-one multipliers, ``size`` values."""
+    return np.array(np.broadcast_to(base, (size,))) if ratio is None else np.multiply(base, ratio, out=ratio)
 
 
 def draw_block(table: PairTable, rng: np.random.Generator, years: int) -> Incidents:
@@ -109,23 +112,24 @@ def draw_block(table: PairTable, rng: np.random.Generator, years: int) -> Incide
         start = np.concatenate([start, np.tile(table.injected_start, years)])
         mode = table.mode[pair]
     size = len(pair)
-    ratios = [_ratio(_per_incident(sigma, mode), _per_incident(half, mode), rng, size)
+    ratios = [_ratio(per_incident(sigma, mode), per_incident(half, mode), rng, size)
               for sigma, half in ((table.detect_sigma, table.detect_half_variance),
                                   (table.repair_sigma, table.repair_half_variance),
                                   (table.cost_sigma, table.cost_half_variance))]
-    detect = _scaled(table.detect[pair], ratios[0])
-    repair = _scaled(table.repair[pair], ratios[1])
-    cost = _scaled(table.incident_cost[pair], ratios[2])
+    detect = _scaled(per_incident(table.detect, pair), ratios[0], size)
+    repair = _scaled(per_incident(table.repair, pair), ratios[1], size)
+    cost = _scaled(per_incident(table.incident_cost, pair), ratios[2], size)
     if not table.neutral_timing:
         detect = np.maximum(0.0, detect * table.detect_factor[pair] - table.detect_saved[pair])
         repair = np.maximum(0.0, repair * table.repair_factor[pair] - table.repair_saved[pair])
     duration = detect + repair
     if table.any_reschedules:
-        evict = table.evict_minutes[pair]
+        evict = per_incident(table.evict_minutes, pair)
         reschedule_at = np.where(table.reschedules[pair], detect + evict + table.startup_minutes, np.inf)
         phase_a = np.minimum(reschedule_at, duration)
+        phase_b = duration - phase_a
     else:
-        reschedule_at, phase_a = np.full(size, np.inf), duration
+        reschedule_at, phase_a, phase_b = np.full(size, np.inf), duration, np.zeros(size)
     reschedule_at += start
     return Incidents(year=year, pair=pair, start=start, reschedule=reschedule_at, end=start + duration,
-                     phase_a=phase_a, phase_b=duration - phase_a, incident_cost=cost)
+                     phase_a=phase_a, phase_b=phase_b, incident_cost=cost)

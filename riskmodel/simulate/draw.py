@@ -66,7 +66,7 @@ def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.nd
     mode's last pair, at a fraction of its cost: a few steps forward from a guided start."""
     if table.single_pair_modes:
         first = per_incident(table.mode_first, mode)
-        return np.full(len(mode), first[0]) if len(first) == 1 else first
+        return np.broadcast_to(first, mode.shape) if len(first) == 1 else first
     target = table.mode_low[mode]
     target += uniform * table.mode_span[mode]
     sampler = table.sampler
@@ -96,8 +96,9 @@ def _random_pairs(table: PairTable, rng: np.random.Generator, years: int) -> tup
 
 
 def _scaled(base: np.ndarray, ratio: np.ndarray | None, size: int) -> np.ndarray:
-    """``base`` (per incident, or one value for all) times the mean-one multipliers, ``size`` values."""
-    return np.array(np.broadcast_to(base, (size,))) if ratio is None else np.multiply(base, ratio, out=ratio)
+    """``base`` (per incident, or one value for all) times the mean-one multipliers, ``size``
+    values (a read-only view of ``base`` when there are no multipliers)."""
+    return np.broadcast_to(base, (size,)) if ratio is None else np.multiply(base, ratio, out=ratio)
 
 
 def draw_block(table: PairTable, rng: np.random.Generator, years: int) -> Incidents:
@@ -128,8 +129,8 @@ def draw_block(table: PairTable, rng: np.random.Generator, years: int) -> Incide
         reschedule_at = np.where(table.reschedules[pair], detect + evict + table.startup_minutes, np.inf)
         phase_a = np.minimum(reschedule_at, duration)
         phase_b = duration - phase_a
-    else:
-        reschedule_at, phase_a, phase_b = np.full(size, np.inf), duration, np.zeros(size)
-    reschedule_at += start
+        reschedule_at += start
+    else:  # nothing ever moves: no reschedule time, no phase B
+        reschedule_at, phase_a, phase_b = np.broadcast_to(np.inf, (size,)), duration, np.zeros(size)
     return Incidents(year=year, pair=pair, start=start, reschedule=reschedule_at, end=start + duration,
                      phase_a=phase_a, phase_b=phase_b, incident_cost=cost)

@@ -83,12 +83,12 @@ def draw_chunk(table: PairTable, generators: list[np.random.Generator], sizes: l
     return Incidents(**joined)
 
 
-def _single(table: PairTable, inc: Incidents, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Structure, scale and stand-alone loss (dollars, into ``out`` when given) of every
-    incident (structure and scale read-only: views of one value when all incidents share it)."""
+def _single(table: PairTable, inc: Incidents) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Structure, scale and stand-alone loss (dollars) of every incident (structure and scale
+    read-only: views of one value when all incidents share it)."""
     pair = inc.pair
     scale = per_incident(table.scale, pair)
-    loss = np.multiply(per_incident(table.pair_cost_a, pair), inc.phase_a, out=out)
+    loss = per_incident(table.pair_cost_a, pair) * inc.phase_a
     if table.any_reschedules:  # else every phase B is 0 minutes
         loss += per_incident(table.pair_cost_b, pair) * inc.phase_b
     loss *= scale
@@ -117,13 +117,14 @@ def _clustered(table: PairTable, inc: Incidents, pieces: list[tuple[int, int]]) 
     hard = np.flatnonzero(~table.pair_degraded[inc.pair]) if table.any_degraded else None
     found, ids, count = [], [], 0
     for low, high in pieces:
+        years = None if len(pieces) == 1 or high == low else int(inc.year[high - 1] - inc.year[low]) + 1
         if hard is None:
-            members, cluster = clusters(inc.year[low:high], inc.start[low:high], inc.end[low:high])
+            members, cluster = clusters(inc.year[low:high], inc.start[low:high], inc.end[low:high], years)
             members += low
         else:
             first, last = np.searchsorted(hard, (low, high))
             mine = hard[first:last]
-            members, cluster = clusters(inc.year[mine], inc.start[mine], inc.end[mine])
+            members, cluster = clusters(inc.year[mine], inc.start[mine], inc.end[mine], years)
             members = mine[members]
         found.append(members)
         ids.append(cluster + count)
@@ -169,8 +170,7 @@ def evaluate_chunk(table: PairTable, inc: Incidents, years: int, evaluator: Unio
     st = table.structures
     pieces = _pieces(inc.year, years)
     slow, cluster, overlapped = _slow_members(table, inc, pieces)
-    loss, alone, annual, phase_a, phase_b = _additive(table, inc, years, pieces, slow)
-    mode_loss = _mode_sums(table, inc, loss)
+    alone, annual, mode_loss, phase_a, phase_b = _additive(table, inc, years, pieces, slow)
     bad = np.zeros((years, len(table.service_names)))
     if len(slow):
         _add_clusters(table, inc, evaluator, (slow, cluster, alone), (annual, mode_loss, bad, phase_a, phase_b))
@@ -182,22 +182,30 @@ def evaluate_chunk(table: PairTable, inc: Incidents, years: int, evaluator: Unio
 
 def _additive(table: PairTable, inc: Incidents, years: int, pieces: list[tuple[int, int]],
               slow: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Piece by piece: stand-alone losses with the ``slow`` ones set to 0, the ``slow`` ones'
-    own losses (in their order), and the additive incidents' losses per year and (years ×
-    structures) scale-weighted phase A and B minutes. Every sum over a year's incidents is
-    taken in incident order, as one pass over the whole block would."""
+    """Piece by piece: the ``slow`` incidents' stand-alone losses (in their order), and the
+    other incidents' losses per year and per failure mode and their (years × structures)
+    scale-weighted phase A and B minutes. Every sum is taken in incident order, as one
+    ``np.bincount`` over the whole chunk would (years never span two pieces; the per-mode sums
+    run on from piece to piece)."""
     count = len(table.structures.group)
-    loss, annual = np.empty(len(inc)), np.zeros(years)
+    annual, mode_loss = np.zeros(years), np.zeros(len(table.mode_names))
+    one_mode = per_incident(table.mode, inc.pair)
     phase_a, phase_b = np.zeros((years, count)), np.zeros((years, count))
     order = np.argsort(slow, kind="stable")
     positions, alone = slow[order], np.empty(len(slow))
     for low, high in pieces:
         part = inc if len(pieces) == 1 else _view(inc, low, high)
-        structure, scale, own = _single(table, part, loss[low:high])
+        structure, scale, own = _single(table, part)
         first, last = np.searchsorted(positions, (low, high))
         mine = positions[first:last] - low
         alone[order[first:last]] = own[mine]
         own[mine] = 0.0
+        if len(one_mode) == 1:  # a running sum: np.add.at into one cell is slow
+            running = np.empty(len(own) + 1)
+            running[0], running[1:] = mode_loss[one_mode[0]], own
+            mode_loss[one_mode[0]] = np.add.accumulate(running, out=running)[-1]
+        else:
+            np.add.at(mode_loss, table.mode[part.pair], own)
         if len(pieces) == 1:
             y0, span, local = 0, years, part.year
         else:  # whole years in order
@@ -209,25 +217,14 @@ def _additive(table: PairTable, inc: Incidents, years: int, pieces: list[tuple[i
             weight = scale * minutes
             weight[mine] = 0.0
             target[y0:y0 + span] = np.bincount(key, weight, minlength=span * count).reshape(span, count)
-    return loss, alone, annual, phase_a, phase_b
-
-
-def _mode_sums(table: PairTable, inc: Incidents, loss: np.ndarray) -> np.ndarray:
-    """Loss per failure mode: ``np.bincount`` by mode, or — every pair of one mode — the running
-    sum's last value (the same additions in the same order, without an index array)."""
-    mode = per_incident(table.mode, inc.pair)
-    if len(mode) != 1 or not len(loss):
-        return np.bincount(table.mode[inc.pair], loss, minlength=len(table.mode_names)).astype(float)
-    sums = np.zeros(len(table.mode_names))
-    sums[mode[0]] = np.cumsum(loss)[-1]
-    return sums
+    return alone, annual, mode_loss, phase_a, phase_b
 
 
 def _add_clusters(table: PairTable, inc: Incidents, evaluator: UnionEvaluator, members: tuple, sums: tuple) -> None:
     """Add the interacting clusters' exact losses and bad minutes to ``sums`` (in place)."""
     slow, cluster, alone = members
     annual, mode_loss, bad, phase_a, phase_b = sums
-    st, years, count = table.structures, len(annual), int(cluster[-1]) + 1
+    st, count = table.structures, int(cluster[-1]) + 1
     segments = sweep(_members(table, inc, slow, cluster))
     kind, ref, seg_weight = segments.kind, segments.ref, segments.weight
     union = kind == UNION
@@ -238,7 +235,7 @@ def _add_clusters(table: PairTable, inc: Incidents, evaluator: UnionEvaluator, m
     total = np.bincount(cluster, inc.incident_cost[slow], minlength=count)
     total += np.bincount(segments.cluster, seg_weight * rate, minlength=count)
     year = inc.year[slow[np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1]])]]
-    annual += np.bincount(year, total, minlength=years)
+    _add_sums(annual, year, total)
     alone_sum = np.bincount(cluster, alone, minlength=count)
     share = np.where(alone_sum[cluster] > 0, alone / np.where(alone_sum > 0, alone_sum, 1.0)[cluster],
                      1.0 / np.bincount(cluster, minlength=count)[cluster])
@@ -247,25 +244,17 @@ def _add_clusters(table: PairTable, inc: Incidents, evaluator: UnionEvaluator, m
     structures = len(st.group)
     for target, wanted in ((phase_a, STRUCTURE_A), (phase_b, STRUCTURE_B)):
         chosen = kind == wanted
-        target += np.bincount(seg_year[chosen] * structures + ref[chosen], seg_weight[chosen],
-                              minlength=years * structures).reshape(years, structures)
+        _add_sums(target, seg_year[chosen] * structures + ref[chosen], seg_weight[chosen])
     if len(segments.keys):
         keys = len(segments.keys)
-        matrix = np.bincount(seg_year[union] * keys + ref[union], seg_weight[union], minlength=years * keys)
-        bad += matrix.reshape(years, keys) @ union_bad
+        rows, row = np.unique(seg_year[union], return_inverse=True)
+        matrix = np.bincount(row * keys + ref[union], seg_weight[union], minlength=len(rows) * keys)
+        bad[rows] += matrix.reshape(len(rows), keys) @ union_bad
 
 
-def _phase_weights(table: PairTable, inc: Incidents, structure: np.ndarray, weight: np.ndarray,
-                   years: int) -> tuple[np.ndarray, np.ndarray]:
-    """(years × structures) scale-weighted phase A and phase B minutes of additive incidents."""
-    count = len(table.structures.group)
-    if count == 1:
-        key = inc.year
-    else:
-        key = inc.year * count
-        key += structure
-    phase_a = np.bincount(key, weight * inc.phase_a, minlength=years * count).reshape(years, count)
-    if not table.any_reschedules:
-        return phase_a, np.zeros_like(phase_a)
-    phase_b = np.bincount(key, weight * inc.phase_b, minlength=years * count).reshape(years, count)
-    return phase_a, phase_b
+def _add_sums(target: np.ndarray, index: np.ndarray, weights: np.ndarray) -> None:
+    """``target += np.bincount(index, weights, minlength=target.size)`` (flat), touching only
+    the cells named: the same sums in the same order, at the cost of the few clustered
+    incidents rather than of every (year, structure) cell of the chunk."""
+    cells, inverse = np.unique(index, return_inverse=True)
+    target.ravel()[cells] += np.bincount(inverse, weights, minlength=len(cells))

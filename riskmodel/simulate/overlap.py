@@ -45,16 +45,17 @@ def _start_order(key: np.ndarray, years: int) -> tuple[np.ndarray, np.ndarray]:
     return order, key[order]
 
 
-def clusters(year: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def clusters(year: np.ndarray, start: np.ndarray, end: np.ndarray,
+             years: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Incidents that overlap another one (sorted by year and start), and a compact cluster id
-    for each of them (0, 1, … in that order)."""
+    for each of them (0, 1, … in that order). ``years``: the span of ``year`` when known."""
     if len(year) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     offset = year * YEAR_STRIDE
     key_start = offset + start
     reach_key = np.minimum(end, YEAR_STRIDE - 1.0)
     reach_key += offset
-    order, sorted_start = _start_order(key_start, int(year.max() - year.min()) + 1)
+    order, sorted_start = _start_order(key_start, int(year.max() - year.min()) + 1 if years is None else years)
     reach = reach_key[order]
     np.maximum.accumulate(reach, out=reach)
     opens = np.ones(len(order) + 1, dtype=bool)

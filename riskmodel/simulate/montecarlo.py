@@ -29,7 +29,6 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from riskmodel.plan.planner import Planner
 from riskmodel.simulate.dask_runner import dask_ordered
@@ -41,7 +40,7 @@ from riskmodel.simulate.engine import (
     draw_chunk,
     evaluate_chunk,
 )
-from riskmodel.simulate.parallel import default_workers, run_ordered
+from riskmodel.simulate.parallel import default_workers, one_blas_thread, run_ordered
 from riskmodel.simulate.result import (
     ConvergencePoint,
     ModeOutcome,
@@ -100,7 +99,7 @@ def simulate_table(table: PairTable, measures: tuple[str, ...] = (), *, years: i
         first = firsts[position]
         chunk_sizes = sizes[first:first + per_chunk]
         generators = [np.random.default_rng(child) for child in children[first:first + per_chunk]]
-        with threadpool_limits(1):
+        with one_blas_thread():
             return evaluate_chunk(table, draw_chunk(table, generators, chunk_sizes), sum(chunk_sizes), evaluator)
 
     if dask is None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from builders import catalog, mode, node, scenario, service, workload
 
 from riskmodel.engine.impact import FailedSet
 from riskmodel.files.loader import SHIPPED_SCENARIOS
-from riskmodel.model.catalog import Catalog, FailureMode
-from riskmodel.model.scenario import Scenario
 from riskmodel.plan.planner import Planner
 from riskmodel.simulate import draw, engine
 from riskmodel.simulate.draw import Incidents
@@ -34,15 +33,9 @@ def demo() -> Planner:
 
 def single_risk() -> PairTable:
     """One workload behind a $600/h service, crashing 3 times a year for 30-300 minutes."""
-    scenario = Scenario.model_validate({
-        "name": "single-risk", "zones": [{"name": "a", "region": "r"}],
-        "nodes": [{"name": "n1", "zone": "a", "allocatable": {"cpu": "4", "memory": "8Gi"}}],
-        "workloads": [{"name": "api", "pods": ["n1"], "requests": {"cpu": "1", "memory": "1Gi"}}],
-        "services": [{"name": "shop", "workloads": ["api"], "cost_per_hour": 600, "slo": 0.999}]})
-    mode = FailureMode.model_validate({"id": "crash", "title": "crash", "scope": "workload", "frequency_per_year": 3,
-                                       "detect_minutes": 0, "repair_minutes": {"low": 30, "high": 300},
-                                       "rationale": "one risk, drawn in one-value columns"})
-    return build_pair_table(Planner(scenario, Catalog(failure_modes=(mode,), measures=())))
+    shop = scenario(["a"], [node("n1", "a")], [workload("api", ["n1"])], [service("shop", ["api"], cost_per_hour=600)])
+    crash = mode("crash", "workload", frequency=3, detect=0, repair={"low": 30, "high": 300})
+    return build_pair_table(Planner(shop, catalog([crash])))
 
 
 def _chunk(table: PairTable, sizes: list[int], seed: int) -> tuple[Incidents, engine.ChunkOutcome]:

@@ -22,10 +22,9 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from riskmodel.simulate.engine import ChunkOutcome, draw_chunk, evaluate_chunk
-from riskmodel.simulate.parallel import default_workers
+from riskmodel.simulate.parallel import default_workers, one_blas_thread
 from riskmodel.simulate.structures import StructureTable
 from riskmodel.simulate.tables import PairTable
 from riskmodel.simulate.unions import UnionEvaluator
@@ -42,7 +41,7 @@ def run_chunk(table: PairTable, seeds: Sequence[np.random.SeedSequence], sizes: 
     evaluator = _WORKER_EVALUATORS.get(table.structures)
     if evaluator is None:
         evaluator = _WORKER_EVALUATORS[table.structures] = UnionEvaluator(table.structures)
-    with threadpool_limits(1):
+    with one_blas_thread():
         generators = [np.random.default_rng(seed) for seed in seeds]
         return evaluate_chunk(table, draw_chunk(table, generators, list(sizes)), sum(sizes), evaluator)
 

@@ -10,7 +10,8 @@ the plan's factors are applied as in :meth:`riskmodel.engine.risk.RiskModel.phas
 
 The random numbers are drawn in a fixed order (rate draws, counts, pair picks, starts,
 detect, repair and incident-cost draws), one array each; everything else is arithmetic on
-them, so the incidents depend on the generator's state alone.
+them (done piece by piece, so that the arrays stay in the CPU's caches), so the incidents
+depend on the generator's state alone.
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ def _ratio(sigma: np.ndarray, half_variance: np.ndarray, rng: np.random.Generato
     return np.exp(ratio, out=ratio)
 
 
-def _per_incident(values: np.ndarray, mode: np.ndarray) -> np.ndarray:
-    """A per-mode value for each incident (one value when every incident's mode has the same)."""
-    return values[:1] if len(values) and np.all(values == values[0]) else values[mode]
+def per_incident(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]`` (a per-mode or per-pair value for each incident), or one value that
+    broadcasts when all values are the same: a single risk gathers nothing."""
+    return values[:1] if len(values) and np.all(values == values[0]) else values[index]
 
 
 def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.ndarray:
@@ -64,7 +66,8 @@ def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.nd
     what ``np.searchsorted(rate_cumulative, target, side="right")`` returns, capped at the
     mode's last pair, at a fraction of its cost: a few steps forward from a guided start."""
     if table.single_pair_modes:
-        return table.mode_first[mode]
+        first = per_incident(table.mode_first, mode)
+        return np.broadcast_to(first, mode.shape) if len(first) == 1 else first
     target = table.mode_low[mode]
     target += uniform * table.mode_span[mode]
     sampler = table.sampler
@@ -79,7 +82,7 @@ def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.nd
 
 
 def _random_pairs(table: PairTable, rng: np.random.Generator, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Year, mode and pair of each random incident of ``years`` years."""
+    """Year, mode and pair-pick uniform of each random incident of ``years`` years."""
     modes = len(table.mode_rate)
     sigma = np.tile(table.rate_sigma, years)
     ratio = _ratio(sigma, sigma**2 / 2, rng, years * modes)
@@ -90,18 +93,50 @@ def _random_pairs(table: PairTable, rng: np.random.Generator, years: int) -> tup
         counts = rng.poisson(lam).reshape(years, modes)
     year = np.repeat(np.arange(years), counts[:, 0] if modes == 1 else counts.sum(axis=1))
     mode = np.zeros(len(year), dtype=np.int64) if modes == 1 else np.repeat(np.tile(np.arange(modes), years), counts.ravel())
-    return year, mode, pick_pairs(table, mode, rng.random(len(mode)))
+    return year, mode, rng.random(len(mode))
 
 
-def _scaled(base: np.ndarray, ratio: np.ndarray | None) -> np.ndarray:
-    return base if ratio is None else np.multiply(base, ratio, out=ratio)
+PIECE = 1 << 16
+"""Incidents per piece of the arithmetic on a block's draws: short arrays stay in the CPU's
+caches. The draws themselves are whole arrays (the random stream does not depend on it)."""
+
+
+def _normals(table: PairTable, rng: np.random.Generator, mode: np.ndarray) -> list[np.ndarray | None]:
+    """Standard normals for the detect, repair and incident-cost multipliers, in that order;
+    None (no draw) where no incident's mode has a positive σ."""
+    size = len(mode)
+    present = np.bincount(mode, minlength=len(table.mode_names)) > 0 if size else np.zeros(0, dtype=bool)
+    return [rng.standard_normal(size) if size and np.any(sigma[present] > 0) else None
+            for sigma in (table.detect_sigma, table.repair_sigma, table.cost_sigma)]
+
+
+def _multiplied(normals: np.ndarray | None, sigma: np.ndarray, half: np.ndarray, mode: np.ndarray,
+                base: np.ndarray, size: int) -> np.ndarray:
+    """``base`` × exp(σz − σ²/2) in place of the normals ``z`` of one piece (``base`` alone,
+    read-only, when nothing was drawn)."""
+    if normals is None:
+        return np.broadcast_to(base, (size,))
+    normals *= per_incident(sigma, mode)
+    normals -= per_incident(half, mode)
+    np.exp(normals, out=normals)
+    return np.multiply(base, normals, out=normals)
+
+
+def _slices(size: int) -> list[slice]:
+    return [slice(low, min(low + PIECE, size)) for low in range(0, size, PIECE)] or [slice(0, 0)]
 
 
 def draw_block(table: PairTable, rng: np.random.Generator, years: int) -> Incidents:
     """All incidents of ``years`` simulated years (random ones, then injected ones)."""
-    year, mode, pair = _random_pairs(table, rng, years)
-    start = rng.random(len(pair))
+    year, mode, uniform = _random_pairs(table, rng, years)
+    start = rng.random(len(mode))
     start *= MINUTES_PER_YEAR
+    if table.single_pair_modes and len(first := per_incident(table.mode_first, mode)) == 1:
+        pair = np.broadcast_to(first, mode.shape)
+    else:
+        pair = np.empty(len(mode), dtype=np.int64)
+        for piece in _slices(len(mode)):
+            pair[piece] = pick_pairs(table, mode[piece], uniform[piece])
     injected = len(table.injected_pairs)
     if injected:
         year = np.concatenate([year, np.repeat(np.arange(years), injected)])
@@ -109,23 +144,41 @@ def draw_block(table: PairTable, rng: np.random.Generator, years: int) -> Incide
         start = np.concatenate([start, np.tile(table.injected_start, years)])
         mode = table.mode[pair]
     size = len(pair)
-    ratios = [_ratio(_per_incident(sigma, mode), _per_incident(half, mode), rng, size)
-              for sigma, half in ((table.detect_sigma, table.detect_half_variance),
-                                  (table.repair_sigma, table.repair_half_variance),
-                                  (table.cost_sigma, table.cost_half_variance))]
-    detect = _scaled(table.detect[pair], ratios[0])
-    repair = _scaled(table.repair[pair], ratios[1])
-    cost = _scaled(table.incident_cost[pair], ratios[2])
+    normals = _normals(table, rng, mode)
+    end = np.empty(size)
+    phase_a = np.empty(size)
+    phase_b = np.empty(size) if table.any_reschedules else np.zeros(size)
+    reschedule = np.empty(size) if table.any_reschedules else np.broadcast_to(np.inf, (size,))
+    for piece in _slices(size):
+        _piece(table, piece, pair[piece], mode[piece], normals, start[piece],
+               (end[piece], phase_a[piece], phase_b[piece], reschedule[piece]))
+    cost = normals[2] if normals[2] is not None else np.broadcast_to(per_incident(table.incident_cost, pair), (size,))
+    return Incidents(year=year, pair=pair, start=start, reschedule=reschedule, end=end,
+                     phase_a=phase_a, phase_b=phase_b, incident_cost=cost)
+
+
+def _piece(table: PairTable, piece: slice, pair: np.ndarray, mode: np.ndarray, normals: list[np.ndarray | None],
+           start: np.ndarray, out: tuple[np.ndarray, ...]) -> None:
+    """Durations and phases of one piece of incidents, written into ``out`` (end, phase A,
+    phase B, reschedule time); the incident-cost normals become the costs in place."""
+    end, phase_a, phase_b, reschedule = out
+    size = len(pair)
+    draws = [None if z is None else z[piece] for z in normals]
+    detect = _multiplied(draws[0], table.detect_sigma, table.detect_half_variance, mode,
+                         per_incident(table.detect, pair), size)
+    repair = _multiplied(draws[1], table.repair_sigma, table.repair_half_variance, mode,
+                         per_incident(table.repair, pair), size)
+    if draws[2] is not None:
+        _multiplied(draws[2], table.cost_sigma, table.cost_half_variance, mode, per_incident(table.incident_cost, pair),
+                    size)
     if not table.neutral_timing:
         detect = np.maximum(0.0, detect * table.detect_factor[pair] - table.detect_saved[pair])
         repair = np.maximum(0.0, repair * table.repair_factor[pair] - table.repair_saved[pair])
-    duration = detect + repair
+    duration = np.add(detect, repair, out=None if table.any_reschedules else phase_a)
     if table.any_reschedules:
-        evict = table.evict_minutes[pair]
-        reschedule_at = np.where(table.reschedules[pair], detect + evict + table.startup_minutes, np.inf)
-        phase_a = np.minimum(reschedule_at, duration)
-    else:
-        reschedule_at, phase_a = np.full(size, np.inf), duration
-    reschedule_at += start
-    return Incidents(year=year, pair=pair, start=start, reschedule=reschedule_at, end=start + duration,
-                     phase_a=phase_a, phase_b=duration - phase_a, incident_cost=cost)
+        evict = per_incident(table.evict_minutes, pair)
+        at = np.where(table.reschedules[pair], detect + evict + table.startup_minutes, np.inf)
+        np.minimum(at, duration, out=phase_a)
+        np.subtract(duration, phase_a, out=phase_b)
+        np.add(at, start, out=reschedule)
+    np.add(start, duration, out=end)

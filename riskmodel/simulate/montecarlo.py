@@ -29,7 +29,6 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from riskmodel.plan.planner import Planner
 from riskmodel.simulate.dask_runner import dask_ordered
@@ -41,7 +40,7 @@ from riskmodel.simulate.engine import (
     draw_chunk,
     evaluate_chunk,
 )
-from riskmodel.simulate.parallel import default_workers, run_ordered
+from riskmodel.simulate.parallel import default_workers, one_blas_thread, run_ordered
 from riskmodel.simulate.result import (
     ConvergencePoint,
     ModeOutcome,
@@ -100,7 +99,7 @@ def simulate_table(table: PairTable, measures: tuple[str, ...] = (), *, years: i
         first = firsts[position]
         chunk_sizes = sizes[first:first + per_chunk]
         generators = [np.random.default_rng(child) for child in children[first:first + per_chunk]]
-        with threadpool_limits(1):
+        with one_blas_thread():
             return evaluate_chunk(table, draw_chunk(table, generators, chunk_sizes), sum(chunk_sizes), evaluator)
 
     if dask is None:
@@ -145,11 +144,14 @@ def _result(table: PairTable, measures: tuple[str, ...], seed: int | None, annua
             totals: _Totals, convergence: tuple[ConvergencePoint, ...]) -> SimulationResult:
     years = len(annual_loss)
     total = float(totals.mode_loss.sum())
-    thresholds, probabilities = exceedance_curve(annual_loss)
-    p50, p90, p99 = (float(v) for v in np.quantile(annual_loss, [0.5, 0.9, 0.99]))
+    ordered = np.sort(annual_loss)
+    thresholds, probabilities = exceedance_curve(annual_loss, ordered)
+    p50, p90, p99 = (float(v) for v in np.quantile(ordered, [0.5, 0.9, 0.99]))
+    last = convergence[-1] if convergence and convergence[-1].years == years else None  # the same figures of all years
     return SimulationResult(
-        years=years, seed=seed, measures=measures, mean_loss=float(annual_loss.mean()), p50=p50, p90=p90, p99=p99,
-        std_error=std_error(annual_loss), analytic_eal=table.analytic_eal,
+        years=years, seed=seed, measures=measures, mean_loss=float(annual_loss.mean()) if last is None else last.mean_loss,
+        p50=p50, p90=p90, p99=p99, std_error=std_error(annual_loss) if last is None else last.std_error,
+        analytic_eal=table.analytic_eal,
         exceedance_thresholds=thresholds, exceedance_probabilities=probabilities,
         services=tuple(ServiceOutcome(name, float(totals.bad[i] / years), float(table.error_budget_minutes[i]),
                                       float(totals.exhausted[i] / years))

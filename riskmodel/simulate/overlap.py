@@ -31,21 +31,37 @@ YEAR_STRIDE = 4 * 525_600.0
 overlaps the next simulated year (its cost still counts in the year it started)."""
 
 
-def clusters(year: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _start_order(key: np.ndarray, years: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.argsort(key, kind="stable")`` and the sorted keys, faster. The keys come year by year: with few
+    incidents a year they are nearly sorted and timsort (stable) is quickest; with many,
+    introsort is — and gives the same order whenever no two keys are equal (checked; the
+    stable sort is redone when some are)."""
+    if len(key) >= 32 * years:
+        order = np.argsort(key)
+        ordered = key[order]
+        if not np.any(ordered[1:] == ordered[:-1]):
+            return order, ordered
+    order = np.argsort(key, kind="stable")
+    return order, key[order]
+
+
+def clusters(year: np.ndarray, start: np.ndarray, end: np.ndarray,
+             years: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Incidents that overlap another one (sorted by year and start), and a compact cluster id
-    for each of them (0, 1, … in that order)."""
+    for each of them (0, 1, … in that order). ``years``: the span of ``year`` when known."""
     if len(year) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    key_start = year * YEAR_STRIDE
-    key_start += start
-    order = np.argsort(key_start, kind="stable")  # fast here: keys come year by year
-    sorted_start = key_start[order]
-    reach = np.minimum(end[order], YEAR_STRIDE - 1.0)
-    reach += year[order] * YEAR_STRIDE
+    offset = year * YEAR_STRIDE
+    key_start = offset + start
+    reach_key = np.minimum(end, YEAR_STRIDE - 1.0)
+    reach_key += offset
+    order, sorted_start = _start_order(key_start, int(year.max() - year.min()) + 1 if years is None else years)
+    reach = reach_key[order]
     np.maximum.accumulate(reach, out=reach)
     opens = np.ones(len(order) + 1, dtype=bool)
     np.greater_equal(sorted_start[1:], reach[:-1], out=opens[1:-1])
-    shared = ~opens[:-1] | ~opens[1:]
+    shared = ~opens[:-1]
+    shared |= ~opens[1:]
     members = order[shared]
     return members, (np.cumsum(opens[:-1][shared]) - 1).astype(np.int64)
 

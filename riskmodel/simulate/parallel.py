@@ -14,14 +14,29 @@ app's script thread, for instance, runs its chunks in-process instead).
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
+
+from threadpoolctl import ThreadpoolController
 
 _JOB: Callable[[int], Any] | None = None
 """The job of the current pool: set before forking, so workers inherit it."""
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """BLAS held to one thread while the context lasts. The libraries are looked up once per
+    process (a lookup, as ``threadpool_limits`` makes on every call, costs about a millisecond)."""
+    return _blas().limit(limits=1)
 
 
 def default_workers() -> int:

@@ -75,13 +75,15 @@ class SimulationResult:
         return data
 
 
-def exceedance_curve(annual_loss: np.ndarray) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """P(annual loss > threshold) at log-spaced thresholds from the smallest positive loss to the largest."""
-    positive = annual_loss[annual_loss > 0]
+def exceedance_curve(annual_loss: np.ndarray,
+                     ordered: np.ndarray | None = None) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """P(annual loss > threshold) at log-spaced thresholds from the smallest positive loss to the
+    largest (``ordered``: the losses sorted, when the caller has them)."""
+    ordered = np.sort(annual_loss) if ordered is None else ordered
+    positive = ordered[np.searchsorted(ordered, 0.0, side="right"):]
     if positive.size == 0:
         return (0.0,), (0.0,)
-    thresholds = np.unique(np.geomspace(positive.min(), positive.max(), EXCEEDANCE_POINTS))
-    ordered = np.sort(annual_loss)
+    thresholds = np.unique(np.geomspace(positive[0], positive[-1], EXCEEDANCE_POINTS))
     above = len(ordered) - np.searchsorted(ordered, thresholds, side="right")
     return tuple(float(t) for t in thresholds), tuple(float(a) / len(ordered) for a in above)
 

@@ -53,6 +53,23 @@ def rows_of(keys: list[UnionKey]) -> np.ndarray:
                     run, flat, len(keys))
 
 
+NAME_WIDTH = 3 + 13
+"""Key rows of up to 13 structures are named by their bytes padded to this many columns, all
+rows in one conversion; longer ones (longer names) by their own columns."""
+
+
+def _names(rows: np.ndarray) -> list[bytes]:
+    """A cache name per key row, the same for equal keys whatever the rows' padding width
+    (trailing zero bytes dropped by the ``S`` view do not matter: the width is fixed)."""
+    width = min(rows.shape[1], NAME_WIDTH)
+    padded = np.full((len(rows), NAME_WIDTH), -1, dtype=np.int64)
+    padded[:, :width] = rows[:, :width]
+    names = padded.view(f"S{8 * NAME_WIDTH}").ravel().tolist()
+    for i in np.flatnonzero(rows[:, 2] > NAME_WIDTH - 3).tolist():
+        names[i] = rows[i, :3 + rows[i, 2]].tobytes()
+    return names
+
+
 def _distinct(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct codes, and the extra occurrences of repeated ones (one per repeat)."""
     code = np.sort(code)
@@ -149,19 +166,23 @@ class UnionEvaluator:
 
     def evaluate(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Dollars per minute (one per key row) and bad minutes per minute (keys × services)."""
-        names = [row[:3 + row[2]].tobytes() for row in rows]
-        found = np.array([self.cache.position.get(name, -1) for name in names], dtype=np.int64)
+        names = _names(rows)
+        position = self.cache.position
+        found = np.array([position.get(name, -1) for name in names], dtype=np.int64)
         hit = found >= 0
-        cost, bad = self.cache.cost[found[hit]], self.cache.bad[found[hit]]
         missing = np.flatnonzero(~hit)
-        all_cost = np.zeros(len(rows))
-        all_bad = np.zeros((len(rows), self.cache.bad.shape[1]))
-        all_cost[hit], all_bad[hit] = cost, bad
-        if len(missing):
+        groups = np.unique(rows[missing, 0]).tolist()
+        if len(missing) == len(rows) and len(groups) == 1:  # the usual case: nothing cached, one topology
+            all_cost, all_bad = self._evaluate(groups[0], rows)
+        else:
+            all_cost = np.empty(len(rows))
+            all_bad = np.empty((len(rows), self.cache.bad.shape[1]))
+            all_cost[hit], all_bad[hit] = self.cache.cost[found[hit]], self.cache.bad[found[hit]]
             chosen = rows[missing]
-            for group in np.unique(chosen[:, 0]).tolist():
+            for group in groups:
                 mine = missing[chosen[:, 0] == group]
                 all_cost[mine], all_bad[mine] = self._evaluate(group, rows[mine])
+        if len(missing):
             if len(self.cache) + len(missing) > self.cache_limit:
                 self.cache.clear()
             if len(missing) <= self.cache_limit:
@@ -177,6 +198,8 @@ class UnionEvaluator:
         index = self.table.indexes[group]
         step = max(1, BATCH_CELLS // max(len(index.service_names), 1))
         parts = [self._evaluate_batch(index, group, rows[low:low + step]) for low in range(0, len(rows), step)]
+        if len(parts) == 1:
+            return parts[0]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def _batch(self, index: TopologyIndex, rows: np.ndarray) -> _Batch:

@@ -3,8 +3,9 @@
 The engine's matrix products are many and small (failed sets × services, a few thousand
 rows): OpenBLAS's second thread costs more in waking and spinning than it saves. On the
 large scenario (2 cores) ``rank`` took 3.5–7.1 s of wall time with two BLAS threads and
-2.6–2.9 s with one, the same numbers either way. Parallel work is the simulation's, by
-processes (see :mod:`riskmodel.simulate.parallel`), which hold BLAS to one thread as well.
+2.6–2.9 s with one. One thread also keeps the numbers independent of the machine: a product
+split over threads may sum in another order. Parallel work is the simulation's, by processes
+(see :mod:`riskmodel.simulate.parallel`), each chunk also under this limit.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from riskmodel.engine.threads import blas_single_threaded
 from riskmodel.simulate.engine import ChunkOutcome, draw_chunk, evaluate_chunk
-from riskmodel.simulate.parallel import default_workers, one_blas_thread
+from riskmodel.simulate.parallel import default_workers
 from riskmodel.simulate.structures import StructureTable
 from riskmodel.simulate.tables import PairTable
 from riskmodel.simulate.unions import UnionEvaluator
@@ -41,7 +42,7 @@ def run_chunk(table: PairTable, seeds: Sequence[np.random.SeedSequence], sizes: 
     evaluator = _WORKER_EVALUATORS.get(table.structures)
     if evaluator is None:
         evaluator = _WORKER_EVALUATORS[table.structures] = UnionEvaluator(table.structures)
-    with one_blas_thread():
+    with blas_single_threaded():
         generators = [np.random.default_rng(seed) for seed in seeds]
         return evaluate_chunk(table, draw_chunk(table, generators, list(sizes)), sum(sizes), evaluator)
 

@@ -30,6 +30,7 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from riskmodel.engine.threads import blas_single_threaded
 from riskmodel.plan.planner import Planner
 from riskmodel.simulate.dask_runner import dask_ordered
 from riskmodel.simulate.engine import (
@@ -40,7 +41,7 @@ from riskmodel.simulate.engine import (
     draw_chunk,
     evaluate_chunk,
 )
-from riskmodel.simulate.parallel import default_workers, one_blas_thread, run_ordered
+from riskmodel.simulate.parallel import default_workers, run_ordered
 from riskmodel.simulate.result import (
     ConvergencePoint,
     ModeOutcome,
@@ -99,7 +100,7 @@ def simulate_table(table: PairTable, measures: tuple[str, ...] = (), *, years: i
         first = firsts[position]
         chunk_sizes = sizes[first:first + per_chunk]
         generators = [np.random.default_rng(child) for child in children[first:first + per_chunk]]
-        with one_blas_thread():
+        with blas_single_threaded():
             return evaluate_chunk(table, draw_chunk(table, generators, chunk_sizes), sum(chunk_sizes), evaluator)
 
     if dask is None:

@@ -2,10 +2,10 @@
 
 Workers are forked (they inherit the pair table and the union cache without pickling) and
 each runs whole chunks: draw with the chunk's own seeded block streams, then evaluate. Every
-chunk is evaluated with its BLAS library held to one thread (threadpoolctl), in a worker or
-in-process: a matrix product split over threads sums in another order, and the numbers must
-not depend on where a chunk ran (two workers with two BLAS threads each would also only fight
-over two cores). The
+chunk is evaluated with its BLAS library held to one thread
+(:func:`riskmodel.engine.threads.blas_single_threaded`), in a worker or in-process: a matrix
+product split over threads sums in another order, and the numbers must not depend on where a
+chunk ran (two workers with two BLAS threads each would also only fight over two cores). The
 parent receives the chunks' outcomes in chunk order and sums them in that order, so the
 numbers are the same for any number of workers. Forking is used only where it is safe and
 available: a ``fork`` start method and a single Python thread in the calling process (a web
@@ -14,29 +14,14 @@ app's script thread, for instance, runs its chunks in-process instead).
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from typing import Any
-
-from threadpoolctl import ThreadpoolController
 
 _JOB: Callable[[int], Any] | None = None
 """The job of the current pool: set before forking, so workers inherit it."""
-
-
-@functools.cache
-def _blas() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-def one_blas_thread() -> AbstractContextManager[Any]:
-    """BLAS held to one thread while the context lasts. The libraries are looked up once per
-    process (a lookup, as ``threadpool_limits`` makes on every call, costs about a millisecond)."""
-    return _blas().limit(limits=1)
 
 
 def default_workers() -> int:

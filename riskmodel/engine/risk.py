@@ -16,7 +16,6 @@ from functools import cached_property
 import numpy as np
 
 from riskmodel.engine.collector import collector_paused
-from riskmodel.engine.csr import expand
 from riskmodel.engine.exposure import (
     RiskUnit,
     control_plane_workloads,
@@ -31,15 +30,14 @@ from riskmodel.engine.exposure import (
 from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
 from riskmodel.engine.phases import service_matrices
-from riskmodel.engine.room import proven_moves, room_of
 from riskmodel.engine.threads import blas_single_threaded
 from riskmodel.engine.topology import TopologyIndex, inherit_arrays
 from riskmodel.engine.variants import (
     ParentSummary,
     carried_over,
+    carried_structures,
     parent_summary,
     renumbering,
-    reusable,
     topology_change,
 )
 from riskmodel.model.catalog import Catalog, FailureMode
@@ -344,13 +342,9 @@ class RiskModel:
         found: list[StructuralImpact | None] = [None] * len(keys)
         parent = self.parent
         if parent is not None and len(keys):
-            decided = reusable(parent.reuse_summary, parent.index, self.index, self._change)
-            if decided is not None:
-                carries, untouched = decided
-                mine = parent_ids >= 0
-                row = np.maximum(parent_ids, 0)
-                reused = mine & (carries[row] | (untouched[row] & self._same_proven_moves(keys, parent_ids, mine
-                                                                                          & untouched[row])))
+            reused = carried_structures(parent.reuse_summary, parent.index, parent.structures, self.index,
+                                        self._change, keys, parent_ids)
+            if reused is not None:
                 numbering = renumbering(parent.index, self.index) if reused.any() else None
                 for i in np.flatnonzero(reused).tolist():
                     found[i] = carried_over(parent.structures[int(parent_ids[i])], numbering)
@@ -358,61 +352,6 @@ class RiskModel:
         missing = [key for key, impact in zip(keys, found, strict=True) if impact is None]
         fresh = iter(structural_impacts(self.index, missing, list_moves=False))
         return [impact if impact is not None else next(fresh) for impact in found], parent_rows
-
-    def _same_proven_moves(self, keys: list[tuple[FailedSet, bool]], parent_ids: np.ndarray,
-                           candidates: np.ndarray) -> np.ndarray:
-        """Per key: the parent's placement was known by its counts only, and this topology's own
-        room check proves the same counts (so the untouched failed set's impact carries over)."""
-        parent = self.parent
-        assert parent is not None
-        result = np.zeros(len(keys), dtype=bool)
-        unlisted = parent.reuse_summary.unlisted
-        chosen = [i for i in np.flatnonzero(candidates).tolist() if unlisted[parent_ids[i]]]
-        if not chosen:
-            return result
-        change = self._change
-        if change is not None and not change.lost_capacity:
-            # No node lost room: the check holds again with at least the room it had; and where
-            # no new node joins a zone the set failed entirely, the pods it leaves lost are the same.
-            covers = self._covers_a_zone(parent_ids[chosen]) if change.new_nodes else np.zeros(len(chosen), dtype=bool)
-            result[np.array(chosen)[~covers]] = True
-            chosen = [i for i, cover in zip(chosen, covers.tolist(), strict=True) if cover]
-            if not chosen:
-                return result
-        failed_sets = [keys[i][0] for i in chosen]
-        lengths = [len(failed.nodes) for failed in failed_sets]
-        failed_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        index = self.index
-        failed = np.fromiter((index.node_position[n] for f in failed_sets for n in f.nodes), dtype=np.int64,
-                             count=int(failed_ptr[-1]))
-        workloads = len(index.workload_names)
-        excluded = np.sort(np.fromiter((k * workloads + index.workload_position[w] for k, f in enumerate(failed_sets)
-                                        for w in f.workloads), dtype=np.int64))
-        nodes, classes = room_of(index)
-        proven, moved_code, moved = proven_moves(index, nodes, classes, failed_ptr, failed, excluded)
-        theirs = [parent.structures[parent_ids[i]].placement for i in chosen]
-        their_code = np.concatenate([[0], *(k * workloads + p.rescheduled_workloads for k, p in enumerate(theirs))])
-        their_moved = np.concatenate([[0], *(p.rescheduled_counts for p in theirs)])
-        codes, difference = np.unique(np.concatenate([moved_code, their_code[1:]]), return_inverse=True)
-        net = np.bincount(difference, np.concatenate([moved, -their_moved[1:]]), minlength=len(codes))
-        differs = np.zeros(len(chosen), dtype=bool)
-        differs[codes[net != 0] // workloads] = True
-        result[chosen] = proven & ~differs
-        return result
-
-    def _covers_a_zone(self, parent_rows: np.ndarray) -> np.ndarray:
-        """Per parent structure: it fails every schedulable node of some zone (of the parent)."""
-        parent = self.parent
-        assert parent is not None
-        summary, index = parent.reuse_summary, parent.index
-        zones = len(index.zone_names)
-        owner, position = expand(summary.node_ptr, parent_rows)
-        node = summary.node[position]
-        schedulable = index.node_schedulable[node]
-        failed = np.bincount(owner[schedulable] * zones + index.node_zone[node[schedulable]],
-                             minlength=len(parent_rows) * zones).reshape(len(parent_rows), zones)
-        totals = np.bincount(index.node_zone[index.node_schedulable], minlength=zones)
-        return ((failed == totals[None, :]) & (totals[None, :] > 0)).any(axis=1)
 
     @cached_property
     def reuse_summary(self) -> ParentSummary:

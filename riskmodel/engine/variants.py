@@ -15,7 +15,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from riskmodel.engine.csr import expand
 from riskmodel.engine.impact import FailedSet, Placement, StructuralImpact
+from riskmodel.engine.room import proven_moves, room_of
 from riskmodel.engine.topology import TopologyIndex
 
 
@@ -142,3 +144,71 @@ def carried_over(impact: StructuralImpact, numbering: tuple[np.ndarray, np.ndarr
     if numbering is None or not impact.placement.listed or not (impact.placement.moves or impact.placement.unschedulable):
         return impact
     return replace(impact, placement=Placement.renumbered(impact.placement, *numbering))
+
+
+def carried_structures(summary: ParentSummary, parent_index: TopologyIndex, parent_impacts: list[StructuralImpact],
+                       child: TopologyIndex, change: TopologyChange | None, keys: list[tuple[FailedSet, bool]],
+                       parent_ids: np.ndarray) -> np.ndarray | None:
+    """Per key of the child: its impact is the parent's (``parent_ids``: the parent's structure of
+    the same key, or -1), by :func:`reusable`'s rule or, for a placement known by its counts only,
+    by the child's own room check proving the same counts. None when not comparable."""
+    decided = reusable(summary, parent_index, child, change)
+    if decided is None:
+        return None
+    carries, untouched = decided
+    mine = parent_ids >= 0
+    row = np.maximum(parent_ids, 0)
+    proved = _same_proven_moves(summary, parent_index, parent_impacts, child, change, keys, parent_ids,
+                                mine & untouched[row])
+    return mine & (carries[row] | (untouched[row] & proved))
+
+
+def _same_proven_moves(summary: ParentSummary, parent_index: TopologyIndex, parent_impacts: list[StructuralImpact],
+                       child: TopologyIndex, change: TopologyChange | None, keys: list[tuple[FailedSet, bool]],
+                       parent_ids: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Per key: the parent's placement was known by its counts only, and the child's own room
+    check proves the same counts (so the untouched failed set's impact carries over)."""
+    result = np.zeros(len(keys), dtype=bool)
+    chosen = [i for i in np.flatnonzero(candidates).tolist() if summary.unlisted[parent_ids[i]]]
+    if not chosen:
+        return result
+    if change is not None and not change.lost_capacity:
+        # No node lost room: the check holds again with at least the room it had; and where
+        # no new node joins a zone the set failed entirely, the pods it leaves lost are the same.
+        covers = _covers_a_zone(summary, parent_index, parent_ids[chosen]) if change.new_nodes else \
+            np.zeros(len(chosen), dtype=bool)
+        result[np.array(chosen)[~covers]] = True
+        chosen = [i for i, cover in zip(chosen, covers.tolist(), strict=True) if cover]
+        if not chosen:
+            return result
+    failed_sets = [keys[i][0] for i in chosen]
+    lengths = [len(failed.nodes) for failed in failed_sets]
+    failed_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    failed = np.fromiter((child.node_position[n] for f in failed_sets for n in f.nodes), dtype=np.int64,
+                         count=int(failed_ptr[-1]))
+    workloads = len(child.workload_names)
+    excluded = np.sort(np.fromiter((k * workloads + child.workload_position[w] for k, f in enumerate(failed_sets)
+                                    for w in f.workloads), dtype=np.int64))
+    nodes, classes = room_of(child)
+    proven, moved_code, moved = proven_moves(child, nodes, classes, failed_ptr, failed, excluded)
+    theirs = [parent_impacts[parent_ids[i]].placement for i in chosen]
+    their_code = np.concatenate([[0], *(k * workloads + p.rescheduled_workloads for k, p in enumerate(theirs))])
+    their_moved = np.concatenate([[0], *(p.rescheduled_counts for p in theirs)])
+    codes, difference = np.unique(np.concatenate([moved_code, their_code[1:]]), return_inverse=True)
+    net = np.bincount(difference, np.concatenate([moved, -their_moved[1:]]), minlength=len(codes))
+    differs = np.zeros(len(chosen), dtype=bool)
+    differs[codes[net != 0] // workloads] = True
+    result[chosen] = proven & ~differs
+    return result
+
+
+def _covers_a_zone(summary: ParentSummary, index: TopologyIndex, parent_rows: np.ndarray) -> np.ndarray:
+    """Per parent structure: it fails every schedulable node of some zone (of the parent)."""
+    zones = len(index.zone_names)
+    owner, position = expand(summary.node_ptr, parent_rows)
+    node = summary.node[position]
+    schedulable = index.node_schedulable[node]
+    failed = np.bincount(owner[schedulable] * zones + index.node_zone[node[schedulable]],
+                         minlength=len(parent_rows) * zones).reshape(len(parent_rows), zones)
+    totals = np.bincount(index.node_zone[index.node_schedulable], minlength=zones)
+    return ((failed == totals[None, :]) & (totals[None, :] > 0)).any(axis=1)

@@ -8,9 +8,11 @@ workload gate: its events hold pods of that workload, together lose exactly enou
 (dropping any one event saves the workload) and make no other gate lose enough with an
 event to spare.
 
-Sets up to order 3 are enumerated (most probable first); their probability of being in
+Sets up to order 3 are enumerated (most probable first): each gate's own minimal sets once
+per forest (they do not depend on the tree the gate is in), then per tree their union without
+the tree's direct events, less the sets holding a smaller one. Their probability of being in
 force at a random moment is the product of their events' probabilities (the events are
-independent, so this is exact, not an approximation). Sets beyond order 3 are counted
+independent, so this is exact, not an approximation), taken in event order. Sets beyond order 3 are counted
 exactly (:mod:`riskmodel.engine.cutcount`) by a dynamic programme over the nesting of the node events (cluster ⊃ region ⊃
 zone ⊃ node) with a state budget; when a tree is too wide for the budget, the count is
 left open and an upper bound is given instead: the sum over gates of each gate's own
@@ -94,8 +96,13 @@ def _node_cut_candidates(forest: FaultForest, tree: ServiceTree, cache: CountCac
         direct = frozenset(tree.direct)
         cuts = {cut for cut in cuts if direct.isdisjoint(cut)}
     singles = frozenset(next(iter(cut)) for cut in cuts if len(cut) == 1)
-    return [cut for cut in cuts if len(cut) == 1 or not (not singles.isdisjoint(cut) or any(
-        frozenset(sub) in cuts for k in range(2, len(cut)) for sub in itertools.combinations(cut, k)))]
+    return [cut for cut in cuts if len(cut) == 1 or not _holds_a_smaller(cut, singles, cuts)]
+
+
+def _holds_a_smaller(cut: frozenset[int], singles: frozenset[int], cuts: set[frozenset[int]]) -> bool:
+    """Whether a proper subset of ``cut`` is among ``cuts`` (``singles``: their one-event members)."""
+    return not singles.isdisjoint(cut) or any(
+        frozenset(sub) in cuts for k in range(2, len(cut)) for sub in itertools.combinations(cut, k))
 
 
 def _gate_cuts_of_size(size: int, needed: int, pods: dict[int, int], coverage: list[int], order: list[int],

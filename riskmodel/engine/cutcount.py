@@ -54,6 +54,8 @@ class CountCache:
         """(gate, events left out, other tracked gates) → (count, states visited)."""
         self.by_steps: dict[tuple, tuple[int, int]] = {}
         """The same, keyed by what the programme computes on (needs, order flags, steps)."""
+        self.abandoned: dict[tuple, int] = {}
+        """Programmes stopped at a state limit, with the limit they passed."""
         self.gate_cuts: dict[int, tuple[frozenset[int], ...]] = {}
         self.cut_records: dict[frozenset[int], tuple[tuple[str, ...], float]] = {}
         """A listed cut set's event labels (sorted) and probability, by its events."""
@@ -179,7 +181,7 @@ class _Count:
             if local is None or not local[0]:
                 continue
             others = self._others(g)
-            result = self._result(g, others) if others else local
+            result = self._result(g, others, budget - visited) if others else local
             if result is None:
                 return None, bound
             visited += result[1]
@@ -199,10 +201,13 @@ class _Count:
             return ()
         return tuple(h for h in self.gates if h != g and nesting.reach[h] >= self.needed[h])
 
-    def _result(self, g: int, others: tuple[int, ...]) -> tuple[int, int] | None:
-        """(count, states visited) of g's programme with ``others`` tracked; None if not nested."""
+    def _result(self, g: int, others: tuple[int, ...], limit: int | None = None) -> tuple[int, int] | None:
+        """(count, states visited) of g's programme with ``others`` tracked; None if not nested
+        or when it would visit more than ``limit`` states (then it stops there)."""
         excluded = self._excluded(g)
         key = (g, excluded, others)
+        if limit is not None and self.cache.abandoned.get(key, -1) >= limit:
+            return None
         if key not in self.cache.programmes:
             nesting = self.cache.nesting(g, excluded)
             if nesting is None:
@@ -217,7 +222,11 @@ class _Count:
             earlier = tuple(t < g for t in tracked)
             signature = (needed, earlier, steps)
             if signature not in self.cache.by_steps:
-                self.cache.by_steps[signature] = _Programme(needed, earlier, steps).run()
+                result = _Programme(needed, earlier, steps).run(limit)
+                if result is None:
+                    self.cache.abandoned[key] = limit if limit is not None else -1
+                    return None
+                self.cache.by_steps[signature] = result
             self.cache.programmes[key] = self.cache.by_steps[signature]
         return self.cache.programmes[key]
 
@@ -323,8 +332,8 @@ class _Programme:
                     other = True
         return "cut" if counted else "drop" if other else "open"
 
-    def run(self) -> tuple[int, int]:
-        """(sets counted, distinct (step, state) pairs visited).
+    def run(self, limit: int | None = None) -> tuple[int, int] | None:
+        """(sets counted, distinct (step, state) pairs visited); None once more than ``limit``.
 
         From a state, a step of ``count`` like events is skipped or ``c`` of them are taken
         (``C(count, c)`` ways). Taking c adds c times their pods and sets ``fewest`` to the
@@ -343,6 +352,8 @@ class _Programme:
             if not bucket:
                 continue
             visited += len(bucket)
+            if limit is not None and visited > limit:
+                return None
             following, jump = buckets[i + 1], buckets[end]
             unchanged = self.same[i + 1]
             hits, reach_needed, counted_pods = self.hits[i], self.short[end][0], pods[0]

@@ -24,7 +24,7 @@ LISTED_ORDER = 3
 """Cut sets up to this order are listed; the ones beyond are counted here."""
 COUNT_STATE_BUDGET = 200_000
 """Distinct (step, state) pairs the exact count of one tree may visit before it gives up on it
-(every programme the tree needs is charged, computed or taken from the cache)."""
+(programmes computed for it are charged; those shared from the cache are not)."""
 _CAPPED_SIZE = LISTED_ORDER + 1
 _NONE_TAKEN = 1 << 62
 """``fewest`` before any event is taken (larger than any pod count)."""
@@ -181,10 +181,11 @@ class _Count:
             if local is None or not local[0]:
                 continue
             others = self._others(g)
+            computed = bool(others) and (g, self._excluded(g), others) not in self.cache.programmes
             result = self._result(g, others, budget - visited) if others else local
             if result is None:
                 return None, bound
-            visited += result[1]
+            visited += result[1] if computed else 0
             if visited > budget:
                 return None, bound
             exact += result[0]

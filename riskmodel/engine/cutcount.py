@@ -357,21 +357,28 @@ class _Programme:
                 return None
             following, jump = buckets[i + 1], buckets[end]
             unchanged = self.same[i + 1]
-            hits, reach_needed, counted_pods = self.hits[i], self.short[end][0], pods[0]
+            hits, short, counted_pods = self.hits[i], self.short[end], pods[0]
+            cap, may_die = self.cap[end], self.may_die[end]
             for state, ways in bucket.items():
                 kept = state if unchanged else self.canonical(state, i + 1)
                 if kept is not None:
                     following[kept] = following.get(kept, 0) + ways
                 lost = state[1:gates + 1]
                 fewest = tuple(map(min, state[gates + 1:], pods))
+                carried = tuple(map(min, fewest, cap))  # ``canonical`` at ``end``, inlined: c moves only the losses
                 breaks_at = min(-((lost[t] - needed[t]) // pods[t]) for t in hits)
-                lowest = max(1, -((lost[0] - reach_needed) // counted_pods))
+                lowest = max(1, -((lost[0] - short[0]) // counted_pods))
                 for copies in range(lowest, min(breaks_at - 1, count) + 1):
-                    taken = (min(state[0] + copies, _CAPPED_SIZE),
-                             *[held + copies * more for held, more in zip(lost, pods, strict=True)], *fewest)
-                    kept = self.canonical(taken, end)
-                    if kept is not None:
-                        jump[kept] = jump.get(kept, 0) + ways * math.comb(count, copies)
+                    after = [held + copies * more for held, more in zip(lost, pods, strict=True)]
+                    dead = [t for t in may_die if after[t] < short[t]]
+                    if dead:
+                        kept_fewest = list(carried)
+                        for t in dead:
+                            after[t] = kept_fewest[t] = 0
+                        taken = (min(state[0] + copies, _CAPPED_SIZE), *after, *kept_fewest)
+                    else:
+                        taken = (min(state[0] + copies, _CAPPED_SIZE), *after, *carried)
+                    jump[taken] = jump.get(taken, 0) + ways * math.comb(count, copies)
                 if breaks_at <= count and state[0] + breaks_at > LISTED_ORDER:
                     after = tuple(held + breaks_at * more for held, more in zip(lost, pods, strict=True))
                     if self.verdict(after, fewest, i) == "cut":

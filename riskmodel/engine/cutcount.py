@@ -369,15 +369,15 @@ class _Programme:
                 breaks_at = min(-((lost[t] - needed[t]) // pods[t]) for t in hits)
                 lowest = max(1, -((lost[0] - short[0]) // counted_pods))
                 for copies in range(lowest, min(breaks_at - 1, count) + 1):
-                    after = [held + copies * more for held, more in zip(lost, pods, strict=True)]
-                    dead = [t for t in may_die if after[t] < short[t]]
+                    losses = [held + copies * more for held, more in zip(lost, pods, strict=True)]
+                    dead = [t for t in may_die if losses[t] < short[t]]
                     if dead:
                         kept_fewest = list(carried)
                         for t in dead:
-                            after[t] = kept_fewest[t] = 0
-                        taken = (min(state[0] + copies, _CAPPED_SIZE), *after, *kept_fewest)
+                            losses[t] = kept_fewest[t] = 0
+                        taken = (min(state[0] + copies, _CAPPED_SIZE), *losses, *kept_fewest)
                     else:
-                        taken = (min(state[0] + copies, _CAPPED_SIZE), *after, *carried)
+                        taken = (min(state[0] + copies, _CAPPED_SIZE), *losses, *carried)
                     jump[taken] = jump.get(taken, 0) + ways * math.comb(count, copies)
                 if breaks_at <= count and state[0] + breaks_at > LISTED_ORDER:
                     after = tuple(held + breaks_at * more for held, more in zip(lost, pods, strict=True))

@@ -101,7 +101,8 @@ def main() -> None:
           f"services (upper bound for the rest): {cut_time:.2f} s")
     print(f"importance for all services (fault trees + top events + importance + cut sets + weighted by cost): "
           f"{total_importance:.2f} s — target ≤ 5 s: {'met' if total_importance <= 5 else 'MISSED'} "
-          f"({5 / total_importance:.2f}× headroom); {len(report.weighted)} units weighted by outage cost")
+          f"({5 / total_importance:.2f}× headroom); {len(report.weighted)} units weighted by outage cost; "
+          f"cut sets {cut_time / (top_time + cut_time):.0%} of trees + top events + cut sets measured above")
     trees = sorted(forest.trees, key=lambda t: len(t.node_events) + len(t.direct))[-NAIVE_TREES:]
     fast = time.perf_counter()
     for tree in trees:

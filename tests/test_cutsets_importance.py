@@ -8,8 +8,10 @@ products; the structural expected outage cost adds up). SCRAM checks the demo it
 
 from __future__ import annotations
 
+import itertools
 import math
 
+import numpy as np
 import pytest
 from builders import catalog, mode, node, scenario, service, workload
 from faulttree_cases import Q, quorum_over_three_zones, transitive_dependency
@@ -111,3 +113,60 @@ def test_the_solver_cut_offs_change_nothing_that_matters_on_the_demo() -> None:
 ])
 def test_loss_tail_is_the_poisson_binomial_tail(nodes: list[tuple[float, int]], needed: int, expected: float) -> None:
     assert loss_tail(nodes, needed) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_like_nodes_of_a_zone_are_counted_together_by_binomials() -> None:
+    """7 replicas, one per node, 3 may stay (5 must go): za holds a1..a4, zb holds b1..b3.
+    Minimal sets: {za, zb}; {za, b_j} (3); {zb, a_i, a_j} (C(4, 2) = 6); any 5 of the 7 nodes
+    (C(7, 5) = 21, the only ones beyond order 3)."""
+    names = ["a1", "a2", "a3", "a4", "b1", "b2", "b3"]
+    cluster = scenario(["za", "zb"], [node(n, "z" + n[0]) for n in names],
+                       [workload("web", names, min_available=3)], [service("web", ["web"], 10.0)])
+    modes = catalog([mode("node-out", "node", 1.0, 0.0, 60.0), mode("zone-out", "zone", 0.1, 0.0, 60.0)])
+    found = cut_sets(*_single_tree(RiskModel(cluster, modes)))
+    assert found.count_by_order() == {1: 0, 2: 4, 3: 6}
+    assert found.beyond_order_3 == found.beyond_order_3_at_most == math.comb(7, 5)
+
+
+def _random_cluster(seed: int) -> tuple:
+    """Three zones of 2–4 nodes in one region; 4 workloads of 3–8 pods placed at random (several
+    may share a node) of which 1 or 2 must stay; 3 services, each on 1–2 workloads, the last
+    two depending on the one before."""
+    rng = np.random.default_rng(seed)
+    zones = ["za", "zb", "zc"]
+    nodes = [f"{z}-{k}" for z in zones for k in range(int(rng.integers(2, 5)))]
+    workloads = []
+    for w in range(4):
+        pods = [str(n) for n in rng.choice(nodes, size=int(rng.integers(3, 9)))]
+        workloads.append(workload(f"w{w}", pods, cpu="10m", memory="10Mi", min_available=int(rng.integers(1, 3))))
+    services = [service(f"s{s}", [f"w{w}" for w in rng.choice(4, size=int(rng.integers(1, 3)), replace=False)],
+                        100.0, **({"depends_on": [f"s{s - 1}"]} if s else {})) for s in range(3)]
+    cluster = scenario(zones, [node(n, n.split("-")[0], cpu="64", memory="256Gi") for n in nodes], workloads,
+                       services)
+    modes = catalog([mode("node-out", "node", 2.0, 0.0, 60.0), mode("zone-out", "zone", 0.5, 0.0, 60.0),
+                     mode("region-out", "region", 0.1, 0.0, 60.0)])
+    return fault_forest(RiskModel(cluster, modes))
+
+
+def _minimal_node_cuts(forest, tree) -> list[frozenset[int]]:
+    """Every minimal cut set made of the tree's node events, by enumerating all their subsets."""
+    gates = [g for g in tree.gates if g.nodes_can_break_it]
+
+    def down(events) -> bool:
+        out = frozenset().union(*(forest.events[e].nodes for e in events))
+        return any(sum(pods for n, pods in g.pods_on_node if n in out) >= g.lost_pods_needed for g in gates)
+
+    events = tree.node_events
+    return [frozenset(chosen) for k in range(1, len(events) + 1) for chosen in itertools.combinations(events, k)
+            if down(chosen) and not any(down(set(chosen) - {e}) for e in chosen)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cut_sets_and_the_count_beyond_agree_with_enumerating_every_subset(seed: int) -> None:
+    forest = _random_cluster(seed)
+    for tree, found in zip(forest.trees, all_cut_sets(forest), strict=True):
+        minimal = _minimal_node_cuts(forest, tree)
+        expected = {tuple(sorted(forest.events[e].label for e in cut)) for cut in minimal if len(cut) <= 3}
+        expected |= {(forest.events[e].label,) for e in tree.direct}
+        assert {cut.events for cut in found.listed} == expected
+        assert found.beyond_order_3 == sum(len(cut) > 3 for cut in minimal)

@@ -233,7 +233,8 @@ class BatchEvaluator:
 
     def _gathered(self, modes: np.ndarray, masks: np.ndarray) -> np.ndarray:
         """Coefficients per (mode, draw): (modes × draws × groups × coefficients), or with a draws
-        axis of 1 when every draw uses the same topology for these modes."""
+        axis of 1 when each of these modes has the same topology in every draw (a fixed set of
+        measures, as for a plan's EAL: one table row per mode, broadcast over the draws)."""
         keys = np.atleast_2d(masks) & self.topology_mask[modes][:, None]
         if not keys.any():
             return self._tables[0][modes][:, None]
@@ -244,6 +245,8 @@ class BatchEvaluator:
         if len(tables) == 1:
             return self._stack[tables[0], modes][:, None]
         positions = np.array(tables, dtype=np.int64)[inverse.reshape(keys.shape)]
+        if (positions == positions[:, :1]).all():  # each mode's topology is the same in every draw
+            return self._stack[positions[:, 0], modes][:, None]
         return self._stack[positions, modes[:, None]]
 
     def mode_eal(self, values: InputValues, modes: np.ndarray, draws: np.ndarray, factors: _Factors,

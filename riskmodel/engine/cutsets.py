@@ -8,9 +8,11 @@ workload gate: its events hold pods of that workload, together lose exactly enou
 (dropping any one event saves the workload) and make no other gate lose enough with an
 event to spare.
 
-Sets up to order 3 are enumerated (most probable first); their probability of being in
+Sets up to order 3 are enumerated (most probable first): each gate's own minimal sets once
+per forest (they do not depend on the tree the gate is in), then per tree their union without
+the tree's direct events, less the sets holding a smaller one. Their probability of being in
 force at a random moment is the product of their events' probabilities (the events are
-independent, so this is exact, not an approximation). Sets beyond order 3 are counted
+independent, so this is exact, not an approximation), taken in event order. Sets beyond order 3 are counted
 exactly (:mod:`riskmodel.engine.cutcount`) by a dynamic programme over the nesting of the node events (cluster ⊃ region ⊃
 zone ⊃ node) with a state budget; when a tree is too wide for the budget, the count is
 left open and an upper bound is given instead: the sum over gates of each gate's own
@@ -20,14 +22,13 @@ minimal sets, before removing those that contain another gate's cut set.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
-
 from riskmodel.engine.cutcount import COUNT_STATE_BUDGET, LISTED_ORDER, CountCache, count_beyond
-from riskmodel.engine.faulttree import FaultForest, ServiceTree
+from riskmodel.engine.faulttree import FaultForest, ServiceTree, WorkloadGate
 
 
 @dataclass(frozen=True)
@@ -66,28 +67,42 @@ def _union_coverage(gate_pods: dict[int, int], node_sets: Iterable[frozenset[int
     return sum(gate_pods.get(node, 0) for node in covered)
 
 
-def _node_cut_candidates(forest: FaultForest, tree: ServiceTree) -> list[frozenset[int]]:
-    """Sets of node events (indices) up to order 3 that are cuts of some gate and contain no
-    smaller cut: order by order, so every smaller cut is known when a set is checked."""
-    gates = [gate for gate in tree.gates if gate.nodes_can_break_it]
-    node_sets = [forest.events[e].nodes for e in tree.node_events]
-    found: list[frozenset[int]] = []
-    known: set[frozenset[int]] = set()
-    per_gate = []
-    pods_of = forest.event_pods[list(tree.node_events)] if tree.node_events else \
-        np.zeros((0, len(forest.workload_names)), dtype=np.int64)
-    for gate in gates:
-        column = pods_of[:, gate.workload]
-        holding = np.flatnonzero(column)
-        order = holding[np.argsort(-column[holding], kind="stable")].tolist()
-        per_gate.append((gate, dict(gate.pods_on_node), column.tolist(), order))
-    for size in range(1, LISTED_ORDER + 1):
-        new: set[frozenset[int]] = set()
-        for gate, pods, coverage, order in per_gate:
-            new |= _gate_cuts_of_size(size, gate.lost_pods_needed, pods, coverage, order, node_sets, known)
-        known |= new
-        found.extend(sorted(new, key=sorted))
-    return [frozenset(tree.node_events[i] for i in cut) for cut in found]
+def _gate_minimal_cuts(forest: FaultForest, gate: WorkloadGate, cache: CountCache) -> tuple[frozenset[int], ...]:
+    """The gate's own minimal cut sets of node events (indices) up to order 3, whatever tree
+    it is in: order by order, so every smaller one is known when a set is checked."""
+    if gate.workload not in cache.gate_cuts:
+        holding = sorted(cache.holding(gate.workload))
+        column = forest.event_pods[holding, gate.workload].tolist() if holding else []
+        order = [i for _, i in sorted(((-pods, i) for i, pods in enumerate(column)))]
+        node_sets = [forest.events[e].nodes for e in holding]
+        known: set[frozenset[int]] = set()
+        found: list[frozenset[int]] = []
+        for size in range(1, LISTED_ORDER + 1):
+            new = _gate_cuts_of_size(size, gate.lost_pods_needed, dict(gate.pods_on_node), column, order,
+                                     node_sets, known)
+            known |= new
+            found.extend(frozenset(holding[i] for i in cut) for cut in new)
+        cache.gate_cuts[gate.workload] = tuple(found)
+    return cache.gate_cuts[gate.workload]
+
+
+def _node_cut_candidates(forest: FaultForest, tree: ServiceTree, cache: CountCache) -> list[frozenset[int]]:
+    """Sets of node events up to order 3 that are cuts of some gate of the tree and contain no
+    smaller cut of any: the gates' own minimal sets without the tree's direct events (which
+    stand alone), less those holding another such set. (A proper subset that breaks a gate
+    holds a minimal set of that gate, so this is minimality in the tree.)"""
+    cuts = {cut for gate in tree.gates if gate.nodes_can_break_it for cut in _gate_minimal_cuts(forest, gate, cache)}
+    if any(forest.events[e].nodes for e in tree.direct):  # only events that take out nodes are in those sets
+        direct = frozenset(tree.direct)
+        cuts = {cut for cut in cuts if direct.isdisjoint(cut)}
+    singles = frozenset(next(iter(cut)) for cut in cuts if len(cut) == 1)
+    return [cut for cut in cuts if len(cut) == 1 or not _holds_a_smaller(cut, singles, cuts)]
+
+
+def _holds_a_smaller(cut: frozenset[int], singles: frozenset[int], cuts: set[frozenset[int]]) -> bool:
+    """Whether a proper subset of ``cut`` is among ``cuts`` (``singles``: their one-event members)."""
+    return not singles.isdisjoint(cut) or any(
+        frozenset(sub) in cuts for k in range(2, len(cut)) for sub in itertools.combinations(cut, k))
 
 
 def _gate_cuts_of_size(size: int, needed: int, pods: dict[int, int], coverage: list[int], order: list[int],
@@ -130,8 +145,13 @@ def _gate_cuts_of_size(size: int, needed: int, pods: dict[int, int], coverage: l
     return cuts
 
 
-def _probability(forest: FaultForest, events: Iterable[int]) -> float:
-    return float(np.prod([forest.events[e].probability for e in events]))
+def _record(forest: FaultForest, cut: frozenset[int], cache: CountCache) -> tuple[tuple[str, ...], float]:
+    """The cut set's labels, sorted, and its probability: the product of its events', taken in
+    event order so that a set has one value in every tree."""
+    if cut not in cache.cut_records:
+        cache.cut_records[cut] = (tuple(sorted(forest.events[e].label for e in cut)),
+                                  math.prod(forest.events[e].probability for e in sorted(cut)))
+    return cache.cut_records[cut]
 
 
 def cut_sets(forest: FaultForest, tree: ServiceTree, budget: int = COUNT_STATE_BUDGET,
@@ -141,11 +161,12 @@ def cut_sets(forest: FaultForest, tree: ServiceTree, budget: int = COUNT_STATE_B
     ``cache`` shares counting work between trees of the same forest."""
     if tree.down_now:
         return CutSets(tree.service, (), 0, 0, down_now=True)
-    sets = [frozenset({e}) for e in tree.direct] + _node_cut_candidates(forest, tree)
-    listed = tuple(sorted((CutSet(tuple(sorted(forest.events[e].label for e in cut)), _probability(forest, cut))
-                           for cut in sets), key=lambda c: (-c.probability, c.order, c.events)))
+    cache = cache or CountCache(forest)
+    sets = [frozenset({e}) for e in tree.direct] + _node_cut_candidates(forest, tree, cache)
+    listed = tuple(sorted((CutSet(*_record(forest, cut, cache)) for cut in sets),
+                          key=lambda c: (-c.probability, c.order, c.events)))
     alone = frozenset(next(iter(cut)) for cut in sets if len(cut) == 1)
-    exact, bound = count_beyond(forest, tree, cache or CountCache(forest), alone, budget)
+    exact, bound = count_beyond(forest, tree, cache, alone, budget)
     return CutSets(tree.service, listed, exact, bound)
 
 

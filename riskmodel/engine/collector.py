@@ -1,25 +1,6 @@
-"""Python's cyclic garbage collector paused while a large model is assembled.
+"""The engine's name for :func:`riskmodel.files.collector.collector_paused` (it moved down so
+that reading a dump can pause the collector too)."""
 
-Building a 10,000-node cluster's risk model or register creates millions of small objects
-(rows, failed sets, phase views) that all stay alive; each collection the allocations trigger
-walks every one of them again, which cost 40% of the build. Reference counting still frees
-everything as usual while the collector waits; it runs again as soon as the build is done.
-"""
+from riskmodel.files.collector import collector_paused
 
-from __future__ import annotations
-
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic collector for the block (if it was running), then restore it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+__all__ = ["collector_paused"]

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from riskmodel.files.collector import collector_paused
 from riskmodel.files.jsonfile import json_text
 from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent
 
@@ -50,6 +51,7 @@ def evidence_list(evidence: Evidence) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "List", "metadata": {"observedAt": _time(evidence.observed_at)}, "items": items}
 
 
+@collector_paused()
 def evidence_text(evidence: Evidence) -> str:
     """The List as JSON with one item per line: readable and diffable, and written by the C
     encoder (``indent`` makes ``json`` fall back to pure Python, 5 s for a 10,000-node capture)."""

@@ -187,6 +187,17 @@ def quantity(resources: dict[str, Any], key: str, place: Place) -> float:
     return _parsed(resources, key, place, _cpu if key == "cpu" else _memory, "'500m' or '1Gi'")
 
 
+def checked_quantity(key: str, value: Any) -> float | None:
+    """What :func:`quantity` gives for a present ``value`` of ``key`` (cpu, else bytes), or None
+    where it would raise; for readers that build the error's place only when there is one."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    try:
+        return float((_cpu if key == "cpu" else _memory)(value))
+    except ValueError:
+        return None
+
+
 def amount(resources: dict[str, Any], key: str, place: Place) -> float:
     """Any resource of a resource map in its unit: cpu in millicores, byte resources in bytes,
     extended resources (``nvidia.com/gpu``) as counts; absent is 0."""

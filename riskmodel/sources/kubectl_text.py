@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.errors import InputError
-from riskmodel.files.jsonfile import json_depth
+from riskmodel.files.jsonfile import fast_loads, json_depth
 from riskmodel.files.yamlfile import MAX_NESTING_DEPTH, parse_yaml_documents
 
 JSON_SUFFIXES = (".json",)
@@ -73,6 +73,9 @@ def _json_stream(text: str, file: str) -> Decoded:
     logs = text.find(LOG_START)
     if json_depth(text if logs < 0 else text[:logs]) > MAX_NESTING_DEPTH:
         raise InputError(file, f"nested deeper than {MAX_NESTING_DEPTH} levels; expected kubectl JSON output")
+    fast, document = fast_loads(text) if logs < 0 else (False, None)
+    if fast:
+        return Decoded([document])
     decoder = json.JSONDecoder(parse_constant=_refuse_constant)
     documents: list[Any] = []
     position = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]

@@ -9,7 +9,8 @@ topology is in the scenario); metrics are not written, as the risk model does no
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,14 @@ from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent
 
 
 def _time(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return _rfc3339(moment, moment.utcoffset()) if moment else None
+
+
+@lru_cache(maxsize=65536)
+def _rfc3339(moment: datetime, offset: timedelta | None) -> str:
+    """RFC 3339 text, remembered per instant and offset (equal instants in other zones are equal
+    datetimes, so the offset is part of the key): a capture's times repeat across nodes."""
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _condition(condition: NodeCondition) -> dict[str, Any]:

@@ -15,6 +15,7 @@ stream first, so a billion-laughs dump is refused in milliseconds, duplicate key
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
@@ -73,9 +74,6 @@ def _json_stream(text: str, file: str) -> Decoded:
     logs = text.find(LOG_START)
     if json_depth(text if logs < 0 else text[:logs]) > MAX_NESTING_DEPTH:
         raise InputError(file, f"nested deeper than {MAX_NESTING_DEPTH} levels; expected kubectl JSON output")
-    fast, document = fast_loads(text) if logs < 0 else (False, None)
-    if fast:
-        return Decoded([document])
     decoder = json.JSONDecoder(parse_constant=_refuse_constant)
     documents: list[Any] = []
     position = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]
@@ -103,6 +101,11 @@ def _json_stream(text: str, file: str) -> Decoded:
 def decode(raw: bytes, file: str, kind: str) -> Decoded:
     """The documents of a ``json`` or ``yaml`` file (see :func:`kind_of_file`)."""
     if kind == "json":
+        body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+        if LOG_START.encode() not in body and json_depth(body) <= MAX_NESTING_DEPTH:
+            fast, document = fast_loads(body)  # straight from the bytes: no 100 MB str of a large dump
+            if fast:
+                return Decoded([document])
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -139,6 +139,15 @@ def timestamp(obj: dict[str, Any], key: str, place: Place) -> datetime | None:
     return parsed
 
 
+def checked_time(value: Any) -> tuple[bool, datetime | None]:
+    """(True, what :func:`timestamp` gives for ``value``), or (False, None) where it would raise
+    (or where YAML gave a datetime); for readers that build the error's place only when needed."""
+    if value is None or value == "":
+        return True, None
+    parsed = _utc(value) if isinstance(value, str) else ""
+    return (False, None) if isinstance(parsed, str) else (True, parsed)
+
+
 @lru_cache(maxsize=65536)
 def _utc(value: str) -> datetime | str:
     """The time as aware UTC, or what is wrong with it; remembered, since heartbeats and event

@@ -13,14 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from riskmodel.model.evidence import NodeEvent
-from riskmodel.sources.k8s_fields import ParseContext, checked_time
-
-
-def _text(value: Any) -> str | None:
-    """``text()`` of a field's value: '' for absent or empty, None where text() would raise."""
-    if value is None or value == "":
-        return ""
-    return value if isinstance(value, str) else None
+from riskmodel.sources.k8s_fields import ParseContext, checked_text, checked_time
 
 
 def _count(value: Any) -> tuple[bool, int | None]:
@@ -51,9 +44,9 @@ def quick_event(raw: dict[str, Any], ctx: ParseContext) -> NodeEvent | str | Non
     if not isinstance(involved, dict) or not isinstance(source, dict | None) or not isinstance(series, dict | None):
         return None
     source, series = source or {}, series or {}
-    texts = [_text(value) for value in (source.get("component"), raw.get("reportingComponent"), involved.get("kind"),
-                                        involved.get("name"), raw.get("reason"), raw.get("type"), raw.get("message"),
-                                        raw.get("note"))]
+    texts = [checked_text(value) for value in (
+        source.get("component"), raw.get("reportingComponent"), involved.get("kind"), involved.get("name"),
+        raw.get("reason"), raw.get("type"), raw.get("message"), raw.get("note"))]
     counts = (_count(raw.get("count")), _count(series.get("count")))
     times = _times(raw, series)
     if None in texts or not all(ok for ok, _ in counts) or times is None or not texts[4]:

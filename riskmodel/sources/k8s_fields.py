@@ -99,6 +99,14 @@ def text(obj: dict[str, Any], key: str, place: Place, *, required: bool = False)
     return value
 
 
+def checked_text(value: Any) -> str | None:
+    """What :func:`text` gives for a field's ``value`` ('' when absent or empty), or None where it
+    would raise; for readers that build the error's place only when there is one."""
+    if value is None or value == "":
+        return ""
+    return value if isinstance(value, str) else None
+
+
 def is_name(value: str) -> bool:
     """Whether ``value`` is a name a scenario can hold (see :func:`object_name`)."""
     return 0 < len(value) <= NAME_MAX_LENGTH and _NAME.match(value) is not None

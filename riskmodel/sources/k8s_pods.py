@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from riskmodel.sources.dump import PodInfo
-from riskmodel.sources.k8s_fields import checked_quantity, is_name
+from riskmodel.sources.k8s_fields import checked_quantity, checked_text, is_name
 
 _CPU_MEMORY = frozenset({"cpu", "memory"})
 
@@ -43,20 +43,13 @@ def references(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def _text(value: Any) -> str | None:
-    """``text()`` of a field's value: '' for absent or empty, None where text() would raise."""
-    if value is None or value == "":
-        return ""
-    return value if isinstance(value, str) else None
-
-
 _SHARED_NAMES: dict[str, bool] = {}
 """Whether each namespace, node and owner name seen is a valid name: they repeat across pods."""
 
 
 def _name(value: Any, shared: bool = False) -> str | None:
     """``object_name()`` of a field's value ('' when absent), None where it would raise."""
-    found = _text(value)
+    found = checked_text(value)
     if not found:
         return found
     if not shared:
@@ -116,7 +109,7 @@ def _requests(spec: dict[str, Any]) -> dict[str, float] | None:
 
 def _status(status: dict[str, Any]) -> tuple[str, bool | None, str] | None:
     """(phase, Ready condition, why it does not serve), as the checked reader's ``_pod_status``."""
-    phase = _text(status.get("phase"))
+    phase = checked_text(status.get("phase"))
     conditions = status.get("conditions")
     if phase is None or not isinstance(conditions, list | None):
         return None
@@ -128,7 +121,7 @@ def _status(status: dict[str, Any]) -> tuple[str, bool | None, str] | None:
         if condition.get("type") == "Ready":
             ready = condition.get("status") == "True"
         if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
-            reason, message = _text(condition.get("reason")), _text(condition.get("message"))
+            reason, message = checked_text(condition.get("reason")), checked_text(condition.get("message"))
             if reason is None or message is None:
                 return None
             detail = f"{reason or 'Unschedulable'}: {message}".strip(": ")
@@ -149,7 +142,7 @@ def _status(status: dict[str, Any]) -> tuple[str, bool | None, str] | None:
         if not isinstance(waiting, dict):
             return None
         if waiting and not detail:
-            reason, name = _text(waiting.get("reason")), _text(container.get("name"))
+            reason, name = checked_text(waiting.get("reason")), checked_text(container.get("name"))
             if reason is None or name is None:
                 return None
             detail = f"container {name or '?'} {reason or 'waiting'}"
@@ -164,7 +157,7 @@ def _claims(spec: dict[str, Any]) -> tuple[str, ...] | None:
     for volume in volumes or ():
         claim = volume.get("persistentVolumeClaim") if isinstance(volume, dict) else None
         if isinstance(claim, dict):
-            name = _text(claim.get("claimName"))
+            name = checked_text(claim.get("claimName"))
             if not name:
                 return None
             claims.append(name)
@@ -181,7 +174,7 @@ def _owner(metadata: dict[str, Any]) -> tuple[str | None, str | None] | None:
     chosen = next((o for o in owners if isinstance(o, dict) and o.get("controller")), owners[0])
     if not isinstance(chosen, dict):
         return None
-    kind, name = _text(chosen.get("kind")), _name(chosen.get("name"), shared=True)
+    kind, name = checked_text(chosen.get("kind")), _name(chosen.get("name"), shared=True)
     return (kind, name) if kind and name else None
 
 

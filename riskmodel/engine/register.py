@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskmodel.engine.collector import collector_paused
 from riskmodel.engine.risk import Evaluation, ModeFactors, RiskModel
 from riskmodel.engine.threads import blas_single_threaded
+from riskmodel.files.collector import collector_paused
 
 
 @dataclass(frozen=True)

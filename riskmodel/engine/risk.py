@@ -15,7 +15,6 @@ from functools import cached_property
 
 import numpy as np
 
-from riskmodel.engine.collector import collector_paused
 from riskmodel.engine.exposure import (
     RiskUnit,
     control_plane_workloads,
@@ -40,6 +39,7 @@ from riskmodel.engine.variants import (
     renumbering,
     topology_change,
 )
+from riskmodel.files.collector import collector_paused
 from riskmodel.model.catalog import Catalog, FailureMode
 from riskmodel.model.estimate import point
 from riskmodel.model.evidence import Evidence

@@ -17,27 +17,36 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import orjson
 
 from riskmodel.errors import FieldPath, InputError, RiskModelError, format_field_path
 from riskmodel.files.yamlfile import MAX_NESTING_DEPTH
 
 _ESCAPE = re.compile(r"\\.", re.DOTALL)
+_ESCAPE_BYTES = re.compile(rb"\\.", re.DOTALL)
 _QUOTE, _OPENS, _CLOSES = ord('"'), (ord("["), ord("{")), (ord("]"), ord("}"))
+_NOT_MARKS = bytes(code for code in range(256) if code not in b'"[]{}')
+_DIGITS_AS_ZERO = bytes(ord("0") if chr(code) in "0123456789" else ord(" ") for code in range(256))
+_LONG_NUMBER = b"0" * 19
+"""Integers of 19 digits and more may leave the 64-bit range, which orjson reads as a float."""
 
 
 class NonFiniteOutput(RiskModelError):
     """A result holds NaN or an infinity: refused rather than written as invalid JSON."""
 
 
-def json_depth(text: str) -> int:
+def json_depth(text: str | bytes) -> int:
     """The deepest nesting of JSON text, brackets inside strings skipped.
 
     Escapes are dropped first (so ``\\"`` is no quote); then, over the quotes and brackets
     only, a bracket counts when an even number of quotes precede it. Vectorised with numpy:
     about a fifth of ``json.loads``' own time on a 20 MB kubectl dump.
     """
-    plain = _ESCAPE.sub("", text) if "\\" in text else text
-    codes = np.frombuffer(plain.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    if isinstance(text, bytes):
+        data = _ESCAPE_BYTES.sub(b"", text) if b"\\" in text else text
+    else:
+        data = (_ESCAPE.sub("", text) if "\\" in text else text).encode("utf-8", "surrogatepass")
+    codes = np.frombuffer(data.translate(None, _NOT_MARKS), dtype=np.uint8)
     # '[' 0x5B, ']' 0x5D, '{' 0x7B, '}' 0x7D: one bit apart (0x5B | 0x20 = 0x7B), so two compares
     folded = codes | 0x20
     marks = codes[(codes == _QUOTE) | (folded == _OPENS[1]) | (folded == _CLOSES[1])]
@@ -47,6 +56,22 @@ def json_depth(text: str) -> int:
     folded_marks = marks | 0x20
     steps = (folded_marks == _OPENS[1]).astype(np.int64) - (folded_marks == _CLOSES[1])
     return max(int(np.cumsum(steps * outside).max()), 0)
+
+
+def fast_loads(text: str | bytes) -> tuple[bool, Any]:
+    """(True, the one JSON document of ``text``) read by orjson, several times faster than ``json``
+    on a kubectl dump; (False, None) leaves the decision to ``json``: text that is not exactly one
+    valid document (several, an error to report with its line), ``NaN``, numbers beyond a double
+    (``1e400``), integers of 19 digits or more (orjson reads those outside 64 bits as floats) and
+    lone surrogates or bytes that are not UTF-8, so that what is accepted and what it decodes to
+    stay ``json``'s."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    if data.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) >= 0:
+        return False, None
+    try:
+        return True, orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False, None
 
 
 def _refuse_constant(name: str) -> Any:
@@ -64,6 +89,9 @@ def parse_json(data: str | bytes, file: str, *, expected: str = "JSON") -> Any:
         text = data
     if json_depth(text) > MAX_NESTING_DEPTH:
         raise InputError(file, f"nested deeper than {MAX_NESTING_DEPTH} levels; expected flatter {expected}")
+    fast, document = fast_loads(text)
+    if fast:
+        return document
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
@@ -104,4 +132,4 @@ def json_text(data: Any, *, what: str = "output", indent: int | None = 2,
         ) from None
 
 
-__all__ = ["NonFiniteOutput", "json_depth", "json_text", "non_finite_path", "parse_json"]
+__all__ = ["NonFiniteOutput", "fast_loads", "json_depth", "json_text", "non_finite_path", "parse_json"]

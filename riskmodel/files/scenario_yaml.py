@@ -12,8 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import yaml
-
+from riskmodel.files.collector import collector_paused
+from riskmodel.files.yaml_writer import plain_yaml
 from riskmodel.model.scenario import Scenario
 
 
@@ -52,18 +52,8 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
     return data
 
 
-_Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
+@collector_paused()
 def scenario_to_yaml(scenario: Scenario) -> str:
     """YAML text that :func:`riskmodel.files.loader.parse_scenario` reads back as an equal scenario."""
     header = f"# Scenario {scenario.name!r}, written by riskmodel.files.scenario_yaml.scenario_to_yaml\n"
-    body = yaml.dump(
-        scenario_document(scenario),
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=None,
-        allow_unicode=True,
-        width=120,
-    )
-    return header + body
+    return header + plain_yaml(scenario_document(scenario), allow_unicode=True, width=120)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskmodel.engine.collector import collector_paused
 from riskmodel.engine.risk import Evaluation, ModeFactors, RiskModel
 from riskmodel.engine.threads import blas_single_threaded
+from riskmodel.files.collector import collector_paused
 from riskmodel.model.catalog import Catalog, Measure, measure_applies
 from riskmodel.model.evidence import Evidence
 from riskmodel.model.scenario import Scenario

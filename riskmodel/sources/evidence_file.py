@@ -9,16 +9,25 @@ topology is in the scenario); metrics are not written, as the risk model does no
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from riskmodel.files.collector import collector_paused
 from riskmodel.files.jsonfile import json_text
 from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent
 
 
 def _time(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return _rfc3339(moment, moment.utcoffset()) if moment else None
+
+
+@lru_cache(maxsize=65536)
+def _rfc3339(moment: datetime, offset: timedelta | None) -> str:
+    """RFC 3339 text, remembered per instant and offset (equal instants in other zones are equal
+    datetimes, so the offset is part of the key): a capture's times repeat across nodes."""
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _condition(condition: NodeCondition) -> dict[str, Any]:
@@ -50,6 +59,7 @@ def evidence_list(evidence: Evidence) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "List", "metadata": {"observedAt": _time(evidence.observed_at)}, "items": items}
 
 
+@collector_paused()
 def evidence_text(evidence: Evidence) -> str:
     """The List as JSON with one item per line: readable and diffable, and written by the C
     encoder (``indent`` makes ``json`` fall back to pure Python, 5 s for a 10,000-node capture)."""

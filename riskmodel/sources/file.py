@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.errors import InputError, InputErrors
+from riskmodel.files.collector import collector_paused
 from riskmodel.files.jsonfile import parse_json
 from riskmodel.files.reading import checked_path, read_bytes
 from riskmodel.model.evidence import Evidence, NodeCondition, NodeEvent
@@ -245,6 +246,7 @@ def _add_documents(collector: _Collector, file: str, docs: list[Any], errors: li
                     raise InputErrors(errors) from None
 
 
+@collector_paused()
 def parse_documents(
     documents: Iterable[tuple[str, Any]], source: str, *, observed_at: datetime | None = None,
     now: datetime | None = None, strict: bool = True, accounting: Accounting | None = None,
@@ -317,6 +319,7 @@ def _read_file(file: Path, root: Path, accounting: Accounting, strict: bool) -> 
     return tuple(decoded.documents)
 
 
+@collector_paused()
 def read_dump(path: Path, *, now: datetime | None = None, strict: bool = True) -> ClusterDump:
     """Read a kubectl dump (file or folder) into nodes, pods, workloads, services, PDBs, volumes, evidence.
 

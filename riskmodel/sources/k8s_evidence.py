@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from riskmodel.model.evidence import KUBELET_CONDITION_TYPES, NPD_CONDITION_TYPES, NodeCondition, NodeEvent
+from riskmodel.sources.k8s_event_quick import quick_event
 from riskmodel.sources.k8s_fields import ParseContext, Place, integer, mapping, sequence, text, timestamp
 
 KNOWN_CONDITION_TYPES = NPD_CONDITION_TYPES | KUBELET_CONDITION_TYPES
@@ -95,8 +96,15 @@ def node_event(raw: dict[str, Any], place: Place, ctx: ParseContext) -> NodeEven
     after the reading time): the reader reports that reason.
 
     An Event about a Node names it in ``involvedObject``/``regarding``; an Event about a pod
-    counts for the node in ``source.host`` (the kubelet that reported it).
+    counts for the node in ``source.host`` (the kubelet that reported it). A plain ``v1`` Event
+    is read by :func:`.k8s_event_quick.quick_event`; the rest, and every error, here.
     """
+    quick = quick_event(raw, ctx)
+    return quick if quick is not None else checked_event(raw, place, ctx)
+
+
+def checked_event(raw: dict[str, Any], place: Place, ctx: ParseContext) -> NodeEvent | str:
+    """:func:`node_event` with every field checked where it is read, so a problem names its path."""
     is_v1 = str(raw.get("apiVersion", "v1")) == "v1"
     fields = _v1_fields(raw, place) if is_v1 else _events_v1_fields(raw, place)
     involved, component, count, first, last = fields

@@ -99,6 +99,14 @@ def text(obj: dict[str, Any], key: str, place: Place, *, required: bool = False)
     return value
 
 
+def checked_text(value: Any) -> str | None:
+    """What :func:`text` gives for a field's ``value`` ('' when absent or empty), or None where it
+    would raise; for readers that build the error's place only when there is one."""
+    if value is None or value == "":
+        return ""
+    return value if isinstance(value, str) else None
+
+
 def is_name(value: str) -> bool:
     """Whether ``value`` is a name a scenario can hold (see :func:`object_name`)."""
     return 0 < len(value) <= NAME_MAX_LENGTH and _NAME.match(value) is not None
@@ -133,18 +141,35 @@ def timestamp(obj: dict[str, Any], key: str, place: Place) -> datetime | None:
         value = value.isoformat() if value.tzinfo is not None else value.replace(tzinfo=UTC).isoformat()
     if not isinstance(value, str):
         raise place.error(f"expected an RFC 3339 time such as '2024-05-01T12:00:00Z', got {value!r}", key)
+    parsed = _utc(value)
+    if isinstance(parsed, str):
+        raise place.error(parsed, key)
+    return parsed
+
+
+def checked_time(value: Any) -> tuple[bool, datetime | None]:
+    """(True, what :func:`timestamp` gives for ``value``), or (False, None) where it would raise
+    (or where YAML gave a datetime); for readers that build the error's place only when needed."""
+    if value is None or value == "":
+        return True, None
+    parsed = _utc(value) if isinstance(value, str) else ""
+    return (False, None) if isinstance(parsed, str) else (True, parsed)
+
+
+@lru_cache(maxsize=65536)
+def _utc(value: str) -> datetime | str:
+    """The time as aware UTC, or what is wrong with it; remembered, since heartbeats and event
+    times of one capture repeat across thousands of nodes."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise place.error(
-            f"expected an RFC 3339 time such as '2024-05-01T12:00:00Z', got {value!r}", key
-        ) from None
+        return f"expected an RFC 3339 time such as '2024-05-01T12:00:00Z', got {value!r}"
     if parsed.tzinfo is None:
-        raise place.error(f"expected a time with a zone ('Z' or '+00:00'), got {value!r}", key)
+        return f"expected a time with a zone ('Z' or '+00:00'), got {value!r}"
     try:
         return parsed.astimezone(UTC)
     except OverflowError:  # '0001-01-01T00:00:00+01:00' lies before year 1 in UTC
-        raise place.error(f"expected a time between the years 1 and 9999 in UTC, got {value!r}", key) from None
+        return f"expected a time between the years 1 and 9999 in UTC, got {value!r}"
 
 
 @lru_cache(maxsize=4096)
@@ -185,6 +210,17 @@ def quantity(resources: dict[str, Any], key: str, place: Place) -> float:
     Values repeat across thousands of pods, so parsed quantities are cached.
     """
     return _parsed(resources, key, place, _cpu if key == "cpu" else _memory, "'500m' or '1Gi'")
+
+
+def checked_quantity(key: str, value: Any) -> float | None:
+    """What :func:`quantity` gives for a present ``value`` of ``key`` (cpu, else bytes), or None
+    where it would raise; for readers that build the error's place only when there is one."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    try:
+        return float((_cpu if key == "cpu" else _memory)(value))
+    except ValueError:
+        return None
 
 
 def amount(resources: dict[str, Any], key: str, place: Place) -> float:

@@ -26,6 +26,7 @@ from riskmodel.sources.k8s_fields import (
     strings,
     text,
 )
+from riskmodel.sources.k8s_pods import quick_pod, references
 from riskmodel.sources.k8s_resources import BASIC_RESOURCES, extended_resources, pod_resources
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
@@ -125,30 +126,6 @@ def parse_node(obj: dict[str, Any], place: Place, ctx: ParseContext) -> tuple[No
     return node, conditions
 
 
-def _list(value: Any) -> list[Any]:
-    """``value`` when it is a list, else empty: for fields only searched, never required."""
-    return value if isinstance(value, list) else []
-
-
-def _references(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """(where, value) of every env value, arg and command of the pod's containers, for finding
-    names of other services; values from secrets or config maps are not in the object."""
-    found: list[tuple[str, str]] = []
-    for key in ("initContainers", "containers"):
-        for container in _list(spec.get(key)):
-            if not isinstance(container, dict):
-                continue
-            name = container.get("name", "?")
-            for env in _list(container.get("env")):
-                if isinstance(env, dict) and isinstance(env.get("value"), str) and env["value"]:
-                    found.append((f"container {name} env {env.get('name', '?')}", env["value"]))
-            for part in ("command", "args"):
-                values = container.get(part) or []
-                if isinstance(values, list):
-                    found += [(f"container {name} {part}", v) for v in values if isinstance(v, str)]
-    return tuple(found)
-
-
 def _pod_status(obj: dict[str, Any], place: Place) -> tuple[str, bool | None, str]:
     """(phase, Ready condition, why it does not serve) of a pod's status."""
     status = mapping(obj, "status", place)
@@ -185,7 +162,14 @@ def _controller(metadata: dict[str, Any], place: Place) -> tuple[str | None, str
 
 
 def parse_pod(obj: dict[str, Any], place: Place) -> PodInfo:
-    """A Pod: node (``spec.nodeName``), owner, status, effective requests and PVC claims."""
+    """A Pod: node (``spec.nodeName``), owner, status, effective requests and PVC claims; the
+    common shape through :func:`.k8s_pods.quick_pod`, the rest (and every error) checked."""
+    quick = quick_pod(obj, place.file)
+    return quick if quick is not None else checked_pod(obj, place)
+
+
+def checked_pod(obj: dict[str, Any], place: Place) -> PodInfo:
+    """:func:`parse_pod` with every field checked where it is read, so a problem names its path."""
     metadata = mapping(obj, "metadata", place, required=True)
     meta_at = place.at("metadata")
     spec = mapping(obj, "spec", place, required=True)
@@ -213,7 +197,7 @@ def parse_pod(obj: dict[str, Any], place: Place) -> PodInfo:
         annotations=labels_of(metadata, meta_at, "annotations"),
         ephemeral_storage_bytes=int(resources.get("ephemeral-storage", 0.0)),
         extended={k: v for k, v in resources.items() if k not in BASIC_RESOURCES and v > 0},
-        references=_references(spec),
+        references=references(spec),
         file=place.file,
     )
 
@@ -251,7 +235,7 @@ def parse_workload(obj: dict[str, Any], kind: str, place: Place) -> WorkloadInfo
                                   place.at("spec", "template", "metadata")),
         cpu_millicores=resources.get("cpu", 0.0),
         memory_bytes=int(resources.get("memory", 0.0)),
-        references=_references(template_spec),
+        references=references(template_spec),
         file=place.file,
     )
 

@@ -15,6 +15,7 @@ stream first, so a billion-laughs dump is refused in milliseconds, duplicate key
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.errors import InputError
-from riskmodel.files.jsonfile import json_depth
+from riskmodel.files.jsonfile import fast_loads, json_depth
 from riskmodel.files.yamlfile import MAX_NESTING_DEPTH, parse_yaml_documents
 
 JSON_SUFFIXES = (".json",)
@@ -100,6 +101,11 @@ def _json_stream(text: str, file: str) -> Decoded:
 def decode(raw: bytes, file: str, kind: str) -> Decoded:
     """The documents of a ``json`` or ``yaml`` file (see :func:`kind_of_file`)."""
     if kind == "json":
+        body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+        if LOG_START.encode() not in body and json_depth(body) <= MAX_NESTING_DEPTH:
+            fast, document = fast_loads(body)  # straight from the bytes: no 100 MB str of a large dump
+            if fast:
+                return Decoded([document])
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:

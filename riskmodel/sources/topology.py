@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from riskmodel.files.collector import collector_paused
 from riskmodel.model.defaults import ServiceDefaults
 from riskmodel.model.quantity import cpu_quantity
 from riskmodel.model.scenario import (
@@ -186,6 +187,7 @@ def _named(drafts: dict) -> dict[str, Draft]:
     return {(key[2] if plain[key[2]] == 1 else f"{key[1]}/{key[2]}"): draft for key, draft in sorted(drafts.items())}
 
 
+@collector_paused()
 def dump_to_scenario(dump: ClusterDump, name: str, defaults: ServiceDefaults | None = None,
                      strict: bool = False) -> Scenario:
     """The scenario a review starts from: the cluster's current state, placeholders listed."""

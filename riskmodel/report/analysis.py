@@ -12,6 +12,8 @@ from functools import cached_property
 from riskmodel.engine.current import CurrentProblem, current_problems
 from riskmodel.engine.register import BudgetFlag, ModeRisk, RiskRegister, ServiceBudget, build_register
 from riskmodel.engine.risk import RiskModel
+from riskmodel.engine.threads import blas_single_threaded
+from riskmodel.files.collector import collector_paused
 from riskmodel.model.placeholders import Placeholder, edited_paths, placeholders
 from riskmodel.plan.findings import Finding, findings
 from riskmodel.plan.planner import FrontierPoint, MeasureResult, Plan, Planner
@@ -102,6 +104,8 @@ class RankReport:
     """Why a measure's ΔEAL is what it is where that surprises (a spare node's own incidents)."""
 
 
+@collector_paused()
+@blas_single_threaded()
 def rank_report(analysis: Analysis, budget: float | None = None, working: WorkingPlan | None = None) -> RankReport:
     """The register, every measure alone, the plan and the frontier. The plan is ``working`` (a
     review's working plan) resolved, else the budget plan under ``budget`` (default:

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from riskmodel.engine.register import BudgetFlag
+from riskmodel.engine.threads import blas_single_threaded
+from riskmodel.files.collector import collector_paused
 from riskmodel.plan.planner import MeasureResult
 from riskmodel.report.analysis import Analysis
 from riskmodel.report.formatting import money, money_per_year
@@ -106,6 +108,8 @@ def next_best_measure(analysis: Analysis, resolved: ResolvedPlan) -> NextMeasure
     return NextMeasure(measure.id, measure.title, planner.costs[measure.id], best[1])
 
 
+@collector_paused()
+@blas_single_threaded()
 def plan_in_force(analysis: Analysis, working: WorkingPlan) -> PlanInForce:
     """Resolve ``working`` on ``analysis`` and compute what the pages show of it."""
     planner, register = analysis.planner, analysis.register

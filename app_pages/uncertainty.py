@@ -33,7 +33,7 @@ with cuts_tab:
                + (f" within ±{entry.probability_error_bound:.1g}." if entry.probability_error_bound else "."))
     st.subheader("Minimal cut sets up to order 3")
     st.dataframe(pd.DataFrame([{"units out together": " + ".join(c.events), "order": c.order,
-                                "P(in force)": c.probability, "minutes / yr": c.probability * 525_600}
+                                "P(in force)": c.probability, "minutes / yr": c.minutes_per_year}
                                for c in entry.cut_sets.listed]), hide_index=True, width="stretch",
                  key="cut_sets_table", column_config=ui.number_columns(**{"P(in force)": "%.3g", "minutes / yr": "%.2f"}))
     st.subheader(f"What matters most for {service}")

@@ -39,7 +39,7 @@ def _cre(args: argparse.Namespace, sheet: Path) -> tuple[Scenario, CatalogFile, 
     except ValidationError as error:
         raise _argument_error("--service", error) from None
     catalog = cre_catalog(risks, args.service, sheet)
-    budget = (1 - args.slo) * 525_600
+    budget = scenario.services_by_name[args.service].error_budget_minutes_per_year
     lines = [f"{len(risks)} risks to {args.service} (SLO {slo(args.slo)}, error budget {minutes(budget)} min/yr); "
              f"the sheet's bad minutes add up to {minutes(sum(r.bad_minutes_per_year for r in risks))} min/yr "
              f"({percent(sum(r.bad_minutes_per_year for r in risks) / budget)} of the budget)"]

@@ -20,9 +20,9 @@ import numpy as np
 
 from riskmodel.engine.risk import Evaluation, RiskModel
 from riskmodel.engine.topology import TopologyIndex
+from riskmodel.model.bounds import HOURS_PER_YEAR
 from riskmodel.model.evidence import NodeCondition
 
-HOURS_PER_YEAR = 8760.0
 KIND_ORDER = ("node_not_ready", "node_cordoned", "workload_below_desired", "pod_pending", "condition_active")
 
 

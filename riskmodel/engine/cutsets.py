@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from riskmodel.engine.cutcount import COUNT_STATE_BUDGET, LISTED_ORDER, CountCache, count_beyond
 from riskmodel.engine.faulttree import FaultForest, ServiceTree, WorkloadGate
+from riskmodel.model.bounds import MINUTES_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class CutSet:
     @property
     def order(self) -> int:
         return len(self.events)
+
+    @property
+    def minutes_per_year(self) -> float:
+        """Expected minutes a year during which the whole set is in force."""
+        return self.probability * MINUTES_PER_YEAR
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ from functools import cached_property
 
 import numpy as np
 
-from riskmodel.engine.risk import MINUTES_PER_YEAR, Evaluation, RiskModel
+from riskmodel.engine.risk import Evaluation, RiskModel
+from riskmodel.model.bounds import MINUTES_PER_YEAR
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,7 @@ from riskmodel.engine.cutsets import CutSets, cut_sets
 from riskmodel.engine.faulttree import BasicEvent, FaultForest, fault_forest
 from riskmodel.engine.risk import Evaluation, RiskModel
 from riskmodel.engine.topevent import TopEvent, TopEventSolver
-
-HOURS_PER_YEAR = 8760.0
+from riskmodel.model.bounds import HOURS_PER_YEAR, MINUTES_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class ServiceImportance:
 
     @property
     def expected_down_minutes_per_year(self) -> float:
-        return self.probability * 525_600.0
+        return self.probability * MINUTES_PER_YEAR
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,6 @@ from riskmodel.model.estimate import point
 from riskmodel.model.evidence import Evidence
 from riskmodel.model.scenario import Scenario
 
-MINUTES_PER_YEAR = 525_600.0
-
 PairRow = tuple[RiskUnit, tuple[FailedSet, bool], float, float, float, int]
 """(unit, (failed set, may reschedule), rate per year, detect minutes, repair minutes, reschedule kind)."""
 

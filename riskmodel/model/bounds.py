@@ -11,6 +11,9 @@ from __future__ import annotations
 MINUTES_PER_YEAR = 525_600
 """365 days of 1,440 minutes: the unit of error budgets and of the simulated year."""
 
+HOURS_PER_YEAR = MINUTES_PER_YEAR // 60
+"""8,760: turns dollars per hour into dollars per year and back."""
+
 MAX_FREQUENCY_PER_YEAR = float(MINUTES_PER_YEAR)
 """Incidents per unit and year: once a minute. More often is a state, not a failure mode."""
 

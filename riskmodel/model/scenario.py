@@ -25,6 +25,7 @@ from riskmodel.model.bounds import (
     MAX_SEED,
     MAX_SERVICES,
     MAX_YEARS,
+    MINUTES_PER_YEAR,
 )
 from riskmodel.model.catalog import Money, WorkloadKind
 from riskmodel.model.estimate import StrictModel
@@ -209,7 +210,7 @@ class Service(StrictModel):
 
     @property
     def error_budget_minutes_per_year(self) -> float:
-        return (1 - self.slo) * 525_600
+        return (1 - self.slo) * MINUTES_PER_YEAR
 
 
 class PlaceholderEntry(StrictModel):

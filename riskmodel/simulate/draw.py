@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from riskmodel.model.bounds import MINUTES_PER_YEAR
 from riskmodel.simulate.tables import PairTable
-
-MINUTES_PER_YEAR = 525_600.0
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskmodel.model.bounds import MINUTES_PER_YEAR
 from riskmodel.simulate.structures import StructureTable
 
-YEAR_STRIDE = 4 * 525_600.0
+YEAR_STRIDE = 4.0 * MINUTES_PER_YEAR
 """Years are laid end to end this far apart, so an incident running past 31 December never
 overlaps the next simulated year (its cost still counts in the year it started)."""
 

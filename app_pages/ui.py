@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,34 @@ PLAN_STATE = "working_plan"
 TOASTS_STATE = "pending_toasts"
 
 
-def _stamp(path: str) -> tuple[tuple[str, float, int], ...]:
-    """Cheap cache key that changes when the scenario, its folder or the shipped catalogs change."""
-    scenario = Path(path)
-    files = [scenario, *scenario.parent.rglob("*.json"), *SHIPPED_CATALOGS.glob("*.yaml")]
-    return tuple((str(f), f.stat().st_mtime, f.stat().st_size) for f in files if f.is_file())
+def _file_stats(paths: Sequence[str]) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime in ns, size in bytes) of each path; (path, -1, -1) for one that is gone."""
+    stats = []
+    for name in paths:
+        try:
+            found = os.stat(name)
+        except OSError:
+            stats.append((name, -1, -1))
+        else:
+            stats.append((name, found.st_mtime_ns, found.st_size))
+    return tuple(stats)
+
+
+_GENERATION: dict[str, int] = {}
+"""How many times a scenario's named inputs were seen to change since the server started."""
+
+
+def _stamp(path: str) -> tuple:
+    """Cheap cache key: the scenario file's own stat and how often the files it names changed.
+
+    Only the files the last load read and the folders it was told to read are looked at (a
+    scenario kept in a large folder costs nothing extra); a change among them starts a new
+    generation, so every cache below reloads once."""
+    head = _file_stats([path])
+    generation = _GENERATION.get(path, 0)
+    if _load(path, (head, generation)).changed():
+        generation = _GENERATION[path] = generation + 1
+    return head, generation
 
 
 UPLOAD_PREFIX = "riskmodel-upload-"
@@ -53,14 +77,26 @@ def allowed_roots(path: str | Path) -> tuple[Path, ...]:
     return (folder, SHIPPED_SCENARIOS, SHIPPED_CATALOGS) if folder.name.startswith(UPLOAD_PREFIX) else ()
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """A load and the stats its watched files had right after it."""
+
+    scenario: LoadedScenario
+    watched: tuple[tuple[str, int, int], ...]
+
+    def changed(self) -> bool:
+        return _file_stats([name for name, _, _ in self.watched]) != self.watched
+
+
 @st.cache_resource(show_spinner="Loading scenario, catalogs and evidence…", max_entries=8)
-def _load(path: str, stamp: tuple) -> LoadedScenario:
-    return load_scenario(path, allowed_roots=allowed_roots(path))
+def _load(path: str, stamp: tuple) -> _Loaded:
+    loaded = load_scenario(path, allowed_roots=allowed_roots(path))
+    return _Loaded(loaded, _file_stats(loaded.watched_paths))
 
 
 @st.cache_resource(show_spinner="Computing blast radii and expected losses…", max_entries=16)
 def _analysis(path: str, stamp: tuple, edits: tuple[Edit, ...]) -> Analysis:
-    return analyse(_load(path, stamp), edits)
+    return analyse(_load(path, stamp).scenario, edits)
 
 
 @st.cache_resource(show_spinner="Resolving the plan…", max_entries=64)
@@ -70,7 +106,7 @@ def _plan_view(path: str, stamp: tuple, edits: tuple[Edit, ...], working: Workin
 
 @st.cache_resource(show_spinner="Computing the total with this edit…", max_entries=32)
 def _preview(path: str, stamp: tuple, edits: tuple[Edit, ...], key: EditKey, new_value: Any) -> EditPreview:
-    return preview_edit(_load(path, stamp), edits, key, new_value, _analysis(path, stamp, edits))
+    return preview_edit(_load(path, stamp).scenario, edits, key, new_value, _analysis(path, stamp, edits))
 
 
 @st.cache_resource
@@ -104,7 +140,7 @@ def current_edits() -> tuple[Edit, ...]:
 
 def base() -> LoadedScenario:
     path = scenario_path()
-    return _load(path, _stamp(path))
+    return _load(path, _stamp(path)).scenario
 
 
 def analysis(session: str | None = None) -> Analysis:

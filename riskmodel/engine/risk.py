@@ -15,19 +15,9 @@ from functools import cached_property
 
 import numpy as np
 
-from riskmodel.engine.exposure import (
-    RiskUnit,
-    control_plane_workloads,
-    failed_set_for,
-    has_workload_filter,
-    node_matches,
-    reschedule_kind,
-    units_for,
-    workload_matches,
-    workload_zones,
-)
 from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
+from riskmodel.engine.pairs import PairLister, PairRow, extends_parent_nodes, inherited_rows, structure_ids
 from riskmodel.engine.phases import service_matrices
 from riskmodel.engine.threads import blas_single_threaded
 from riskmodel.engine.topology import TopologyIndex, inherit_arrays
@@ -44,9 +34,6 @@ from riskmodel.model.catalog import Catalog, FailureMode
 from riskmodel.model.estimate import point
 from riskmodel.model.evidence import Evidence
 from riskmodel.model.scenario import Scenario
-
-PairRow = tuple[RiskUnit, tuple[FailedSet, bool], float, float, float, int]
-"""(unit, (failed set, may reschedule), rate per year, detect minutes, repair minutes, reschedule kind)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,108 +145,28 @@ class RiskModel:
         self.mode_position = {mode.id: i for i, mode in enumerate(self.modes)}
         self.blind_spot_nodes = _blind_spots(self.scenario, self.evidence)
         self._node_rates = self._inherited_node_rates()
-        self._node_failed_sets: dict[tuple[str, float], dict[str, FailedSet]] = {}
-        """Node-scope failed sets by (effect type, impact fraction) and node: modes with the same
-        effect on a node share one object (it depends on nothing else)."""
-        self._build_pairs(self._node_rates)
-
-    def _extends_parent_nodes(self) -> bool:
-        """The parent's nodes come first here, the same, in the same order (a variant that only adds nodes)."""
-        parent = self.parent
-        return parent is not None and self.scenario.nodes[:len(parent.scenario.nodes)] == parent.scenario.nodes
+        self._build_pairs(PairLister(self.scenario, self.evidence, self.index.node_names, self.blind_spot_nodes,
+                                     self._node_rates, self.parent, self._change))
 
     def _inherited_node_rates(self) -> dict[tuple[str, str], float]:
         """Evidence-adjusted rates: the parent's when the evidence and its nodes are the same
         (rates are per node, and a node without evidence keeps the prior)."""
-        if self.parent is not None and self.parent.evidence is self.evidence and self._extends_parent_nodes():
+        if self.parent is not None and self.parent.evidence is self.evidence and \
+                extends_parent_nodes(self.scenario, self.parent):
             return self.parent._node_rates
         return _node_rates(self.catalog, self.scenario, self.evidence)
 
-    def _mode_pairs(self, mode: FailureMode, node_rates: dict[tuple[str, str], float],
-                    units: list[RiskUnit] | None = None) -> list[PairRow]:
-        """The (unit, failed set, rate, detect, repair, reschedule kind) rows of one mode (of
-        ``units`` only, when given)."""
-        frequency, detect_minutes = point(mode.frequency_per_year), point(mode.detect_minutes)
-        repair_minutes = point(mode.repair_minutes)
-        blind_factor = self.scenario.settings.blind_spot_detect_factor
-        rows = []
-        shared = self._node_failed_sets.setdefault((mode.effect.type, mode.effect.impact_fraction), {})
-        for unit in units_for(mode, self.scenario) if units is None else units:
-            kind = reschedule_kind(mode, unit)
-            blind = unit.scope == "node" and unit.name in self.blind_spot_nodes and mode.signals.conditions
-            if unit.scope == "node":
-                failed = shared.get(unit.name)
-                if failed is None:
-                    failed = shared[unit.name] = failed_set_for(mode, unit, self.scenario)
-            else:
-                failed = failed_set_for(mode, unit, self.scenario)
-            rows.append((unit, (failed, kind > 0),
-                         node_rates.get((mode.id, unit.name), frequency),
-                         detect_minutes * (blind_factor if blind else 1.0), repair_minutes, kind))
-        return rows
-
-    def _reusable_pairs(self, mode: FailureMode) -> list[PairRow] | None:
-        """A parent's rows of a mode whose units cannot differ (same nodes, no workload filter);
-        for a node-scope mode on a variant that only adds nodes, the parent's rows plus rows
-        of the added nodes (the same rows a fresh build lists, in the same order)."""
-        parent = self.parent
-        if parent is None or mode.id not in parent.pairs_by_mode:
-            return None
-        if parent.index.node_names != self.index.node_names:
-            if not self._extends_parent_nodes() or parent.evidence is not self.evidence:
-                return None
-            if mode.scope == "workload":  # a workload's rows depend on its own fields and its pods' nodes
-                return self._workload_pairs(mode, parent.pairs_by_mode[mode.id])
-            if mode.scope != "node":
-                return None
-            known = len(parent.index.node_names)
-            added = [n for n in self.scenario.nodes[known:] if not mode.targets.node_labels or
-                     node_matches(mode.targets, n)]
-            units = [RiskUnit("node", n.name, n.zone) for n in added]
-            return parent.pairs_by_mode[mode.id] + self._mode_pairs(mode, self._node_rates, units)
-        if mode.scope == "workload":
-            return self._workload_pairs(mode, parent.pairs_by_mode[mode.id])
-        if mode.scope == "control_plane" and self._change is not None and not self._change.workloads & \
-                control_plane_workloads(mode, parent.scenario):
-            return parent.pairs_by_mode[mode.id]
-        if mode.scope == "control_plane" or (mode.scope == "cluster" and has_workload_filter(mode.targets)):
-            return None
-        return parent.pairs_by_mode.get(mode.id)
-
-    def _workload_pairs(self, mode: FailureMode, theirs: list[PairRow]) -> list[PairRow] | None:
-        """A workload-scope mode's rows: the parent's for workloads the variant left unchanged
-        (a workload's own fields and pods decide whether it is a unit and what its row holds),
-        fresh rows for the changed ones, in the variant's workload order."""
-        change = self._change
-        if change is None:
-            return None
-        by_name = {row[0].name: row for row in theirs}
-        rows = []
-        for workload in self.scenario.workloads:
-            if workload.name not in change.workloads:
-                if workload.name in by_name:
-                    rows.append(by_name[workload.name])
-                continue
-            if workload_matches(mode.targets, workload, self.scenario):
-                zones = workload_zones(workload, self.scenario)
-                unit = RiskUnit("workload", workload.name, next(iter(zones)) if len(zones) == 1 else None)
-                rows.extend(self._mode_pairs(mode, self._node_rates, [unit]))
-        return rows
-
-    def _build_pairs(self, node_rates: dict[tuple[str, str], float]) -> None:
+    def _build_pairs(self, lister: PairLister) -> None:
         self.pairs_by_mode: dict[str, list[PairRow]] = {}
         rows: list[PairRow] = []
         mode_idx = []
         inherited = []
         for position, mode in enumerate(self.modes):
-            mode_rows = self._reusable_pairs(mode)
-            if mode_rows is None:
-                mode_rows = self._mode_pairs(mode, node_rates)
-            self.pairs_by_mode[mode.id] = mode_rows
-            inherited.append(self._inherited_rows(position, mode, mode_rows))
+            mode_rows = self.pairs_by_mode[mode.id] = lister.rows(mode)
+            inherited.append(inherited_rows(self.parent, position, mode, mode_rows))
             rows.extend(mode_rows)
             mode_idx.extend([position] * len(mode_rows))
-        keys, struct_idx, parent_ids = self._structure_ids(rows, inherited)
+        keys, struct_idx, parent_ids = structure_ids(self.parent, list(self.pairs_by_mode.values()), inherited)
         self.structure_keys = keys
         self.structures, self._parent_rows = self._impacts(self.structure_keys, parent_ids)
         self.units = [row[0] for row in rows]
@@ -291,47 +198,6 @@ class RiskModel:
             return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)
         rate, detect, repair, kind = (np.concatenate(column) for column in zip(*parts, strict=True))
         return rate, detect, repair, kind
-
-    def _inherited_rows(self, position: int, mode: FailureMode, mode_rows: list[PairRow]) -> np.ndarray:
-        """Parent structure ids of the leading rows of ``mode_rows`` that are the parent's own rows."""
-        parent = self.parent
-        if parent is None:
-            return np.zeros(0, dtype=np.int64)
-        theirs = parent.pairs_by_mode.get(mode.id)
-        if theirs is None or not (mode_rows is theirs or mode_rows[:len(theirs)] == theirs):
-            return np.zeros(0, dtype=np.int64)
-        low = parent.mode_pairs[position]
-        return parent.pair_structure[low:low + len(theirs)]
-
-    def _structure_ids(self, rows: list[PairRow], inherited: list[np.ndarray]
-                       ) -> tuple[list[tuple[FailedSet, bool]], np.ndarray, np.ndarray]:
-        """Distinct (failed set, may reschedule) keys in order of first use, each row's key
-        position, and per key the parent's structure id (-1 when the parent has none).
-
-        Rows the parent listed itself carry the parent's ids; only the others are hashed."""
-        parent = self.parent
-        if parent is None:
-            positions: dict[tuple[FailedSet, bool], int] = {}
-            index = np.array([positions.setdefault(row[1], len(positions)) for row in rows], dtype=np.int64)
-            return list(positions), index, np.full(len(positions), -1, dtype=np.int64)
-        known = parent.structure_position
-        offset = len(parent.structure_keys)
-        fresh: dict[tuple[FailedSet, bool], int] = {}
-        ids, start = [], 0
-        for mode_ids, mode_rows in zip(inherited, self.pairs_by_mode.values(), strict=True):
-            ids.append(mode_ids)
-            rest = mode_rows[len(mode_ids):]
-            ids.append(np.fromiter((known[row[1]] if row[1] in known else offset + fresh.setdefault(row[1], len(fresh))
-                                    for row in rest), dtype=np.int64, count=len(rest)))
-            start += len(mode_rows)
-        flat = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        distinct, first = np.unique(flat, return_index=True)
-        ordered = distinct[np.argsort(first, kind="stable")]
-        lookup = np.full(offset + len(fresh) + 1, -1, dtype=np.int64)
-        lookup[ordered] = np.arange(len(ordered))
-        new_keys = list(fresh)
-        keys = [parent.structure_keys[i] if i < offset else new_keys[i - offset] for i in ordered.tolist()]
-        return keys, lookup[flat], np.where(ordered < offset, ordered, -1)
 
     def _impacts(self, keys: list[tuple[FailedSet, bool]],
                  parent_ids: np.ndarray) -> tuple[list[StructuralImpact], list[int | None]]:

@@ -26,13 +26,22 @@ from riskmodel.sources.file import load_evidence
 
 @dataclass(frozen=True)
 class LoadedScenario:
-    """A scenario with its catalog and evidence, and the hashes of every input file."""
+    """A scenario with its catalog and evidence, and the hashes of every input file.
+
+    ``named_paths``: the catalog, overlay and evidence entries as resolved (files or folders), so
+    a caller can tell when a file is added to a named folder, not only when a read file changes."""
 
     path: str
     scenario: Scenario
     catalog: Catalog
     evidence: Evidence = Evidence()
     input_hashes: dict[str, str] = field(default_factory=dict)
+    named_paths: tuple[str, ...] = ()
+
+    @property
+    def watched_paths(self) -> tuple[str, ...]:
+        """Every file this load read and every folder it was told to read, in a stable order."""
+        return tuple(dict.fromkeys([*self.input_hashes, *self.named_paths]))
 
 
 def _relative(base: Path, entries: tuple[str, ...]) -> list[Path]:
@@ -99,4 +108,5 @@ def load_scenario(path: Path | str, max_bytes: int = MAX_INPUT_BYTES,
         for file in sorted(evidence_path.rglob("*")) if evidence_path.is_dir() else [evidence_path]:
             if file.is_file():
                 hashes[str(file)] = hashlib.sha256(file.read_bytes()).hexdigest()
-    return LoadedScenario(str(path), scenario, catalog, evidence, hashes)
+    named = tuple(str(p) for p in [*catalog_paths, *overlay_paths, *evidence_paths])
+    return LoadedScenario(str(path), scenario, catalog, evidence, hashes, named)

@@ -30,6 +30,14 @@ import platformdirs
 
 from riskmodel.errors import RiskModelError
 from riskmodel.review.edits import Edit, EditKey, EditValue, check_edit, final_values, utc_now
+from riskmodel.review.history_rows import (
+    HISTORY_SCHEMA,
+    append_decision,
+    append_edit,
+    copy_history,
+    read_decisions,
+    read_edits,
+)
 from riskmodel.review.ledger import Acceptance, LedgerEntry, Reopening
 from riskmodel.review.ledger_rows import (
     LEDGER_SCHEMA,
@@ -50,8 +58,6 @@ from riskmodel.review.records import (
     SessionComparison,
     SessionSummary,
     check_decision,
-    decision_from_row,
-    edit_from_row,
     inputs_hash,
     iso_due_date,
     iso_utc_text,
@@ -76,25 +82,11 @@ _SCHEMA = (
     " scenario_name TEXT NOT NULL, input_hashes TEXT NOT NULL, inputs_hash TEXT NOT NULL,"
     " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, created_by TEXT NOT NULL,"
     " parent_id TEXT REFERENCES sessions(id) ON DELETE SET NULL, notes TEXT NOT NULL DEFAULT '')",
-    "CREATE TABLE IF NOT EXISTS edits (session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
-    " seq INTEGER NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL, target_kind TEXT NOT NULL,"
-    " target_id TEXT NOT NULL, field TEXT NOT NULL, old_value TEXT NOT NULL, new_value TEXT NOT NULL,"
-    " why TEXT NOT NULL DEFAULT '', PRIMARY KEY (session_id, seq))",
-    "CREATE TABLE IF NOT EXISTS decisions (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
-    " item_kind TEXT NOT NULL CHECK (item_kind IN ('risk', 'measure')), item_id TEXT NOT NULL,"
-    " unit TEXT NOT NULL DEFAULT '', decision TEXT NOT NULL, owner TEXT NOT NULL, due_date TEXT,"
-    " note TEXT NOT NULL DEFAULT '', who TEXT NOT NULL, at TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS decisions_item ON decisions (session_id, item_kind, item_id, unit, id)",
-    "CREATE VIEW IF NOT EXISTS latest_decisions AS SELECT d.* FROM decisions d WHERE d.id = (SELECT MAX(x.id)"
-    " FROM decisions x WHERE x.session_id = d.session_id AND x.item_kind = d.item_kind"
-    " AND x.item_id = d.item_id AND x.unit = d.unit)",
+    *HISTORY_SCHEMA,
     PLANS_TABLE,
     *LEDGER_SCHEMA,
 )
 _KNOWN_NAMES = schema_names(_SCHEMA) | {"schema_version"}
-_DECISION_COLUMNS = "item_kind, item_id, unit, decision, owner, due_date, note, who, at"
-_EDIT_COLUMNS = "seq, who, at, target_kind, target_id, field, old_value, new_value, why"
 
 
 class _Named(Protocol):
@@ -276,13 +268,7 @@ class ReviewStore:
         check_edit(edit)
         with self._write() as conn:
             self._session_row(conn, session_id)
-            seq = int(conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM edits WHERE session_id = ?",
-                                   (session_id,)).fetchone()[0])
-            conn.execute(
-                f"INSERT INTO edits (session_id, {_EDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, seq, edit.who, iso_utc_text(edit.at), edit.target_kind, edit.target_id, edit.field,
-                 json.dumps(edit.old_value), json.dumps(edit.new_value), edit.why),
-            )
+            seq = append_edit(conn, session_id, edit)
             self._touch(conn, session_id)
         return seq
 
@@ -290,9 +276,7 @@ class ReviewStore:
         """Every edit of a session with its sequence number, in order."""
         with self._read() as conn:
             self._session_row(conn, session_id)
-            rows = conn.execute(f"SELECT {_EDIT_COLUMNS} FROM edits WHERE session_id = ? ORDER BY seq",
-                                (session_id,)).fetchall()
-        return [(row["seq"], edit_from_row(row)) for row in rows]
+            return read_edits(conn, session_id)
 
     def edits(self, session_id: str) -> list[Edit]:
         """Every edit of a session in order; feed to :func:`riskmodel.review.edits.apply_edits`."""
@@ -305,18 +289,14 @@ class ReviewStore:
     def _decide(self, session_id: str, kind: str, item_id: str, decision: str, owner: str,
                 due_date: date | str | None, note: str, who: str, unit: str | None) -> Decision:
         check_decision(kind, item_id, decision)
-        due, at = iso_due_date(due_date), utc_now()
         with self._write() as conn:
             self._session_row(conn, session_id)
-            conn.execute(
-                f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, kind, item_id, unit or "", decision, owner, due, note, who, iso_utc_text(at)),
-            )
+            recorded = append_decision(conn, session_id, kind, item_id, unit, decision, owner,
+                                       iso_due_date(due_date), note, who, utc_now())
             if kind == "measure":
                 store_plan(conn, session_id, read_plan(conn, session_id).after_decision(item_id, decision), who)
             self._touch(conn, session_id)
-        return Decision(kind, item_id, unit or None, decision, owner, date.fromisoformat(due) if due else None,
-                        note, who, at)
+        return recorded
 
     def decide_risk(self, session_id: str, failure_mode_id: str, decision: str, owner: str,
                     due_date: date | str | None, note: str, who: str, unit: str | None = None) -> Decision:
@@ -329,26 +309,22 @@ class ReviewStore:
         measure and excludes a rejected or deferred one (in the same transaction)."""
         return self._decide(session_id, "measure", measure_id, decision, owner, due_date, note, who, None)
 
-    def _decisions(self, session_id: str, source: str, kind: str | None) -> list[Decision]:
-        where = "session_id = ?" + (" AND item_kind = ?" if kind else "")
-        order = "item_kind, item_id, unit" if source == "latest_decisions" else "id"
+    def _decisions(self, session_id: str, latest: bool, kind: str | None) -> list[Decision]:
         with self._read() as conn:
             self._session_row(conn, session_id)
-            rows = conn.execute(f"SELECT {_DECISION_COLUMNS} FROM {source} WHERE {where} ORDER BY {order}",
-                                (session_id, kind) if kind else (session_id,)).fetchall()
-        return [decision_from_row(row) for row in rows]
+            return read_decisions(conn, session_id, latest, kind)
 
     def risk_decisions(self, session_id: str) -> list[Decision]:
         """The current (latest) decision per failure mode and unit."""
-        return self._decisions(session_id, "latest_decisions", "risk")
+        return self._decisions(session_id, True, "risk")
 
     def measure_decisions(self, session_id: str) -> list[Decision]:
         """The current (latest) decision per measure."""
-        return self._decisions(session_id, "latest_decisions", "measure")
+        return self._decisions(session_id, True, "measure")
 
     def decision_history(self, session_id: str) -> list[Decision]:
         """Every decision ever recorded in the session, oldest first."""
-        return self._decisions(session_id, "decisions", None)
+        return self._decisions(session_id, False, None)
 
     def accept_risk(self, acceptance: Acceptance) -> Acceptance:
         """Record an acceptance and the matching ``accept`` decision, in one transaction; returns it
@@ -356,10 +332,9 @@ class ReviewStore:
         with self._write() as conn:
             self._session_row(conn, acceptance.session_id)
             stored = dataclasses.replace(acceptance, id=insert_acceptance(conn, acceptance))
-            conn.execute(
-                f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) VALUES (?, 'risk', ?, ?, 'accept', ?, ?, ?, ?, ?)",
-                (acceptance.session_id, acceptance.failure_mode_id, acceptance.unit or "", acceptance.owner,
-                 acceptance.expires_on.isoformat(), acceptance.reason, acceptance.who, iso_utc_text(acceptance.at)))
+            append_decision(conn, acceptance.session_id, "risk", acceptance.failure_mode_id, acceptance.unit, "accept",
+                            acceptance.owner, acceptance.expires_on.isoformat(), acceptance.reason, acceptance.who,
+                            acceptance.at)
             self._touch(conn, acceptance.session_id)
         return stored
 
@@ -387,10 +362,7 @@ class ReviewStore:
                 "INSERT INTO sessions SELECT ?, ?, scenario_path, scenario_name, input_hashes, inputs_hash,"
                 " ?, ?, ?, id, notes FROM sessions WHERE id = ?", (new_id, name, now, now, created_by, session_id),
             )
-            conn.execute(f"INSERT INTO edits (session_id, {_EDIT_COLUMNS}) SELECT ?, {_EDIT_COLUMNS}"
-                         " FROM edits WHERE session_id = ? ORDER BY seq", (new_id, session_id))
-            conn.execute(f"INSERT INTO decisions (session_id, {_DECISION_COLUMNS}) SELECT ?, {_DECISION_COLUMNS}"
-                         " FROM latest_decisions WHERE session_id = ? ORDER BY id", (new_id, session_id))
+            copy_history(conn, session_id, new_id)
             conn.execute("INSERT INTO plans SELECT ?, budget_per_year, pinned_ids, excluded_ids, ?, ? FROM plans"
                          " WHERE session_id = ?", (new_id, created_by, now, session_id))
         return self.get_session(new_id)

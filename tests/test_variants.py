@@ -72,3 +72,30 @@ def _assert_same_structures(reused: RiskModel, rebuilt: RiskModel) -> None:
         np.testing.assert_array_equal(mine, theirs)
     for mine, theirs in zip(reused.structure_bad_minutes, rebuilt.structure_bad_minutes, strict=True):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_a_variants_reuse_summary_derived_from_its_parents_equals_one_built_afresh():
+    """The arrays a grandchild's reuse decision reads are taken from the parent's for carried
+    structures (node positions renumbered when spare nodes shift them): array for array the
+    summary built from scratch, on every model the planner built for a whole ranking."""
+    import dataclasses
+
+    from riskmodel.engine.variants import parent_summary
+    from riskmodel.plan.planner import Planner
+
+    scenario = generate_large_scenario(seed=5, nodes=90, workloads=30, services=15)
+    planner = Planner(scenario, CATALOG)
+    planner.frontier()
+    derived = [m for m in planner._models.values() if m.parent is not None and m._reused_rows[0].size]
+    assert len(derived) >= 5 and any(m._numbering is not None for m in derived)
+    spare = next(m for m in TOPOLOGY if m.effect.spare_nodes_per_zone)
+    parent = planner.model_for((spare.id,))
+    listed_otherwise = parent.scenario.model_copy(update={"nodes": parent.scenario.nodes[::-1]})
+    reordered = RiskModel(listed_otherwise, CATALOG, parent.evidence, parent=parent)
+    assert reordered._reused_rows[0].size and not np.array_equal(reordered._numbering[1],
+                                                                  np.arange(len(listed_otherwise.nodes)))
+    for model in [*derived, reordered]:
+        got = model.reuse_summary
+        want = parent_summary(model.index, model.structure_keys, model.structures)
+        for column in dataclasses.fields(want):
+            np.testing.assert_array_equal(getattr(got, column.name), getattr(want, column.name), err_msg=column.name)

@@ -25,6 +25,7 @@ from riskmodel.engine.variants import (
     ParentSummary,
     carried_over,
     carried_structures,
+    derived_summary,
     parent_summary,
     renumbering,
     topology_change,
@@ -205,11 +206,13 @@ class RiskModel:
         parent_rows: list[int | None] = [None] * len(keys)
         found: list[StructuralImpact | None] = [None] * len(keys)
         parent = self.parent
+        self._numbering: tuple[np.ndarray, np.ndarray] | None = None
+        """(pod shift, node map) from the parent's numbering to this one's; None: alike or nothing carried."""
         if parent is not None and len(keys):
             reused = carried_structures(parent.reuse_summary, parent.index, parent.structures, self.index,
                                         self._change, keys, parent_ids)
             if reused is not None:
-                numbering = renumbering(parent.index, self.index) if reused.any() else None
+                numbering = self._numbering = renumbering(parent.index, self.index) if reused.any() else None
                 for i in np.flatnonzero(reused).tolist():
                     found[i] = carried_over(parent.structures[int(parent_ids[i])], numbering)
                     parent_rows[i] = int(parent_ids[i])
@@ -219,8 +222,13 @@ class RiskModel:
 
     @cached_property
     def reuse_summary(self) -> ParentSummary:
-        """This model's structures as arrays, for variants deciding what carries over."""
-        return parent_summary(self.index, self.structure_keys, self.structures)
+        """This model's structures as arrays, for variants deciding what carries over (derived
+        from the parent's for the structures carried over from it)."""
+        reused, rows, fresh = self._reused_rows
+        if self.parent is None or not len(reused):
+            return parent_summary(self.index, self.structure_keys, self.structures)
+        return derived_summary(self.parent.reuse_summary, self.index, self.structure_keys, self.structures,
+                               reused, rows, fresh, self._numbering[1] if self._numbering is not None else None)
 
     @cached_property
     def structure_position(self) -> dict[tuple[FailedSet, bool], int]:

@@ -90,6 +90,42 @@ def parent_summary(index: TopologyIndex, keys: list[tuple[FailedSet, bool]],
                          unlisted)
 
 
+def derived_summary(parent: ParentSummary, child: TopologyIndex, keys: list[tuple[FailedSet, bool]],
+                    impacts: list[StructuralImpact], carried: np.ndarray, parent_rows: np.ndarray,
+                    fresh: np.ndarray, node_map: np.ndarray | None) -> ParentSummary:
+    """:func:`parent_summary` of a variant, from its parent's: the rows of structures carried
+    over (``carried``, from the parent's ``parent_rows``) are the parent's with node positions
+    read through ``node_map`` (None: numbered alike), workload positions as they are (a variant
+    that carries structures has its parent's workloads); only the ``fresh`` ones are listed.
+    Equal, array for array, to the summary built from scratch, without resolving the lazily
+    renumbered placements of the carried ones."""
+    own = parent_summary(child, [keys[i] for i in fresh.tolist()], [impacts[i] for i in fresh.tolist()])
+    size = len(keys)
+
+    def merged(pointer: np.ndarray, values: np.ndarray, fresh_pointer: np.ndarray, fresh_values: np.ndarray,
+               mapped: bool) -> tuple[np.ndarray, np.ndarray]:
+        lengths = np.zeros(size, dtype=np.int64)
+        lengths[carried] = pointer[parent_rows + 1] - pointer[parent_rows]
+        lengths[fresh] = np.diff(fresh_pointer)
+        result_pointer = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        result = np.empty(int(result_pointer[-1]), dtype=np.int64)
+        taken = values[expand(pointer, parent_rows)[1]]
+        result[expand(result_pointer, carried)[1]] = node_map[taken] if mapped and node_map is not None else taken
+        result[expand(result_pointer, fresh)[1]] = fresh_values
+        return result_pointer, result
+
+    def flags(theirs: np.ndarray, mine: np.ndarray) -> np.ndarray:
+        result = np.empty(size, dtype=bool)
+        result[carried], result[fresh] = theirs[parent_rows], mine
+        return result
+
+    return ParentSummary(*merged(parent.node_ptr, parent.node, own.node_ptr, own.node, True),
+                         *merged(parent.workload_ptr, parent.workload, own.workload_ptr, own.workload, False),
+                         *merged(parent.target_ptr, parent.target, own.target_ptr, own.target, True),
+                         flags(parent.moved_any, own.moved_any), flags(parent.unschedulable, own.unschedulable),
+                         flags(parent.unlisted, own.unlisted))
+
+
 def _any_per_row(pointer: np.ndarray, flags: np.ndarray) -> np.ndarray:
     """Per CSR row: is any of its values' flags set."""
     counts = np.add.reduceat(np.r_[flags, False].astype(np.int64), np.minimum(pointer[:-1], len(flags)))

@@ -15,6 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
+from riskmodel.engine.exposure import RiskUnit
 from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
 from riskmodel.engine.pairs import PairLister, PairRow, extends_parent_nodes, inherited_rows, structure_ids
@@ -159,19 +160,24 @@ class RiskModel:
 
     def _build_pairs(self, lister: PairLister) -> None:
         self.pairs_by_mode: dict[str, list[PairRow]] = {}
-        rows: list[PairRow] = []
-        mode_idx = []
+        parent = self.parent
+        units: list[RiskUnit] = []
+        lengths = []
         inherited = []
         for position, mode in enumerate(self.modes):
             mode_rows = self.pairs_by_mode[mode.id] = lister.rows(mode)
-            inherited.append(inherited_rows(self.parent, position, mode, mode_rows))
-            rows.extend(mode_rows)
-            mode_idx.extend([position] * len(mode_rows))
-        keys, struct_idx, parent_ids = structure_ids(self.parent, list(self.pairs_by_mode.values()), inherited)
+            inherited.append(inherited_rows(parent, position, mode, mode_rows))
+            if parent is not None and parent.pairs_by_mode.get(mode.id) is mode_rows:
+                theirs: list[RiskUnit] = parent.units
+                units.extend(theirs[parent.mode_pairs[position]:parent.mode_pairs[position + 1]])
+            else:
+                units.extend(row[0] for row in mode_rows)
+            lengths.append(len(mode_rows))
+        keys, struct_idx, parent_ids = structure_ids(parent, list(self.pairs_by_mode.values()), inherited)
         self.structure_keys = keys
         self.structures, self._parent_rows = self._impacts(self.structure_keys, parent_ids)
-        self.units = [row[0] for row in rows]
-        self.pair_mode = np.array(mode_idx, dtype=np.int64)
+        self.units: list[RiskUnit] = units
+        self.pair_mode = np.repeat(np.arange(len(self.modes), dtype=np.int64), lengths)
         self.pair_structure = struct_idx
         self.base_rate, self.base_detect, self.base_repair, self.reschedule_kind = self._pair_columns()
         mode_incident_cost = np.array([point(mode.incident_cost) for mode in self.modes])
@@ -213,9 +219,15 @@ class RiskModel:
                                         self._change, keys, parent_ids)
             if reused is not None:
                 numbering = self._numbering = renumbering(parent.index, self.index) if reused.any() else None
-                for i in np.flatnonzero(reused).tolist():
-                    found[i] = carried_over(parent.structures[int(parent_ids[i])], numbering)
-                    parent_rows[i] = int(parent_ids[i])
+                positions = np.flatnonzero(reused)
+                rows = parent_ids[positions]
+                theirs = parent.structures
+                for i, row in zip(positions.tolist(), rows.tolist(), strict=True):
+                    found[i] = theirs[row]
+                    parent_rows[i] = row
+                if numbering is not None:  # only placements that moved or left pods hold numbers
+                    for i in positions[parent.reuse_summary.moved_any[rows]].tolist():
+                        found[i] = carried_over(found[i], numbering)  # type: ignore[arg-type]
         missing = [key for key, impact in zip(keys, found, strict=True) if impact is None]
         fresh = iter(structural_impacts(self.index, missing, list_moves=False))
         return [impact if impact is not None else next(fresh) for impact in found], parent_rows

@@ -35,14 +35,14 @@ class _Capacity:
         index = index if index is not None and index.scenario is scenario else TopologyIndex(scenario)
         self.scenario = scenario
         self.names = index.node_names
-        self.zone = [node.zone for node in scenario.nodes]
-        self.position = {name: i for i, name in enumerate(self.names)}
+        self.position = index.node_position
         self.every_node = np.arange(len(self.names))
-        self.by_zone = {name: np.flatnonzero(np.array(self.zone, dtype=object) == name) for name in set(self.zone)}
+        self.by_zone = {name: np.flatnonzero(index.node_zone == zone) for zone, name in enumerate(index.zone_names)}
         self.cpu = index.free_cpu_millicores.copy()
         self.memory = index.free_memory_bytes.copy()
         self.slots = index.free_pod_slots.copy()
-        healthy = np.array([n.name not in avoid_nodes for n in scenario.nodes], dtype=bool)
+        healthy = np.ones(len(self.names), dtype=bool)
+        healthy[[self.position[name] for name in avoid_nodes if name in self.position]] = False
         self.schedulable = index.node_schedulable & healthy
         self.control_plane = np.array([CONTROL_PLANE_LABEL in n.labels for n in scenario.nodes], dtype=bool) & healthy
 

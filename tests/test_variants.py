@@ -86,7 +86,8 @@ def test_a_variants_reuse_summary_derived_from_its_parents_equals_one_built_afre
     scenario = generate_large_scenario(seed=5, nodes=90, workloads=30, services=15)
     planner = Planner(scenario, CATALOG)
     planner.frontier()
-    derived = [m for m in planner._models.values() if m.parent is not None and m._reused_rows[0].size]
+    derived = [m for m in [*planner._models.values(), *planner._partial.values()]
+               if m.parent is not None and m._reused_rows[0].size]
     assert len(derived) >= 5 and any(m._numbering is not None for m in derived)
     spare = next(m for m in TOPOLOGY if m.effect.spare_nodes_per_zone)
     parent = planner.model_for((spare.id,))
@@ -99,3 +100,34 @@ def test_a_variants_reuse_summary_derived_from_its_parents_equals_one_built_afre
         want = parent_summary(model.index, model.structure_keys, model.structures)
         for column in dataclasses.fields(want):
             np.testing.assert_array_equal(getattr(got, column.name), getattr(want, column.name), err_msg=column.name)
+
+
+def test_a_partial_variant_gives_the_whole_variants_mode_eal_to_the_bit():
+    """The planner's per-mode EALs come from variants listing only the modes all their measures
+    apply to; each listed mode's EAL equals the whole variant's exactly, under neutral and under
+    drawn factors, and the partial model refuses what it cannot answer."""
+    from riskmodel.plan.planner import Planner
+
+    scenario = generate_large_scenario(seed=5, nodes=90, workloads=30, services=15)
+    planner = Planner(scenario, CATALOG)
+    planner.frontier()
+    partial = dict(planner._partial)
+    assert len(partial) >= 5
+    assert any(len(model.units) * 10 < len(planner.base.units) for model in partial.values())
+    rng = np.random.default_rng(7)
+    for key, model in partial.items():
+        whole = planner.model_for(key)
+        listed = [i for i, mode in enumerate(CATALOG.failure_modes) if model.lists(mode.id)]
+        assert listed and len(listed) < len(CATALOG.failure_modes)
+        for mode in listed:
+            for factors in [(1.0, 1.0, 1.0, 0.0, 0.0, 1.0, False),
+                            (*rng.uniform(0.2, 1.0, 3), *rng.uniform(0.0, 5.0, 2), rng.uniform(0.5, 1.0), True)]:
+                assert model.mode_eal(mode, factors) == whole.mode_eal(mode, factors), (key, mode)
+    smallest = min(partial.values(), key=lambda m: len(m.units))
+    whole_from_partial = RiskModel(smallest.scenario, CATALOG, smallest.evidence, parent=smallest)
+    _assert_same_structures(whole_from_partial, RiskModel(smallest.scenario, CATALOG, smallest.evidence))
+    unlisted = next(i for i, mode in enumerate(CATALOG.failure_modes) if not model.lists(mode.id))
+    with pytest.raises(ValueError, match="does not list"):
+        model.mode_eal(unlisted, (1.0, 1.0, 1.0, 0.0, 0.0, 1.0, False))
+    with pytest.raises(ValueError, match="partial model"):
+        model.evaluate()

@@ -94,7 +94,7 @@ class PairLister:
         for a node-scope mode on a variant that only adds nodes, the parent's rows plus rows
         of the added nodes (the same rows a fresh build lists, in the same order)."""
         parent = self.parent
-        if parent is None or mode.id not in parent.pairs_by_mode:
+        if parent is None or mode.id not in parent.pairs_by_mode or not parent.lists(mode.id):
             return None
         if parent.index.node_names != self.node_names:
             if not extends_parent_nodes(self.scenario, parent) or parent.evidence is not self.evidence:

@@ -132,6 +132,12 @@ class RiskModel:
     evidence: Evidence = field(default_factory=Evidence)
     parent: RiskModel | None = field(default=None, repr=False)
     """A model of the topology this one varies; its unchanged blast radii are reused."""
+    modes_listed: frozenset[str] | None = None
+    """The failure modes (ids) whose pairs this model lists; None: every mode. A partial model
+    answers :meth:`mode_eal` for its modes, exactly as the whole model would, and nothing else."""
+
+    def lists(self, mode_id: str) -> bool:
+        return self.modes_listed is None or mode_id in self.modes_listed
 
     def __post_init__(self) -> None:
         with collector_paused(), blas_single_threaded():
@@ -165,7 +171,7 @@ class RiskModel:
         lengths = []
         inherited = []
         for position, mode in enumerate(self.modes):
-            mode_rows = self.pairs_by_mode[mode.id] = lister.rows(mode)
+            mode_rows = self.pairs_by_mode[mode.id] = lister.rows(mode) if self.lists(mode.id) else []
             inherited.append(inherited_rows(parent, position, mode, mode_rows))
             if parent is not None and parent.pairs_by_mode.get(mode.id) is mode_rows:
                 theirs: list[RiskUnit] = parent.units
@@ -352,6 +358,8 @@ class RiskModel:
         """Expected annual loss of one failure mode under its factors (frequency, detect,
         repair, detect saved, repair saved, impact, drain): exactly the mode's entry of
         :meth:`evaluate`'s ``eal_per_mode``, computed from its pairs alone."""
+        if not self.lists(self.modes[mode].id):
+            raise ValueError(f"this partial model does not list failure mode {self.modes[mode].id!r}")
         frequency, detect, repair, detect_saved, repair_saved, impact, drain = factors
         low, high = self.mode_pairs[mode], self.mode_pairs[mode + 1]
         if low == high:
@@ -371,6 +379,8 @@ class RiskModel:
         ``service_minutes=False`` skips the per-service bad minutes (zeros), which the
         planner's many EAL comparisons do not need.
         """
+        if self.modes_listed is not None:
+            raise ValueError("a partial model (some failure modes not listed) answers mode_eal only")
         factors = factors or ModeFactors.neutral(len(self.modes))
         m = self.pair_mode
         detect, repair, phase_a, phase_b = self.phase_minutes(factors)

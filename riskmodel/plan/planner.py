@@ -135,6 +135,8 @@ class Planner:
         self._models: dict[tuple[str, ...], RiskModel] = {
             (): base or RiskModel(scenario, catalog, self.evidence)}
         self._scenarios: dict[tuple[str, ...], Scenario] = {(): scenario}
+        self._partial: dict[tuple[str, ...], RiskModel] = {}
+        """Topology variants listing only the failure modes every one of their measures applies to."""
         self._outcomes: dict[frozenset[str], Outcome] = {}
         self.measures = {m.id: m for m in catalog.measures}
         self.costs = {m.id: annual_cost(m, scenario) for m in catalog.measures}
@@ -167,6 +169,24 @@ class Planner:
                                                    parent=nearer[0] if nearer else self.base)
         return self._models[topology_ids]
 
+    def _mode_model(self, topology_ids: tuple[str, ...]) -> RiskModel:
+        """The model :meth:`_mode_eal` reads a variant's modes from: the whole model when built,
+        else one listing only the failure modes every measure of ``topology_ids`` applies to
+        (the only modes asked of it: a mode's topology is the topology measures that apply to
+        it). Its per-mode EAL is the whole model's, to the bit; a variant whose measures share
+        only the zone-level modes is then a handful of pairs instead of every node's."""
+        found = self._models.get(topology_ids) or self._partial.get(topology_ids)
+        if found is None:
+            bits = [1 << self._position[i] for i in topology_ids]
+            listed = frozenset(mode.id for mode, mask in zip(self.catalog.failure_modes, self._masks, strict=True)
+                               if all(mask & bit for bit in bits))
+            shorter = [tuple(j for j in topology_ids if j != i) for i in topology_ids]
+            nearer = [m for m in (self._partial.get(k) or self._models.get(k) for k in shorter) if m is not None]
+            found = self._partial[topology_ids] = RiskModel(
+                self.scenario_for(topology_ids), self.catalog, self.evidence,
+                parent=nearer[0] if nearer else self.base, modes_listed=listed)
+        return found
+
     def scenario_for(self, topology_ids: tuple[str, ...]) -> Scenario:
         """The scenario changed by these topology measures, applied in the order given (cached).
 
@@ -175,7 +195,7 @@ class Planner:
         """
         if topology_ids not in self._scenarios:
             before = self.scenario_for(topology_ids[:-1])
-            model = self._models.get(topology_ids[:-1])
+            model = self._models.get(topology_ids[:-1]) or self._partial.get(topology_ids[:-1])
             self._scenarios[topology_ids] = apply_topology_measures(
                 before, [self.measures[topology_ids[-1]]], self.problem_nodes,
                 index=model.index if model is not None else None)
@@ -233,7 +253,7 @@ class Planner:
                        _total([p.detect_saved_minutes[mode] for p in parts]),
                        _total([p.repair_saved_minutes[mode] for p in parts]), _product([p.impact[mode] for p in parts]),
                        any(bool(p.drain[mode]) for p in parts))
-            self._mode_eals[name] = self.model_for(topology).mode_eal(mode, factors)
+            self._mode_eals[name] = self._mode_model(topology).mode_eal(mode, factors)
         return self._mode_eals[name]
 
     def bad_minutes(self, measure_ids: Iterable[str]) -> np.ndarray:

@@ -64,7 +64,8 @@ def bench(label: str, loaded: LoadedScenario, target: float) -> None:
     print(f"{label}: {len(loaded.scenario.nodes):,} nodes, {len(loaded.catalog.measures)} measures; risk model "
           f"({len(analysis.model.structures):,} blast radii) + register {built:.2f} s; rank {elapsed:.2f} s "
           f"({cpu:.2f} s cpu; {len(planner._outcomes):,} measure sets, {len(planner._mode_eals):,} mode evaluations, "
-          f"{len(planner._models) - 1} topology variants; plan: {len(report.plan.selected)} picked, "
+          f"{len(planner._models) - 1} whole and {len(getattr(planner, '_partial', {}))} partial topology variants; "
+          f"plan: {len(report.plan.selected)} picked, "
           f"{report.plan.method})  [target rank <= {target:g} s: {verdict(elapsed, target)}]")
 
 

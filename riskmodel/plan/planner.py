@@ -157,14 +157,16 @@ class Planner:
     def model_for(self, topology_ids: tuple[str, ...]) -> RiskModel:
         """The risk model on the scenario changed by these topology measures (cached).
 
-        Built from the closest model already built (the same measures but one, else the base):
-        only blast radii that the one remaining change can alter are evaluated afresh, and the
-        result is the same model a build from the base gives (see :mod:`riskmodel.engine.variants`).
+        Built from the closest model already built (the partial model of the same scenario, the
+        same measures but one, else the base): only blast radii that the one remaining change can
+        alter are evaluated afresh, and the result is the same model a build from the base gives
+        (see :mod:`riskmodel.engine.variants`).
         """
         if topology_ids not in self._models:
             changed = self.scenario_for(topology_ids)
-            nearer = [self._models[tuple(j for j in topology_ids if j != i)] for i in topology_ids
-                      if tuple(j for j in topology_ids if j != i) in self._models]
+            nearer = [self._partial[topology_ids]] if topology_ids in self._partial else \
+                [self._models[tuple(j for j in topology_ids if j != i)] for i in topology_ids
+                 if tuple(j for j in topology_ids if j != i) in self._models]
             self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence,
                                                    parent=nearer[0] if nearer else self.base)
         return self._models[topology_ids]

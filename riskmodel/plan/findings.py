@@ -171,12 +171,22 @@ class _Shares:
         self.cost = cost_a + cost_b
         self.total = self.cost.sum(axis=1) if self.cost.size else np.zeros(len(model.structures))
 
+        self._last: tuple[bytes, np.ndarray] | None = None
+
+    def reach_key(self, workload: Workload) -> bytes:
+        """The services a workload reaches, as bytes: workloads with equal keys have equal shares."""
+        return self.attribution.reaches[:, self.model.index.workload_position[workload.name]].tobytes()
+
     def _share(self, column: int) -> np.ndarray:
         """Per failed set, the share of its cost on the services one workload reaches (a column
-        at a time: the whole (failed sets × workloads) matrix of a 10,000-node cluster is gigabytes)."""
-        reach = self.attribution.reaches[:, column].astype(float)
-        mine = self.cost @ reach if self.cost.size and reach.size else np.zeros(len(self.total))
-        return np.divide(mine, self.total, out=np.zeros_like(mine), where=self.total > 0)
+        at a time: the whole (failed sets × workloads) matrix of a 10,000-node cluster is
+        gigabytes; the last one is kept, for the next workload that reaches the same services)."""
+        reach = self.attribution.reaches[:, column]
+        key = reach.tobytes()
+        if self._last is None or self._last[0] != key:
+            mine = self.cost @ reach.astype(float) if self.cost.size and reach.size else np.zeros(len(self.total))
+            self._last = key, np.divide(mine, self.total, out=np.zeros_like(mine), where=self.total > 0)
+        return self._last[1]
 
     def of(self, workload: Workload) -> np.ndarray:
         model, attribution = self.model, self.attribution
@@ -187,6 +197,28 @@ class _Shares:
             shares[pairs] = share[model.pair_structure[pairs]]
         shares[attribution.own_pairs(workload.name)] = 1.0
         return shares
+
+
+def _factor_savings(model: RiskModel, catalog: Catalog,
+                    work: list[tuple[Workload, list[Measure]]]) -> dict[tuple[str, str], float]:
+    """(measure id, workload) → the EAL a factor measure removes for that workload (measures that
+    apply to no failure mode are left out). Workloads are taken in order of the services they
+    reach, so each distinct share is computed once and only one is held at a time."""
+    if not work:
+        return {}
+    shares = _Shares(model)
+    base = model.evaluate(service_minutes=False).eal_per_pair
+    fixed_pairs: dict[str, np.ndarray] = {}
+    savings: dict[tuple[str, str], float] = {}
+    for workload, measures in sorted(work, key=lambda item: shares.reach_key(item[0])):
+        useful = [m for m in measures if any(measure_applies(m, mode) for mode in catalog.failure_modes)]
+        share = shares.of(workload) if useful else None
+        for measure in useful:
+            if measure.id not in fixed_pairs:
+                fixed_pairs[measure.id] = model.evaluate(mode_factors(catalog, [measure]),
+                                                         service_minutes=False).eal_per_pair
+            savings[(measure.id, workload.name)] = float(((base - fixed_pairs[measure.id]) * share).sum())
+    return savings
 
 
 def findings(model: RiskModel, catalog: Catalog) -> tuple[Finding, ...]:
@@ -203,21 +235,15 @@ def findings(model: RiskModel, catalog: Catalog) -> tuple[Finding, ...]:
                 for measure in measures:
                     batch.setdefault(measure.id, []).append(workload)
     topology = _topology_savings(model, catalog, batch) if batch else {}
-    base = model.evaluate(service_minutes=False)
-    shares = _Shares(model) if any(kind in FACTOR_FIXES for kind, *_ in pending) else None
-    fixed_pairs: dict[str, np.ndarray] = {}
+    factor = _factor_savings(model, catalog, [(w, m) for kind, w, _, m in pending if kind in FACTOR_FIXES])
     found = []
     for kind, workload, detail, measures in pending:
         savings = [0.0]
         for measure in measures:
             if kind in TOPOLOGY_FIXES:
                 savings.append(topology[(measure.id, workload.name)])
-            elif shares is not None and any(measure_applies(measure, mode) for mode in catalog.failure_modes):
-                if measure.id not in fixed_pairs:
-                    fixed_pairs[measure.id] = model.evaluate(mode_factors(catalog, [measure]),
-                                                             service_minutes=False).eal_per_pair
-                change = base.eal_per_pair - fixed_pairs[measure.id]
-                savings.append(float((change * shares.of(workload)).sum()))
+            elif (measure.id, workload.name) in factor:  # a factor measure that applies to some mode
+                savings.append(factor[(measure.id, workload.name)])
         found.append(Finding(f"{kind}:{workload.name}", kind, workload.name, max(savings),
                              tuple(m.id for m in measures), detail))
     return tuple(sorted(found, key=lambda f: (-f.eal_per_year, f.id)))

@@ -131,3 +131,21 @@ def test_a_partial_variant_gives_the_whole_variants_mode_eal_to_the_bit():
         model.mode_eal(unlisted, (1.0, 1.0, 1.0, 0.0, 0.0, 1.0, False))
     with pytest.raises(ValueError, match="partial model"):
         model.evaluate()
+
+
+def test_a_copied_scenario_does_not_keep_the_tables_cached_on_the_original():
+    """pydantic's model_copy carries cached properties along; a copy with other nodes or
+    workloads must answer from its own (zones of each workload, nodes by name)."""
+    scenario = generate_large_scenario(seed=5, nodes=90, workloads=30, services=15)
+    moved = scenario.workloads[0]
+    before = scenario.zones_by_workload[moved.name]
+    elsewhere = next(n for n in scenario.nodes if frozenset({n.zone}) != before)
+    assert before and len(scenario.nodes_by_name) == 90
+    other = moved.model_copy(update={"pods": (elsewhere.name,) * len(moved.pods)})
+    extra = scenario.nodes[0].model_copy(update={"name": "extra-node"})
+    copied = scenario.model_copy(update={"nodes": (*scenario.nodes, extra),
+                                         "workloads": (other, *scenario.workloads[1:])})
+    assert len(copied.nodes_by_name) == 91 and "extra-node" not in scenario.nodes_by_name
+    assert copied.zones_by_workload[moved.name] == frozenset({elsewhere.zone})
+    from riskmodel.engine.exposure import workload_zones
+    assert workload_zones(other, copied) == frozenset({elsewhere.zone})

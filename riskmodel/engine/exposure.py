@@ -33,8 +33,11 @@ def _short_name(name: str) -> str:
     return name.rsplit("/", 1)[-1]
 
 
-def workload_zones(workload: Workload, scenario: Scenario) -> set[str]:
-    return {scenario.nodes_by_name[node].zone for node in workload.pods}
+def workload_zones(workload: Workload, scenario: Scenario) -> frozenset[str]:
+    """The zones of the workload's placed pods (the scenario's own workloads read its cached table)."""
+    if scenario.workloads_by_name.get(workload.name) is workload:
+        return scenario.zones_by_workload[workload.name]
+    return frozenset(scenario.nodes_by_name[node].zone for node in workload.pods)
 
 
 def workload_matches(targets: Targets, workload: Workload, scenario: Scenario) -> bool:

@@ -8,9 +8,9 @@ between entries, dependency cycles and pods that no node could hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import networkx as nx
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
@@ -251,6 +251,16 @@ class Scenario(StrictModel):
     observed_at: str | None = None
     """When the cluster was read (RFC 3339), for an imported scenario: its current state is of that time."""
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Scenario:
+        """A copy, with the tables cached on this scenario (nodes by name, zones of each
+        workload, …) left behind: pydantic copies them along, and they would describe the
+        nodes, workloads or services the update replaced."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name, attribute in vars(Scenario).items():
+            if isinstance(attribute, cached_property):
+                copied.__dict__.pop(name, None)
+        return copied
+
     @cached_property
     def nodes_by_name(self) -> dict[str, Node]:
         return {node.name: node for node in self.nodes}
@@ -270,6 +280,12 @@ class Scenario(StrictModel):
     @cached_property
     def workloads_by_name(self) -> dict[str, Workload]:
         return {workload.name: workload for workload in self.workloads}
+
+    @cached_property
+    def zones_by_workload(self) -> dict[str, frozenset[str]]:
+        """The zones of each workload's placed pods (empty for a workload with none placed)."""
+        zone_of = {node.name: node.zone for node in self.nodes}
+        return {workload.name: frozenset(zone_of[node] for node in workload.pods) for workload in self.workloads}
 
     @cached_property
     def services_by_name(self) -> dict[str, Service]:

@@ -109,6 +109,12 @@ def _share_service_arrays(child: TopologyIndex, parent: TopologyIndex) -> None:
             child.__dict__[name] = getattr(parent, name)
 
 
+def _read_only(arrays: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
+
+
 def _rows_dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """``matrix @ vector`` with every row summed the same way whatever the number of rows.
 
@@ -261,14 +267,15 @@ class RiskModel:
                        inherited: Callable[[RiskModel], tuple[np.ndarray, np.ndarray]],
                        columns: int | None = -1) -> tuple[np.ndarray, np.ndarray]:
         """Per-failed-set rows (one per service, or a scalar when ``columns`` is None): rows
-        reused from the parent are copied, not recomputed."""
+        reused from the parent are copied, not recomputed. Read-only: a variant whose structures
+        are its parent's, in the same order, shares the parent's arrays."""
         services = len(self.index.service_names) if columns == -1 else columns
         shape = (len(self.structures),) if services is None else (len(self.structures), services)
         reused, rows, todo = self._reused_rows
         if self.parent is None or not len(reused):
-            if not self.structures:
-                return np.zeros(shape), np.zeros(shape)
-            return compute(self.structures)
+            return _read_only(compute(self.structures) if self.structures else (np.zeros(shape), np.zeros(shape)))
+        if not len(todo) and len(rows) == len(self.structures) and np.array_equal(rows, np.arange(len(rows))):
+            return inherited(self.parent)  # the parent's structures, in its order: its rows as they are
         results = []
         fresh = compute([self.structures[i] for i in todo.tolist()]) if len(todo) else None
         for phase, parent_matrix in enumerate(inherited(self.parent)):
@@ -277,7 +284,7 @@ class RiskModel:
             if fresh is not None:
                 matrix[todo] = fresh[phase]
             results.append(matrix)
-        return results[0], results[1]
+        return _read_only((results[0], results[1]))
 
     @cached_property
     def _reused_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

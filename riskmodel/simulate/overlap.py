@@ -36,13 +36,15 @@ def _start_order(key: np.ndarray, years: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.argsort(key, kind="stable")`` and the sorted keys, faster. The keys come year by year: with few
     incidents a year they are nearly sorted and timsort (stable) is quickest; with many,
     introsort is — and gives the same order whenever no two keys are equal (checked; the
-    stable sort is redone when some are)."""
+    stable sort is redone when some are). Non-negative float64 keys sort as their bit
+    patterns read as int64 do (the same order, ties included), and the stable sort of those
+    integers is quicker."""
     if len(key) >= 32 * years:
         order = np.argsort(key)
         ordered = key[order]
         if not np.any(ordered[1:] == ordered[:-1]):
             return order, ordered
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key.view(np.int64) if len(key) and key.min() >= 0.0 else key, kind="stable")
     return order, key[order]
 
 

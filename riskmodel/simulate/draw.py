@@ -95,7 +95,10 @@ def _random_pairs(table: PairTable, rng: np.random.Generator,
         lam = np.tile(table.mode_rate, years) if ratio is None else table.mode_rate[None, :] * ratio.reshape(years, modes)
         counts = rng.poisson(lam).reshape(years, modes)
     year = np.repeat(np.arange(years), counts[:, 0] if modes == 1 else counts.sum(axis=1))
-    mode = np.zeros(len(year), dtype=np.int64) if modes == 1 else np.repeat(np.tile(np.arange(modes), years), counts.ravel())
+    if modes == 1:  # read-only: per-mode values of one mode are never gathered (see per_incident)
+        mode = np.broadcast_to(np.zeros(1, dtype=np.int64), year.shape)
+    else:
+        mode = np.repeat(np.tile(np.arange(modes), years), counts.ravel())
     if table.single_pair_modes:  # the picks are not needed: step over them, the stream stays the same
         skip_uniforms(rng, len(mode))
         return year, mode, None

@@ -11,7 +11,8 @@ the plan's factors are applied as in :meth:`riskmodel.engine.risk.RiskModel.phas
 The random numbers are drawn in a fixed order (rate draws, counts, pair picks, starts,
 detect, repair and incident-cost draws), one array each; everything else is arithmetic on
 them (done piece by piece, so that the arrays stay in the CPU's caches), so the incidents
-depend on the generator's state alone.
+depend on the generator's state alone. Where every mode has one pair the pair picks are
+stepped over rather than drawn (:func:`skip_uniforms`): the starts after them are the same.
 """
 
 from __future__ import annotations

@@ -43,7 +43,8 @@ def _start_order(key: np.ndarray, years: int) -> tuple[np.ndarray, np.ndarray]:
     introsort is — and gives the same order whenever no two keys are equal (checked; the
     stable sort is redone when some are). Non-negative float64 keys sort as their bit
     patterns read as int64 do (the same order, ties included), and the stable sort of those
-    integers is quicker."""
+    integers is quicker; the keys here (year · stride + start, the stride product ≥ +0) are
+    never −0.0, whose bit pattern would sort first."""
     if len(key) >= 32 * years:
         order = np.argsort(key)
         ordered = key[order]

@@ -12,14 +12,19 @@ Prints, from one run, every figure next to its target:
     decreasing rescheduling of lost pods over the surviving nodes, phase A / phase B, degraded
     cost by the share of replicas lost — checked to give the engine's stand-alone losses;
 * a single risk (Poisson frequency x lognormal loss, 1,000,000 years) against the same compound
-  draw in plain vectorised numpy, alternated, one core each [engine <= 2x numpy];
+  draw in plain vectorised numpy, alternated, one core each, wall and CPU time [engine <= 2x
+  numpy]; the plain draw computes less than the engine must (no start times, no overlap sweep,
+  no bad minutes, quantiles, exceedance or convergence), so a third side computes those figures
+  for this one risk in plain numpy too, for reference;
 * 100,000 simulated years of the demo scenario [<= 10 s], and peak memory [<= 2 GiB].
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -33,12 +38,15 @@ from benchmarks.common import alternated, load, timed, verdict  # noqa: E402
 from riskmodel.engine.topology import RESCHEDULABLE_KINDS, build_graph  # noqa: E402
 from riskmodel.files.loader import SHIPPED_CATALOGS, SHIPPED_SCENARIOS, load_catalog  # noqa: E402
 from riskmodel.generate.large import generate_large_scenario  # noqa: E402
+from riskmodel.model.bounds import MINUTES_PER_YEAR  # noqa: E402
 from riskmodel.model.catalog import Catalog, FailureMode  # noqa: E402
 from riskmodel.model.scenario import Scenario  # noqa: E402
 from riskmodel.plan.planner import Planner  # noqa: E402
 from riskmodel.simulate.engine import _single, block_years_for, draw_chunk  # noqa: E402
 from riskmodel.simulate.montecarlo import simulate_table  # noqa: E402
+from riskmodel.simulate.overlap import YEAR_STRIDE  # noqa: E402
 from riskmodel.simulate.parallel import default_workers  # noqa: E402
+from riskmodel.simulate.result import SimulationResult  # noqa: E402
 from riskmodel.simulate.tables import build_pair_table  # noqa: E402
 from riskmodel.sources.scenario import load_scenario  # noqa: E402
 
@@ -234,28 +242,114 @@ def single_risk_table():
     return build_pair_table(Planner(scenario, Catalog(failure_modes=(mode,), measures=())))
 
 
+def _timed_both(function) -> tuple[float, float]:
+    """Wall and CPU seconds of one call, the collector off (CPU time: what other work on a
+    shared machine cannot add to a one-core measurement)."""
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        return time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _alternated_both(sides: dict, rounds: int) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds of each side, after one warm-up call each, run in turn."""
+    for function in sides.values():
+        function()
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, function in sides.items():
+            runs[name].append(_timed_both(function))
+    return {name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r)) for name, r in runs.items()}
+
+
+def plain_compound(rng: np.random.Generator, years: int, mu: float, sigma: float, dollars_per_minute: float) -> float:
+    """The compound Poisson–lognormal draw in plain vectorised numpy: incidents per year,
+    lognormal repair minutes, dollars summed per year; the mean annual loss."""
+    counts = rng.poisson(3.0, years)
+    losses = dollars_per_minute * rng.lognormal(mu, sigma, int(counts.sum()))
+    return float(np.bincount(np.repeat(np.arange(years), counts), losses, minlength=years).mean())
+
+
+def plain_same_figures(rng: np.random.Generator, years: int, mu: float, sigma: float, dollars_per_minute: float,
+                       budget_minutes: float, chunk_years: int) -> tuple[float, float]:
+    """The same draw plus what the engine also reports for this risk, in plain numpy: start
+    times, overlapping outages of the one workload counted once (their union), bad minutes
+    and budget exhaustion per year, the per-mode sum, p50/p90/p99, the exceedance curve and
+    the convergence points (mean and standard error every ``chunk_years``). Returns the mean
+    annual loss and the share of years over budget."""
+    counts = rng.poisson(3.0, years)
+    size = int(counts.sum())
+    start = rng.random(size) * MINUTES_PER_YEAR
+    minutes = rng.lognormal(mu, sigma, size)
+    year = np.repeat(np.arange(years), counts)
+    offset = year * YEAR_STRIDE
+    key = offset + start
+    order = np.argsort(key, kind="stable")
+    end = start + minutes
+    reach = np.maximum.accumulate((np.minimum(end, YEAR_STRIDE - 1.0) + offset)[order])
+    first = np.ones(size, dtype=bool)
+    first[1:] = key[order][1:] >= reach[:-1]
+    union = np.flatnonzero(first)
+    outage = np.maximum.reduceat(end[order], union) - start[order][union]  # each union of overlapping outages
+    bad = np.bincount(year[order][union], outage, minlength=years)
+    annual = dollars_per_minute * bad
+    mode_total = float(np.add.accumulate(annual)[-1])
+    exhausted = float((bad > budget_minutes).mean())
+    ordered = np.sort(annual)
+    np.quantile(ordered, [0.5, 0.9, 0.99])
+    positive = ordered[np.searchsorted(ordered, 0.0, side="right"):]
+    np.searchsorted(ordered, np.geomspace(positive[0], positive[-1], 24), side="right")
+    for done in range(chunk_years, years + 1, chunk_years):
+        seen = annual[:done]
+        seen.mean(), seen.std(ddof=1)
+    return mode_total / years, exhausted
+
+
 def bench_single_risk(years: int) -> None:
     table = single_risk_table()
-    mu = (np.log(30) + np.log(300)) / 2
-    sigma = (np.log(300) - np.log(30)) / (2 * 1.6449)
-    results: dict[str, float] = {}
+    sigma = float(table.repair_sigma[0])  # the engine's own distribution: mean-one lognormal x its point value
+    mu = float(np.log(table.repair[0])) - sigma**2 / 2
+    dollars = float(table.pair_cost_a[0])
+    budget = float(table.error_budget_minutes[0])
+    block = block_years_for(table)
+    results: dict[str, object] = {}
 
     def engine() -> None:
-        results["engine"] = simulate_table(table, years=years, seed=3, workers=1).mean_loss
+        results["engine"] = simulate_table(table, years=years, seed=3, workers=1)
 
     def plain() -> None:
-        rng = np.random.default_rng(3)
-        counts = rng.poisson(3.0, years)
-        losses = 10.0 * rng.lognormal(mu, sigma, int(counts.sum()))
-        results["numpy"] = float(np.bincount(np.repeat(np.arange(years), counts), losses, minlength=years).mean())
+        results["numpy"] = plain_compound(np.random.default_rng(3), years, mu, sigma, dollars)
 
-    engine_seconds, numpy_seconds = alternated(engine, plain)
-    ratio = engine_seconds / numpy_seconds
-    print(f"single risk (Poisson 3/yr x lognormal repair, {years:,} years, {block_years_for(table):,}-year blocks), "
-          f"one core each, GC off, alternated: engine {engine_seconds:.3f} s (mean ${results['engine']:,.0f}/yr, "
-          f"overlaps of the outage with itself counted once), plain numpy {numpy_seconds:.3f} s "
-          f"(mean ${results['numpy']:,.0f}/yr): engine takes {ratio:.2f}x numpy's time  "
+    def same() -> None:
+        results["same"] = plain_same_figures(np.random.default_rng(3), years, mu, sigma, dollars, budget, block)
+
+    times = _alternated_both({"engine": engine, "numpy": plain, "same": same}, rounds=5)
+    result = results["engine"]
+    assert isinstance(result, SimulationResult)
+    same_mean, same_exhausted = results["same"]  # type: ignore[misc]
+    (engine_wall, engine_cpu), (numpy_wall, numpy_cpu), (same_wall, same_cpu) = (
+        times["engine"], times["numpy"], times["same"])
+    ratio = engine_wall / numpy_wall
+    print(f"single risk (Poisson 3/yr x lognormal repair 30-300 min at $10/min, {years:,} years, {block:,}-year blocks), "
+          f"one core each, GC off, warm-up, median of 5 alternated runs; {load()}:")
+    print(f"  engine {engine_wall:.3f} s wall / {engine_cpu:.3f} s CPU (mean ${result.mean_loss:,.0f}/yr ± "
+          f"{result.std_error:,.0f}; its outage overlapping itself counted once); it also draws start times, sweeps "
+          f"for overlaps, and reports bad minutes and budget exhaustion per year, the per-mode sum, quantiles, "
+          f"exceedance and {len(result.convergence)} convergence points")
+    print(f"  plain numpy compound draw (counts, lognormal minutes, sums per year; none of the above) "
+          f"{numpy_wall:.3f} s wall / {numpy_cpu:.3f} s CPU (mean ${results['numpy']:,.0f}/yr): "
+          f"engine takes {ratio:.2f}x its wall time, {engine_cpu / numpy_cpu:.2f}x its CPU time  "
           f"[target <= 2x: {verdict(ratio, 2)}]")
+    print(f"  plain numpy computing the same figures for this one risk {same_wall:.3f} s wall / {same_cpu:.3f} s CPU "
+          f"(mean ${same_mean:,.0f}/yr, {same_exhausted:.1%} of years over budget vs the engine's "
+          f"{result.services[0].p_budget_exhausted:.1%}): engine takes {engine_wall / same_wall:.2f}x its wall time, "
+          f"{engine_cpu / same_cpu:.2f}x its CPU time")
 
 
 def bench_demo(years: int) -> None:

@@ -11,7 +11,8 @@ the plan's factors are applied as in :meth:`riskmodel.engine.risk.RiskModel.phas
 The random numbers are drawn in a fixed order (rate draws, counts, pair picks, starts,
 detect, repair and incident-cost draws), one array each; everything else is arithmetic on
 them (done piece by piece, so that the arrays stay in the CPU's caches), so the incidents
-depend on the generator's state alone.
+depend on the generator's state alone. Where every mode has one pair the pair picks are
+stepped over rather than drawn (:func:`skip_uniforms`): the starts after them are the same.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _ratio(sigma: np.ndarray, half_variance: np.ndarray, rng: np.random.Generato
 def per_incident(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     """``values[index]`` (a per-mode or per-pair value for each incident), or one value that
     broadcasts when all values are the same: a single risk gathers nothing."""
-    return values[:1] if len(values) and np.all(values == values[0]) else values[index]
+    return values[:1] if len(values) and (values == values[0]).all() else values[index]
 
 
 def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.ndarray:
@@ -80,19 +81,40 @@ def pick_pairs(table: PairTable, mode: np.ndarray, uniform: np.ndarray) -> np.nd
     return np.minimum(pair, table.mode_last[mode], out=pair)
 
 
-def _random_pairs(table: PairTable, rng: np.random.Generator, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Year, mode and pair-pick uniform of each random incident of ``years`` years."""
+def _random_pairs(table: PairTable, rng: np.random.Generator,
+                  years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Year, mode and pair-pick uniform of each random incident of ``years`` years (no uniforms,
+    None, when every mode has one pair: the picks are stepped over, see :func:`skip_uniforms`)."""
     modes = len(table.mode_rate)
-    sigma = np.tile(table.rate_sigma, years)
-    ratio = _ratio(sigma, sigma**2 / 2, rng, years * modes)
+    ratio = None
+    if np.any(table.rate_sigma > 0):
+        sigma = np.tile(table.rate_sigma, years)
+        ratio = _ratio(sigma, sigma**2 / 2, rng, years * modes)
     if ratio is None and modes == 1:  # the same draws as with an array of equal rates, without the broadcast
         counts = rng.poisson(float(table.mode_rate[0]), size=years).reshape(years, 1)
     else:
         lam = np.tile(table.mode_rate, years) if ratio is None else table.mode_rate[None, :] * ratio.reshape(years, modes)
         counts = rng.poisson(lam).reshape(years, modes)
     year = np.repeat(np.arange(years), counts[:, 0] if modes == 1 else counts.sum(axis=1))
-    mode = np.zeros(len(year), dtype=np.int64) if modes == 1 else np.repeat(np.tile(np.arange(modes), years), counts.ravel())
+    if modes == 1:  # read-only: per-mode values of one mode are never gathered (see per_incident)
+        mode = np.broadcast_to(np.zeros(1, dtype=np.int64), year.shape)
+    else:
+        mode = np.repeat(np.tile(np.arange(modes), years), counts.ravel())
+    if table.single_pair_modes:  # the picks are not needed: step over them, the stream stays the same
+        skip_uniforms(rng, len(mode))
+        return year, mode, None
     return year, mode, rng.random(len(mode))
+
+
+def skip_uniforms(rng: np.random.Generator, count: int) -> None:
+    """Leave ``rng`` where ``rng.random(count)`` would: each float64 uniform of numpy's PCG64
+    consumes exactly one 64-bit output, so the bit generator jumps ahead by ``count`` outputs
+    (``PCG64.advance``, O(log count)) instead of producing them; other bit generators draw."""
+    bit_generator = rng.bit_generator
+    if type(bit_generator) is np.random.PCG64:
+        bit_generator.advance(count)
+    else:
+        rng.random(count)
 
 
 PIECE = 1 << 16
@@ -104,21 +126,27 @@ def _normals(table: PairTable, rng: np.random.Generator, mode: np.ndarray) -> li
     """Standard normals for the detect, repair and incident-cost multipliers, in that order;
     None (no draw) where no incident's mode has a positive σ."""
     size = len(mode)
-    present = np.bincount(mode, minlength=len(table.mode_names)) > 0 if size else np.zeros(0, dtype=bool)
+    if len(table.mode_names) == 1:
+        present = np.ones(1, dtype=bool)
+    else:
+        present = np.bincount(mode, minlength=len(table.mode_names)) > 0 if size else np.zeros(0, dtype=bool)
     return [rng.standard_normal(size) if size and np.any(sigma[present] > 0) else None
             for sigma in (table.detect_sigma, table.repair_sigma, table.cost_sigma)]
 
 
 def _multiplied(normals: np.ndarray | None, sigma: np.ndarray, half: np.ndarray, mode: np.ndarray,
-                base: np.ndarray, size: int) -> np.ndarray:
-    """``base`` × exp(σz − σ²/2) in place of the normals ``z`` of one piece (``base`` alone,
-    read-only, when nothing was drawn)."""
+                base: np.ndarray, size: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``base`` × exp(σz − σ²/2) in place of the normals ``z`` of one piece, or into ``out``
+    (``base`` alone, read-only, when nothing was drawn and no ``out`` is given)."""
     if normals is None:
-        return np.broadcast_to(base, (size,))
+        if out is None:
+            return np.broadcast_to(base, (size,))
+        out[...] = base
+        return out
     normals *= per_incident(sigma, mode)
     normals -= per_incident(half, mode)
     np.exp(normals, out=normals)
-    return np.multiply(base, normals, out=normals)
+    return np.multiply(base, normals, out=normals if out is None else out)
 
 
 def _slices(size: int) -> list[slice]:
@@ -130,8 +158,9 @@ def draw_block(table: PairTable, rng: np.random.Generator, years: int) -> Incide
     year, mode, uniform = _random_pairs(table, rng, years)
     start = rng.random(len(mode))
     start *= MINUTES_PER_YEAR
-    if table.single_pair_modes and len(first := per_incident(table.mode_first, mode)) == 1:
-        pair = np.broadcast_to(first, mode.shape)
+    if uniform is None:  # one pair per mode
+        first = per_incident(table.mode_first, mode)
+        pair = np.broadcast_to(first, mode.shape) if len(first) == 1 else first
     else:
         pair = np.empty(len(mode), dtype=np.int64)
         for piece in _slices(len(mode)):
@@ -163,13 +192,19 @@ def _piece(table: PairTable, piece: slice, pair: np.ndarray, mode: np.ndarray, n
     end, phase_a, phase_b, reschedule = out
     size = len(pair)
     draws = [None if z is None else z[piece] for z in normals]
+    if draws[2] is not None:
+        _multiplied(draws[2], table.cost_sigma, table.cost_half_variance, mode, per_incident(table.incident_cost, pair),
+                    size)
+    if draws[0] is None and table.neutral_timing and not table.any_reschedules and not table.detect.any():
+        # no detect minutes: the duration is the repair (0 + x is x), written straight into phase A
+        _multiplied(draws[1], table.repair_sigma, table.repair_half_variance, mode, per_incident(table.repair, pair),
+                    size, phase_a)
+        np.add(start, phase_a, out=end)
+        return
     detect = _multiplied(draws[0], table.detect_sigma, table.detect_half_variance, mode,
                          per_incident(table.detect, pair), size)
     repair = _multiplied(draws[1], table.repair_sigma, table.repair_half_variance, mode,
                          per_incident(table.repair, pair), size)
-    if draws[2] is not None:
-        _multiplied(draws[2], table.cost_sigma, table.cost_half_variance, mode, per_incident(table.incident_cost, pair),
-                    size)
     if not table.neutral_timing:
         detect = np.maximum(0.0, detect * table.detect_factor[pair] - table.detect_saved[pair])
         repair = np.maximum(0.0, repair * table.repair_factor[pair] - table.repair_saved[pair])

@@ -91,8 +91,10 @@ def _single(table: PairTable, inc: Incidents) -> tuple[np.ndarray, np.ndarray, n
     loss = per_incident(table.pair_cost_a, pair) * inc.phase_a
     if table.any_reschedules:  # else every phase B is 0 minutes
         loss += per_incident(table.pair_cost_b, pair) * inc.phase_b
-    loss *= scale
-    loss += inc.incident_cost
+    if len(scale) != 1 or scale[0] != 1.0:  # x · 1 is x
+        loss *= scale
+    if table.incident_cost.any() or table.cost_sigma.any():  # else every incident cost is 0 (x + 0 is x for x >= 0)
+        loss += inc.incident_cost
     return np.broadcast_to(per_incident(table.structure, pair), loss.shape), np.broadcast_to(scale, loss.shape), loss
 
 
@@ -200,18 +202,17 @@ def _additive(table: PairTable, inc: Incidents, years: int, pieces: list[tuple[i
         mine = positions[first:last] - low
         alone[order[first:last]] = own[mine]
         own[mine] = 0.0
-        if len(one_mode) == 1:  # a running sum: np.add.at into one cell is slow
-            running = np.empty(len(own) + 1)
-            running[0], running[1:] = mode_loss[one_mode[0]], own
-            mode_loss[one_mode[0]] = np.add.accumulate(running, out=running)[-1]
-        else:
-            np.add.at(mode_loss, table.mode[part.pair], own)
         if len(pieces) == 1:
             y0, span, local = 0, years, part.year
         else:  # whole years in order
             y0, span = int(part.year[0]), int(part.year[-1]) + 1 - int(part.year[0])
             local = part.year - y0
         annual[y0:y0 + span] = np.bincount(local, own, minlength=span)
+        if len(one_mode) != 1:
+            np.add.at(mode_loss, table.mode[part.pair], own)
+        elif len(own):  # a running sum in place (own is not needed any more): np.add.at into one cell is slow
+            own[0] += mode_loss[one_mode[0]]
+            mode_loss[one_mode[0]] = np.add.accumulate(own, out=own)[-1]
         key = local if count == 1 else local * count + structure
         for target, minutes in ((phase_a, part.phase_a), (phase_b, part.phase_b))[:1 + table.any_reschedules]:
             weight = scale * minutes

@@ -48,6 +48,7 @@ from riskmodel.simulate.result import (
     ServiceOutcome,
     SimulationResult,
     exceedance_curve,
+    sorted_quantiles,
     std_error,
 )
 from riskmodel.simulate.structures import StructureTable
@@ -147,7 +148,7 @@ def _result(table: PairTable, measures: tuple[str, ...], seed: int | None, annua
     total = float(totals.mode_loss.sum())
     ordered = np.sort(annual_loss)
     thresholds, probabilities = exceedance_curve(annual_loss, ordered)
-    p50, p90, p99 = (float(v) for v in np.quantile(ordered, [0.5, 0.9, 0.99]))
+    p50, p90, p99 = sorted_quantiles(ordered, (0.5, 0.9, 0.99))
     last = convergence[-1] if convergence and convergence[-1].years == years else None  # the same figures of all years
     return SimulationResult(
         years=years, seed=seed, measures=measures, mean_loss=float(annual_loss.mean()) if last is None else last.mean_loss,

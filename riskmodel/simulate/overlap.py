@@ -32,17 +32,25 @@ YEAR_STRIDE = 4.0 * MINUTES_PER_YEAR
 overlaps the next simulated year (its cost still counts in the year it started)."""
 
 
+WALK_STEPS = 16
+"""Longest run of overlapping incidents :func:`_opens` follows step by step before it takes
+the running maximum over all of them instead (the same answer either way)."""
+
+
 def _start_order(key: np.ndarray, years: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.argsort(key, kind="stable")`` and the sorted keys, faster. The keys come year by year: with few
     incidents a year they are nearly sorted and timsort (stable) is quickest; with many,
     introsort is — and gives the same order whenever no two keys are equal (checked; the
-    stable sort is redone when some are)."""
+    stable sort is redone when some are). Non-negative float64 keys sort as their bit
+    patterns read as int64 do (the same order, ties included), and the stable sort of those
+    integers is quicker; the keys here (year · stride + start, the stride product ≥ +0) are
+    never −0.0, whose bit pattern would sort first."""
     if len(key) >= 32 * years:
         order = np.argsort(key)
         ordered = key[order]
         if not np.any(ordered[1:] == ordered[:-1]):
             return order, ordered
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key.view(np.int64) if len(key) and key.min() >= 0.0 else key, kind="stable")
     return order, key[order]
 
 
@@ -58,13 +66,38 @@ def clusters(year: np.ndarray, start: np.ndarray, end: np.ndarray,
     reach_key += offset
     order, sorted_start = _start_order(key_start, int(year.max() - year.min()) + 1 if years is None else years)
     reach = reach_key[order]
-    np.maximum.accumulate(reach, out=reach)
-    opens = np.ones(len(order) + 1, dtype=bool)
-    np.greater_equal(sorted_start[1:], reach[:-1], out=opens[1:-1])
+    opens = _opens(sorted_start, reach)
     shared = ~opens[:-1]
     shared |= ~opens[1:]
     members = order[shared]
     return members, (np.cumsum(opens[:-1][shared]) - 1).astype(np.int64)
+
+
+def _opens(sorted_start: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Per sorted incident (and one past the end, True): it starts at or after every earlier
+    incident's reach — ``sorted_start[i] >= max(reach[:i])``, the running maximum.
+
+    When few incidents overlap their predecessor, the running maximum is followed only from
+    those: an incident that starts before the running maximum starts before ``reach[j]`` of
+    some earlier ``j`` whose successor overlaps ``j`` directly, and every incident between
+    them does too — so walking on from each direct overlap while the start stays below the
+    walk's own maximum finds them all (the same answer as ``np.maximum.accumulate``)."""
+    size = len(reach)
+    opens = np.ones(size + 1, dtype=bool)
+    walk = np.flatnonzero(sorted_start[1:] < reach[:-1])
+    highest = reach[walk]
+    for _ in range(WALK_STEPS if len(walk) * 8 <= size else 0):
+        walk += 1
+        keep = walk < size
+        walk, highest = walk[keep], highest[keep]
+        inside = sorted_start[walk] < highest
+        walk, highest = walk[inside], highest[inside]
+        opens[walk] = False
+        if not len(walk):
+            return opens
+        np.maximum(highest, reach[walk], out=highest)
+    np.greater_equal(sorted_start[1:], np.maximum.accumulate(reach)[:-1], out=opens[1:-1])
+    return opens
 
 
 def _expand(pointer: np.ndarray, structure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

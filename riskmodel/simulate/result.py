@@ -88,6 +88,27 @@ def exceedance_curve(annual_loss: np.ndarray,
     return tuple(float(t) for t in thresholds), tuple(float(a) / len(ordered) for a in above)
 
 
+def sorted_quantiles(ordered: np.ndarray, quantiles: tuple[float, ...]) -> tuple[float, ...]:
+    """``np.quantile(ordered, quantiles)`` (method "linear") of losses already sorted: the same
+    arithmetic on the same neighbours, bit for bit, without the partition passes over all of
+    them that ``np.quantile`` makes (7 ms on a million years)."""
+    count = len(ordered)
+    virtual = (count - 1) * np.asarray(quantiles, dtype=float)
+    below = np.floor(virtual)
+    above = below + 1
+    at_end = virtual >= count - 1
+    below[at_end] = above[at_end] = -1
+    low, high = below.astype(np.intp), above.astype(np.intp)
+    weight = virtual - low
+    a, b = ordered[low], ordered[high]
+    span = b - a
+    value = a + span * weight
+    np.subtract(b, span * (1 - weight), out=value, where=weight >= 0.5)
+    if np.isnan(ordered[-1]):  # NaN sorts last and makes every quantile NaN
+        value[:] = np.nan
+    return tuple(float(v) for v in value)
+
+
 def std_error(values: np.ndarray) -> float:
     return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("inf")
 

@@ -26,7 +26,7 @@ run: $(VENV)/.runtime-installed pdf-libs
 
 ## test: install everything (Python packages, headless Chromium), lint, and run the whole test suite
 test: $(VENV)/.dev-installed browser pdf-libs monitoring scram lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 ## browser: Debian's chromium + chromium-driver for the end-to-end test (root only; else it skips)
 browser:

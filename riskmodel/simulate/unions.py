@@ -4,7 +4,7 @@ A union is named by a *key row* (:func:`riskmodel.simulate.sweep.key_rows`): its
 group, whether scheduling is blocked, and its structures, each marked as before or past its
 reschedule time. Its failed nodes, workloads and services are united; lost pods per workload
 are counted; only pods of nodes failed by structures past their reschedule time move (none
-while blocked), first-fit decreasing — as :func:`riskmodel.engine.impact.place_lost_pods`.
+while blocked), first-fit decreasing — as :func:`riskmodel.engine.placement.place_lost_pods`.
 
 A whole batch of keys is evaluated at once, from the structures' summed rows
 (:mod:`.union_parts`) and one :func:`riskmodel.engine.phases.sparse_phase` call per group.
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from riskmodel.engine.csr import expand
-from riskmodel.engine.impact import place_lost_pods
 from riskmodel.engine.phases import sparse_phase
+from riskmodel.engine.placement import rescheduled_counts
 from riskmodel.engine.room import classes_fit
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.simulate.structures import StructureTable
@@ -356,6 +356,7 @@ class UnionEvaluator:
         failed_workloads = batch.workload_codes[batch.workload_codes // workloads == key] % workloads
         failed = np.zeros(nodes, dtype=bool)
         failed[failed_nodes] = True
-        candidates = np.concatenate([index.pods_on_node[n] for n in moving.tolist()])
-        candidates = np.sort(candidates[~np.isin(index.pod_workload[candidates], failed_workloads)])
-        return place_lost_pods(index, candidates, failed).rescheduled_per_workload
+        moves = np.zeros(nodes, dtype=bool)
+        moves[moving] = True
+        candidates = np.flatnonzero(moves[index.pod_node])
+        return rescheduled_counts(index, candidates[~np.isin(index.pod_workload[candidates], failed_workloads)], failed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import builders
 import numpy as np
 import pytest
 
@@ -12,7 +13,6 @@ from riskmodel.engine.placement import rescheduled_counts
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.generate.large import generate_large_scenario
 from riskmodel.sources.scenario import load_scenario
-from tests import builders
 
 ROOT = Path(__file__).resolve().parent.parent
 

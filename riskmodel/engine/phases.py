@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from riskmodel.engine.csr import expand, matrix_rows
+from riskmodel.engine.csr import expand, matrix_rows, reduced_by_code
 from riskmodel.engine.topology import TopologyIndex
 
 
@@ -127,22 +127,12 @@ def _services(index: TopologyIndex, owner: np.ndarray, workload: np.ndarray, los
     down = rows[down_set] * services + down_service
     share = lost[degraded] / np.maximum(replicas, 1)[workload[degraded]]
     hit, position = expand(links.backs_ptr, workload[degraded])
-    codes, fraction = _largest(owner[degraded][hit] * services + links.backs[position], share[hit])
+    codes, fraction = reduced_by_code(owner[degraded][hit] * services + links.backs[position], share[hit], np.maximum)
     if len(down):
         at = np.minimum(np.searchsorted(down, codes), len(down) - 1)
         fraction[down[at] == codes] = 0.0
     keep = fraction > 0
     return down, codes[keep], fraction[keep]
-
-
-def _largest(code: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct codes and the largest value of each (a sort, not a dense array per code)."""
-    if not len(code):
-        return code, value
-    order = np.argsort(code, kind="stable")
-    code = code[order]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    return code[starts], np.maximum.reduceat(value[order], starts)
 
 
 class PhaseState:

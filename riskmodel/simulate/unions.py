@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskmodel.engine.csr import expand
+from riskmodel.engine.csr import expand, reduced_by_code
 from riskmodel.engine.phases import sparse_phase
 from riskmodel.engine.placement import rescheduled_counts
 from riskmodel.engine.room import classes_fit
@@ -84,13 +84,10 @@ def _summed(code: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _rows_summed(slot: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
     """``np.add.at(np.zeros((count, k)), slot, values)`` for whole numbers (room units: summed
-    in any order they are exact), by one sort rather than one add per entry."""
+    in any order they are exact)."""
     total = np.zeros((count, values.shape[1]))
-    if len(slot):
-        order = np.argsort(slot, kind="stable")
-        slot = slot[order]
-        starts = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
-        total[slot[starts]] = np.add.reduceat(values[order], starts, axis=0)
+    distinct, sums = reduced_by_code(slot, values, np.add)
+    total[distinct] = sums
     return total
 
 
@@ -184,16 +181,18 @@ class UnionEvaluator:
         hit = found >= 0
         missing = np.flatnonzero(~hit)
         groups = np.unique(rows[missing, 0]).tolist()
+        services = self.cache.bad.shape[1]
         all_cost = np.empty(len(rows))
-        all_bad = np.zeros((len(rows), self.cache.bad.shape[1]))
         if len(missing) == len(rows) and len(groups) == 1:  # the usual case: nothing cached, one topology
+            all_bad = np.zeros((len(rows), services))
             self._evaluate(groups[0], rows, all_cost, all_bad)
         else:
+            all_bad = np.empty((len(rows), services))
             all_cost[hit], all_bad[hit] = self.cache.cost[found[hit]], self.cache.bad[found[hit]]
             chosen = rows[missing]
             for group in groups:
                 mine = missing[chosen[:, 0] == group]
-                cost, bad = np.empty(len(mine)), np.zeros((len(mine), all_bad.shape[1]))
+                cost, bad = np.empty(len(mine)), np.zeros((len(mine), services))
                 self._evaluate(group, rows[mine], cost, bad)
                 all_cost[mine], all_bad[mine] = cost, bad
         if len(missing):

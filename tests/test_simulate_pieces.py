@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from builders import catalog, mode, node, scenario, service, workload
 
+from riskmodel.engine.csr import reduced_by_code
 from riskmodel.engine.impact import FailedSet
 from riskmodel.files.loader import SHIPPED_SCENARIOS
 from riskmodel.plan.planner import Planner
@@ -117,3 +118,14 @@ def test_cache_names_ignore_padding_and_tell_keys_apart() -> None:
     narrow = _names(rows[:4, :3 + 2])  # the same keys padded to another width
     assert narrow == names[:4]
     assert names[-1] == rows[-1, :3 + rows[-1, 2]].tobytes()
+
+
+def test_reduced_by_code_by_hand():
+    # Codes 3, 1, 3, 0, 1: the largest of each is 7 (code 0), 5 (code 1) and 2 (code 3); rows of
+    # a matrix are summed per code the same way (what np.add.at into a dense array would give).
+    codes, largest = reduced_by_code(np.array([3, 1, 3, 0, 1]), np.array([1.0, 5.0, 2.0, 7.0, 4.0]), np.maximum)
+    assert codes.tolist() == [0, 1, 3] and largest.tolist() == [7.0, 5.0, 2.0]
+    codes, sums = reduced_by_code(np.array([2, 0, 2]), np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.add)
+    assert codes.tolist() == [0, 2] and sums.tolist() == [[3.0, 4.0], [6.0, 8.0]]
+    empty, none = reduced_by_code(np.zeros(0, dtype=np.int64), np.zeros(0), np.maximum)
+    assert len(empty) == len(none) == 0

@@ -23,3 +23,14 @@ def matrix_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CSR of a boolean matrix's rows: (pointer, column of every True)."""
     row, column = np.nonzero(matrix)
     return np.searchsorted(row, np.arange(matrix.shape[0] + 1)).astype(np.int64), column.astype(np.int64)
+
+
+def reduced_by_code(code: np.ndarray, values: np.ndarray, ufunc: np.ufunc) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct codes and ``ufunc`` reduced over the values (rows of ``values``) of each:
+    ``ufunc.at`` into a dense array per code, by one sort instead of one update per entry."""
+    if not len(code):
+        return code, values
+    order = np.argsort(code, kind="stable")
+    code = code[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    return code[starts], ufunc.reduceat(values[order], starts, axis=0)

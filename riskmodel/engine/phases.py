@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from riskmodel.engine.csr import expand, matrix_rows
+from riskmodel.engine.csr import expand, matrix_rows, reduced_by_code
 from riskmodel.engine.topology import TopologyIndex
 
 
@@ -58,7 +58,7 @@ def sparse_phase(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.nda
     failed themselves; ``degraded_only`` marks sets that degrade but never make unavailable.
     """
     owner, workload, unavailable, degraded = _workload_status(index, code, lost, degraded_only)
-    return _services(index, sets, owner, workload, lost, unavailable, degraded, direct_down)
+    return _services(index, owner, workload, lost, unavailable, degraded, direct_down)
 
 
 def _workload_status(index: TopologyIndex, code: np.ndarray, lost: np.ndarray,
@@ -106,13 +106,13 @@ def phase_batch(index: TopologyIndex, sets: int, code: np.ndarray, lost: np.ndar
     """The phase status of every set (arguments as for :func:`sparse_phase`)."""
     workloads, services = len(index.workload_names), len(index.service_names)
     owner, workload, unavailable, degraded = _workload_status(index, code, lost, degraded_only)
-    down, degraded_codes, fraction = _services(index, sets, owner, workload, lost, unavailable, degraded, direct_down)
+    down, degraded_codes, fraction = _services(index, owner, workload, lost, unavailable, degraded, direct_down)
     return PhaseBatch(workloads, services, _pointer(owner, sets), workload, lost, unavailable, degraded,
                       _pointer(down // services, sets), down % services,
                       _pointer(degraded_codes // services, sets), degraded_codes % services, fraction)
 
 
-def _services(index: TopologyIndex, sets: int, owner: np.ndarray, workload: np.ndarray, lost: np.ndarray,
+def _services(index: TopologyIndex, owner: np.ndarray, workload: np.ndarray, lost: np.ndarray,
               unavailable: np.ndarray, degraded: np.ndarray,
               direct_down: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     links = service_links(index)
@@ -127,11 +127,12 @@ def _services(index: TopologyIndex, sets: int, owner: np.ndarray, workload: np.n
     down = rows[down_set] * services + down_service
     share = lost[degraded] / np.maximum(replicas, 1)[workload[degraded]]
     hit, position = expand(links.backs_ptr, workload[degraded])
-    fraction = np.zeros(sets * services)
-    np.maximum.at(fraction, owner[degraded][hit] * services + links.backs[position], share[hit])
-    fraction[down] = 0.0
-    degraded_codes = np.flatnonzero(fraction > 0)
-    return down, degraded_codes, fraction[degraded_codes]
+    codes, fraction = reduced_by_code(owner[degraded][hit] * services + links.backs[position], share[hit], np.maximum)
+    if len(down):
+        at = np.minimum(np.searchsorted(down, codes), len(down) - 1)
+        fraction[down[at] == codes] = 0.0
+    keep = fraction > 0
+    return down, codes[keep], fraction[keep]
 
 
 class PhaseState:

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
@@ -88,27 +86,34 @@ class Placement:
 
 
 class _FitCandidates:
-    """Per pod size and zone, the nodes that could take such a pod before anything fails: the
-    only nodes first fit may pick for it (free capacity only shrinks while pods are placed)."""
+    """Per pod size (cpu and memory requests, zone bound to or -1), the nodes that could take
+    such a pod before anything fails: the only nodes first fit may pick for it (free capacity
+    only shrinks while pods are placed). Sizes are numbered once per topology (``pod_size``)."""
 
     def __init__(self, index: TopologyIndex) -> None:
         self.index = index
         usable = index.node_schedulable
-        self._arrays = (np.where(usable, index.free_cpu_millicores, -1.0), np.where(usable, index.free_memory_bytes, -1.0),
-                        np.where(usable, index.free_pod_slots, 0))
-        self.cpu, self.memory, self.slots = (array.tolist() for array in self._arrays)
-        self._lists: dict[tuple[float, float, int], np.ndarray] = {}
+        self.cpu = np.where(usable, index.free_cpu_millicores, -1.0)
+        self.memory = np.where(usable, index.free_memory_bytes, -1.0)
+        self.slots = np.where(usable, index.free_pod_slots, 0)
+        cpu_levels, cpu_rank = np.unique(index.pod_cpu_millicores, return_inverse=True)
+        memory_levels, memory_rank = np.unique(index.pod_memory_bytes, return_inverse=True)
+        zones = len(index.zone_names) + 1
+        sizes, pod_size = np.unique((cpu_rank * len(memory_levels) + memory_rank) * zones + index.pod_zone_bound + 1,
+                                    return_inverse=True)
+        self.pod_size = pod_size.reshape(-1)
+        self.size_cpu = cpu_levels[sizes // zones // len(memory_levels)] if len(sizes) else np.zeros(0)
+        self.size_memory = memory_levels[sizes // zones % len(memory_levels)] if len(sizes) else np.zeros(0)
+        self.size_zone = sizes % zones - 1
+        self._lists: dict[int, np.ndarray] = {}
 
-    def nodes(self, cpu: float, memory: float, zone: int) -> np.ndarray:
-        key = (cpu, memory, zone)
-        if key not in self._lists:
-            index = self.index
-            free_cpu, free_memory, free_slots = self._arrays
-            fits = (free_cpu >= cpu) & (free_memory >= memory) & (free_slots > 0)
-            if zone >= 0:
-                fits &= index.node_zone == zone
-            self._lists[key] = np.flatnonzero(fits)
-        return self._lists[key]
+    def nodes(self, size: int) -> np.ndarray:
+        if size not in self._lists:
+            fits = (self.cpu >= self.size_cpu[size]) & (self.memory >= self.size_memory[size]) & (self.slots > 0)
+            if self.size_zone[size] >= 0:
+                fits &= self.index.node_zone == self.size_zone[size]
+            self._lists[size] = np.flatnonzero(fits)
+        return self._lists[size]
 
 
 _CANDIDATES: WeakKeyDictionary[TopologyIndex, _FitCandidates] = WeakKeyDictionary()
@@ -121,16 +126,95 @@ def _candidates(index: TopologyIndex) -> _FitCandidates:
     return found
 
 
-def _fit(cpu: float, memory: float, slots: float, pod_cpu: float, pod_memory: float) -> int:
-    """How many more pods of (``pod_cpu``, ``pod_memory``) a node with this free room takes."""
-    if cpu < pod_cpu or memory < pod_memory:
-        return 0
-    count = slots
+def _room_for(cpu: np.ndarray, memory: np.ndarray, slots: np.ndarray, pod_cpu: float, pod_memory: float) -> np.ndarray:
+    """How many more pods of (``pod_cpu``, ``pod_memory``) each node with this free room takes
+    (never negative: the nodes first fit reads start with a free slot and keep at least none)."""
+    count = slots.astype(float)
     if pod_cpu > 0:
-        count = min(count, math.floor(cpu / pod_cpu))
+        count = np.minimum(count, np.floor(cpu / pod_cpu))
     if pod_memory > 0:
-        count = min(count, math.floor(memory / pod_memory))
-    return max(int(count), 0)
+        count = np.minimum(count, np.floor(memory / pod_memory))
+    return np.where((cpu >= pod_cpu) & (memory >= pod_memory), count, 0.0).astype(np.int64)
+
+
+FIRST_WINDOW_NODES = 16
+"""Nodes a run first reads beyond its pod count (the window grows fourfold while short)."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Fill:
+    """First fit's outcome: movable pods in placement order, which of them landed, and where
+    (in the same order, when asked for)."""
+
+    ordered: np.ndarray
+    placed: np.ndarray
+    targets: np.ndarray | None
+
+
+def _ordered(index: TopologyIndex, candidates: np.ndarray) -> np.ndarray:
+    """Placement order: decreasing cpu, then memory request, ties in pod order."""
+    return candidates[np.lexsort((-index.pod_memory_bytes[candidates], -index.pod_cpu_millicores[candidates]))]
+
+
+def _fill(index: TopologyIndex, candidates: np.ndarray, failed_nodes: np.ndarray, list_targets: bool) -> _Fill:
+    """First-fit decreasing of movable pods (cpu, memory and slots only), run by run.
+
+    Pods are ordered by decreasing cpu, then memory request (ties in pod order). Pods whose
+    size (requests and zone) no surviving node could ever take are set aside first: their
+    runs place nothing and change no node, so dropping them only joins the runs around them.
+    A run of k identical pods fills the earliest nodes that take such a pod to capacity, in
+    node order — what placing them one by one does — found by a prefix sum of the room left
+    on a window of its size's node list; the list's nodes before the window were left full
+    for this size by earlier runs (room only shrinks), so the window starts after them.
+    """
+    fit = _candidates(index)
+    ordered = _ordered(index, candidates)
+    size_of = fit.pod_size[ordered]
+    walks: dict[int, np.ndarray] = {}
+    for size in np.flatnonzero(np.bincount(size_of, minlength=len(fit.size_cpu))).tolist():
+        possible = fit.nodes(size)
+        walks[size] = possible[~failed_nodes[possible]]
+    kept = np.flatnonzero(np.array([len(walks.get(size, ())) > 0 for size in range(len(fit.size_cpu))],
+                                   dtype=bool)[size_of])
+    size_of = size_of[kept]
+    run_starts = np.flatnonzero(np.r_[True, size_of[1:] != size_of[:-1]])[:len(kept)]
+    run_stops = np.r_[run_starts[1:], len(kept)][:len(run_starts)]
+    free_cpu, free_memory, free_slots = fit.cpu.copy(), fit.memory.copy(), fit.slots.copy()
+    first = np.zeros(len(fit.size_cpu), dtype=np.int64)
+    placed = np.zeros(len(ordered), dtype=bool)
+    targets: list[np.ndarray] = []
+    for low, high in zip(run_starts.tolist(), run_stops.tolist(), strict=True):
+        size = int(size_of[low])
+        walk, at, count = walks[size], int(first[size]), high - low
+        pod_cpu, pod_memory = float(fit.size_cpu[size]), float(fit.size_memory[size])
+        width = count + FIRST_WINDOW_NODES
+        while True:
+            nodes = walk[at:at + width]
+            room = _room_for(free_cpu[nodes], free_memory[nodes], free_slots[nodes], pod_cpu, pod_memory)
+            reach = np.cumsum(room)
+            if (len(reach) and reach[-1] >= count) or at + width >= len(walk):
+                break
+            width *= 4
+        last = int(np.searchsorted(reach, count)) if len(reach) else 0
+        if last == len(nodes):  # the size's nodes are all full now: the rest of the run stays lost
+            taken, first[size] = room, len(walk)
+        else:
+            taken = room[:last + 1].copy()
+            taken[last] = count - (reach[last - 1] if last else 0)
+            nodes = nodes[:last + 1]
+            first[size] = at + last + int(taken[last] == room[last])
+        free_cpu[nodes] -= taken * pod_cpu
+        free_memory[nodes] -= taken * pod_memory
+        free_slots[nodes] -= taken
+        placed[kept[low:low + int(taken.sum())]] = True
+        if list_targets:
+            targets.append(np.repeat(nodes, taken))
+    joined = (np.concatenate(targets) if targets else np.zeros(0, dtype=np.int64)) if list_targets else None
+    return _Fill(ordered, placed, joined)
+
+
+def _reschedulable(index: TopologyIndex, lost_pods: np.ndarray) -> np.ndarray:
+    return lost_pods[index.pod_reschedulable[lost_pods]]
 
 
 def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: np.ndarray) -> Placement:
@@ -141,55 +225,29 @@ def place_lost_pods(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: n
     and, for a pod with a zonal volume, it is in the pod's zone. Runs of identical pods
     (same requests and zone) are placed together: first fit of k identical pods fills the
     earliest nodes to capacity in order, which is what placing them one by one does. Each run
-    walks only the nodes that could ever take its pods (:class:`_FitCandidates`), in node
-    order, skipping failed ones and reading the room left on nodes that already took pods; a
-    node left without room for a pod size is never visited again for that size (room only
-    shrinks), so a placement of thousands of pods costs about one visit per node and size.
+    reads only the nodes that could ever take its pods (:class:`_FitCandidates`), in node
+    order, from the first one earlier runs of its size did not fill (see :func:`_fill`).
     """
     rescheduled = np.zeros(len(index.workload_names), dtype=np.int64)
-    candidates = lost_pods[index.pod_reschedulable[lost_pods]]
+    candidates = _reschedulable(index, lost_pods)
     if candidates.size == 0:
         return Placement(rescheduled)
-    ordered = candidates[np.lexsort((-index.pod_memory_bytes[candidates], -index.pod_cpu_millicores[candidates]))]
     if index.pod_other.shape[1]:
-        return _place_with_other_resources(index, ordered, failed_nodes)
-    keys = np.stack([index.pod_cpu_millicores[ordered], index.pod_memory_bytes[ordered],
-                     index.pod_zone_bound[ordered].astype(float)])
-    starts = np.flatnonzero(np.r_[True, (keys[:, 1:] != keys[:, :-1]).any(axis=0)]).tolist()
-    fit = _candidates(index)
-    room: dict[int, list[float]] = {}
-    lists: dict[tuple[float, float, int], list[int]] = {}
-    first: dict[tuple[float, float, int], int] = {}
-    moves: list[tuple[int, int]] = []
-    unschedulable: list[int] = []
-    order = ordered.tolist()
-    for start, stop in zip(starts, [*starts[1:], len(order)], strict=True):
-        run = order[start:stop]
-        pod_cpu, pod_memory, zone = float(keys[0, start]), float(keys[1, start]), int(keys[2, start])
-        size = (pod_cpu, pod_memory, zone)
-        if size not in lists:
-            possible = fit.nodes(pod_cpu, pod_memory, zone)
-            lists[size], first[size] = possible[~failed_nodes[possible]].tolist(), 0
-        walk, at, placed = lists[size], first[size], 0
-        while placed < len(run) and at < len(walk):
-            node = walk[at]
-            free = room.get(node)
-            if free is None:
-                free = room[node] = [fit.cpu[node], fit.memory[node], fit.slots[node]]
-            room_for = _fit(free[0], free[1], free[2], pod_cpu, pod_memory)
-            taken = min(room_for, len(run) - placed)
-            if taken == room_for:
-                at += 1
-            if taken <= 0:
-                continue
-            free[0] -= taken * pod_cpu
-            free[1] -= taken * pod_memory
-            free[2] -= taken
-            moves.extend(zip(run[placed:placed + taken], itertools.repeat(node, taken), strict=True))
-            placed += taken
-        first[size] = at
-        unschedulable.extend(run[placed:])
-    return _placement(index, rescheduled, moves, unschedulable)
+        return _place_with_other_resources(index, _ordered(index, candidates), failed_nodes)
+    fill = _fill(index, candidates, failed_nodes, list_targets=True)
+    assert fill.targets is not None
+    moves = list(zip(fill.ordered[fill.placed].tolist(), fill.targets.tolist(), strict=True))
+    return _placement(index, rescheduled, moves, fill.ordered[~fill.placed].tolist())
+
+
+def rescheduled_counts(index: TopologyIndex, lost_pods: np.ndarray, failed_nodes: np.ndarray) -> np.ndarray:
+    """Pods per workload position that :func:`place_lost_pods` reschedules, without listing
+    its moves (what a union of failed sets needs)."""
+    candidates = _reschedulable(index, lost_pods)
+    if candidates.size == 0 or index.pod_other.shape[1]:
+        return place_lost_pods(index, lost_pods, failed_nodes).rescheduled_per_workload
+    fill = _fill(index, candidates, failed_nodes, list_targets=False)
+    return np.bincount(index.pod_workload[fill.ordered[fill.placed]], minlength=len(index.workload_names))
 
 
 def _placement(index: TopologyIndex, rescheduled: np.ndarray, moves: list[tuple[int, int]],

@@ -4,7 +4,7 @@ A union is named by a *key row* (:func:`riskmodel.simulate.sweep.key_rows`): its
 group, whether scheduling is blocked, and its structures, each marked as before or past its
 reschedule time. Its failed nodes, workloads and services are united; lost pods per workload
 are counted; only pods of nodes failed by structures past their reschedule time move (none
-while blocked), first-fit decreasing — as :func:`riskmodel.engine.impact.place_lost_pods`.
+while blocked), first-fit decreasing — as :func:`riskmodel.engine.placement.place_lost_pods`.
 
 A whole batch of keys is evaluated at once, from the structures' summed rows
 (:mod:`.union_parts`) and one :func:`riskmodel.engine.phases.sparse_phase` call per group.
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskmodel.engine.csr import expand
-from riskmodel.engine.impact import place_lost_pods
+from riskmodel.engine.csr import expand, reduced_by_code
 from riskmodel.engine.phases import sparse_phase
+from riskmodel.engine.placement import rescheduled_counts
 from riskmodel.engine.room import classes_fit
 from riskmodel.engine.topology import TopologyIndex
 from riskmodel.simulate.structures import StructureTable
@@ -80,6 +80,15 @@ def _distinct(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _summed(code: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     distinct, inverse = np.unique(code, return_inverse=True)
     return distinct, np.bincount(inverse, value, minlength=len(distinct))
+
+
+def _rows_summed(slot: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """``np.add.at(np.zeros((count, k)), slot, values)`` for whole numbers (room units: summed
+    in any order they are exact)."""
+    total = np.zeros((count, values.shape[1]))
+    distinct, sums = reduced_by_code(slot, values, np.add)
+    total[distinct] = sums
+    return total
 
 
 def _member(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -172,16 +181,20 @@ class UnionEvaluator:
         hit = found >= 0
         missing = np.flatnonzero(~hit)
         groups = np.unique(rows[missing, 0]).tolist()
+        services = self.cache.bad.shape[1]
+        all_cost = np.empty(len(rows))
         if len(missing) == len(rows) and len(groups) == 1:  # the usual case: nothing cached, one topology
-            all_cost, all_bad = self._evaluate(groups[0], rows)
+            all_bad = np.zeros((len(rows), services))
+            self._evaluate(groups[0], rows, all_cost, all_bad)
         else:
-            all_cost = np.empty(len(rows))
-            all_bad = np.empty((len(rows), self.cache.bad.shape[1]))
+            all_bad = np.empty((len(rows), services))
             all_cost[hit], all_bad[hit] = self.cache.cost[found[hit]], self.cache.bad[found[hit]]
             chosen = rows[missing]
             for group in groups:
                 mine = missing[chosen[:, 0] == group]
-                all_cost[mine], all_bad[mine] = self._evaluate(group, rows[mine])
+                cost, bad = np.empty(len(mine)), np.zeros((len(mine), services))
+                self._evaluate(group, rows[mine], cost, bad)
+                all_cost[mine], all_bad[mine] = cost, bad
         if len(missing):
             if len(self.cache) + len(missing) > self.cache_limit:
                 self.cache.clear()
@@ -194,13 +207,12 @@ class UnionEvaluator:
             self._parts[group] = group_parts(self.table, group)
         return self._parts[group]
 
-    def _evaluate(self, group: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _evaluate(self, group: int, rows: np.ndarray, cost: np.ndarray, bad: np.ndarray) -> None:
+        """Fill ``cost`` (one per row) and the zeroed ``bad`` (rows × services), batch by batch."""
         index = self.table.indexes[group]
         step = max(1, BATCH_CELLS // max(len(index.service_names), 1))
-        parts = [self._evaluate_batch(index, group, rows[low:low + step]) for low in range(0, len(rows), step)]
-        if len(parts) == 1:
-            return parts[0]
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        for low in range(0, len(rows), step):
+            self._evaluate_batch(index, group, rows[low:low + step], cost[low:low + step], bad[low:low + step])
 
     def _batch(self, index: TopologyIndex, rows: np.ndarray) -> _Batch:
         st, keys = self.table, len(rows)
@@ -220,7 +232,8 @@ class UnionEvaluator:
         return _Batch(keys, structure, key, moved, failed, failed_repeats, moving, moving_repeats, workload_codes,
                       direct_down)
 
-    def _evaluate_batch(self, index: TopologyIndex, group: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _evaluate_batch(self, index: TopologyIndex, group: int, rows: np.ndarray, out_cost: np.ndarray,
+                        out_bad: np.ndarray) -> None:
         parts, batch = self._group(group), self._batch(index, rows)
         workloads, nodes = len(index.workload_names), len(index.node_names)
         owner, position = expand(parts.lost.ptr, batch.structure)
@@ -243,9 +256,9 @@ class UnionEvaluator:
         cost = np.bincount(down_key, index.cost_per_hour[down_service], minlength=batch.keys).astype(float)
         cost += np.bincount(degraded_key, index.degraded_cost_per_hour[degraded_service] * fraction,
                             minlength=batch.keys)
-        bad = np.zeros(batch.keys * services)
-        bad[down], bad[degraded] = 1.0, fraction
-        return cost / 60.0, bad.reshape(batch.keys, services)
+        flat = out_bad.reshape(-1)
+        flat[down], flat[degraded] = 1.0, fraction
+        np.divide(cost, 60.0, out=out_cost)
 
     def _movable(self, index: TopologyIndex, parts: GroupParts, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
         """Movable pods of the moving nodes as distinct key · (workloads · (zones + 1)) +
@@ -275,13 +288,12 @@ class UnionEvaluator:
         mine = key >= 0
         slot = key[mine] * zones + parts.room.columns[0][position[mine]]
         failed = np.bincount(slot, parts.room.columns[1][position[mine]], minlength=count * zones)
-        taken = np.zeros((count * zones, parts.classes.units.shape[1]))
-        np.add.at(taken, slot, parts.room.columns[2][position[mine]])
+        taken = _rows_summed(slot, parts.room.columns[2][position[mine]], count * zones)
         repeat_key, repeat_node = local[batch.failed_repeats // nodes], batch.failed_repeats % nodes
         mine = repeat_key >= 0
         slot = repeat_key[mine] * zones + parts.nodes.node_zone[repeat_node[mine]]
         failed -= np.bincount(slot, parts.nodes.schedulable[repeat_node[mine]], minlength=count * zones)
-        np.subtract.at(taken, slot, parts.classes.units[repeat_node[mine]])
+        taken -= _rows_summed(slot, parts.classes.units[repeat_node[mine]], count * zones)
         return failed.reshape(count, zones), taken.reshape(count, zones, -1)
 
     def _rescheduled(self, index: TopologyIndex, parts: GroupParts, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
@@ -356,6 +368,7 @@ class UnionEvaluator:
         failed_workloads = batch.workload_codes[batch.workload_codes // workloads == key] % workloads
         failed = np.zeros(nodes, dtype=bool)
         failed[failed_nodes] = True
-        candidates = np.concatenate([index.pods_on_node[n] for n in moving.tolist()])
-        candidates = np.sort(candidates[~np.isin(index.pod_workload[candidates], failed_workloads)])
-        return place_lost_pods(index, candidates, failed).rescheduled_per_workload
+        moves = np.zeros(nodes, dtype=bool)
+        moves[moving] = True
+        candidates = np.flatnonzero(moves[index.pod_node])
+        return rescheduled_counts(index, candidates[~np.isin(index.pod_workload[candidates], failed_workloads)], failed)

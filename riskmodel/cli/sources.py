@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.cli.terminal import terminal_text
-from riskmodel.engine.likelihood import blind_spot_nodes
 from riskmodel.errors import InputError
 from riskmodel.model.defaults import ServiceDefaults
 from riskmodel.model.placeholders import placeholders
@@ -128,6 +127,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def evidence_summary(dump: ClusterDump) -> dict[str, Any]:
     """What the evidence says, per node: problems now, event reasons with counts, metrics."""
+    from riskmodel.engine.likelihood import blind_spot_nodes
+
     evidence = dump.evidence
     nodes: dict[str, dict[str, Any]] = {}
     for condition in evidence.conditions:

@@ -39,9 +39,13 @@ def _longest_key(data: Any) -> int:
     return 0
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+"""``json.dumps(item, ensure_ascii=False, allow_nan=False)`` builds this encoder on every call."""
+
+
 def _json_text(item: Any) -> str | None:
     try:
-        return json.dumps(item, ensure_ascii=False, allow_nan=False)
+        return _ENCODER.encode(item)
     except (TypeError, ValueError):
         return None
 

@@ -1,8 +1,11 @@
 """Parse a generated 5,000-node kubectl dump (50,000 pods, 100,000 events) with the file source.
 
 Target (DESIGN.md's speed targets): ≤ 3 s on 2 cores. The dump is written as kubectl prints it (one JSON
-``List`` per kind) into a temporary folder; only ``read_dump`` is timed.
-Run: ``.venv/bin/python benchmarks/bench_parse_dump.py [--seed N]``.
+``List`` per kind) into a temporary folder; only ``read_dump`` is timed. Side by side in the same run
+(alternated, medians): the shipped reader, and the same reader with the quick pod and event readers
+turned off, so that every object goes through the checked readers that build a field path per field
+(the reading before issue #15's quick readers).
+Run: ``.venv/bin/python benchmarks/bench_parse_dump.py [--seed N] [--rounds N]``.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere without installing
 
-from benchmarks.common import load  # noqa: E402
+from benchmarks.common import alternated, load  # noqa: E402
 
 NODES, PODS, EVENTS = 5_000, 50_000, 100_000
 ZONES = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
@@ -80,11 +85,27 @@ def generate(folder: Path, seed: int) -> int:
     return total
 
 
+def _checked_only(read: Callable[[], Any]) -> Callable[[], Any]:
+    """``read`` with the quick readers giving every object to the checked readers."""
+    from riskmodel.sources import k8s_evidence, k8s_objects
+
+    def run() -> Any:
+        quick_pod, quick_event = k8s_objects.quick_pod, k8s_evidence.quick_event
+        k8s_objects.quick_pod = k8s_evidence.quick_event = lambda *args: None  # type: ignore[assignment]
+        try:
+            return read()
+        finally:
+            k8s_objects.quick_pod, k8s_evidence.quick_event = quick_pod, quick_event
+
+    return run
+
+
 def main() -> None:
     from riskmodel.sources.file import read_dump
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds of each side")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -92,6 +113,10 @@ def main() -> None:
         started, cpu_started = time.perf_counter(), time.process_time()
         dump = read_dump(folder)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+        shipped, checked = alternated(lambda: read_dump(folder), _checked_only(lambda: read_dump(folder)),
+                                      rounds=args.rounds)
+        checked_dump = _checked_only(lambda: read_dump(folder))()
+        assert (checked_dump.nodes, checked_dump.pods, checked_dump.evidence) == (dump.nodes, dump.pods, dump.evidence)
     objects = NODES + PODS + EVENTS
     print(f"dump: {NODES} nodes, {PODS} pods, {EVENTS} events, {size / 2**20:.0f} MiB of kubectl JSON")
     print(f"parsed: {len(dump.nodes)} nodes, {len(dump.pods)} pods, {len(dump.evidence.events)} events, "
@@ -99,6 +124,9 @@ def main() -> None:
     print(f"time: {seconds:.2f} s, {cpu_seconds:.2f} s CPU ({objects / seconds:,.0f} objects/s); target <= 3 s: "
           f"{'met' if seconds <= 3 else 'MISSED'}; peak RSS of this process (generator included) "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB; {load()}")
+    print(f"side by side, medians of {args.rounds} alternated rounds: shipped reader {shipped:.2f} s "
+          f"[<= 3 s: {'met' if shipped <= 3 else 'MISSED'}], checked readers only {checked:.2f} s: "
+          f"{checked / shipped:.2f}x faster")
 
 
 if __name__ == "__main__":

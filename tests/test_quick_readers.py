@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 
 from riskmodel.errors import InputError
 from riskmodel.sources.k8s_event_quick import quick_event
-from riskmodel.sources.k8s_evidence import checked_event
+from riskmodel.sources.k8s_evidence import checked_conditions, checked_event, quick_conditions
 from riskmodel.sources.k8s_fields import ParseContext, Place
 from riskmodel.sources.k8s_objects import checked_pod
 from riskmodel.sources.k8s_pods import quick_pod
@@ -118,3 +118,34 @@ def test_fixture_events_read_alike() -> None:
 @given(mutated(EVENTS, count=3))
 def test_mutated_events_read_alike(event: Any) -> None:
     _read_alike_or_declined(_same_event_or_declined, event)
+
+
+NODES = _fixture_objects("Node")
+
+
+def _same_conditions_or_declined(node: dict[str, Any]) -> bool:
+    status = node.get("status")
+    if not isinstance(status, dict):
+        return False
+    quick = quick_conditions("node-1", status.get("conditions"), ParseContext(REFERENCE))
+    if quick is None:
+        return False
+    ctx = ParseContext(REFERENCE)
+    checked = checked_conditions("node-1", status, Place("nodes.json", ("status",)), ctx)  # must not raise
+    assert repr(quick) == repr(checked)
+    assert ctx.note_lines() == ctx.skipped_lines() == []  # nothing the quick reader would have had to say
+    return True
+
+
+def test_fixture_node_conditions_read_alike() -> None:
+    taken = sum(_same_conditions_or_declined(node) for node in NODES)
+    assert len(NODES) >= 8
+    # the nodes whose conditions are all of known types and dated before the reading time
+    assert taken >= len(NODES) // 2, f"quick_conditions took only {taken} of {len(NODES)} recorded nodes"
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(mutated(NODES, count=3))
+def test_mutated_node_conditions_read_alike(node: Any) -> None:
+    _read_alike_or_declined(_same_conditions_or_declined, node)

@@ -52,3 +52,15 @@ def test_tricky_items_read_back_equal_each_written_the_way_yaml_reads_it() -> No
     assert "small: 1.0e-05" in text  # by PyYAML, which adds the dot YAML 1.1 needs
     assert '"hex": "gke-pool-3e4b5c6d"' in text and '"yes": "yes"' in text
     assert '"next_line"' not in text and '"delete"' not in text and '"kkkk' not in text
+
+
+def test_long_ascii_keys_go_to_pyyaml_and_long_values_stay_json_lines() -> None:
+    # all ASCII: only the scan for runs without a quote finds these (no other cheap check trips)
+    long_key, long_value, short_key = ("k" * 1200), ("v" * 1200), ("s" * 999)
+    items = [copy.deepcopy(PLAIN) for _ in range(FLOW_ITEMS)] + [
+        {long_key: "a key longer than YAML's 1,024 characters before ':'"}, {"long": long_value},
+        {short_key: "fits"}]
+    text = plain_yaml(_document(items), allow_unicode=True, width=120)
+    assert parse_yaml(text, "big.yaml") == _document(items)
+    assert f'"{long_key}"' not in text and f'- {{"long": "{long_value}"}}' in text
+    assert f'- {{"{short_key}": "fits"}}' in text

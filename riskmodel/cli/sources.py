@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from riskmodel.cli.terminal import terminal_text
-from riskmodel.engine.likelihood import blind_spot_nodes
 from riskmodel.errors import InputError
 from riskmodel.model.defaults import ServiceDefaults
 from riskmodel.model.placeholders import placeholders
@@ -57,17 +56,29 @@ def scenario_yaml(scenario: Scenario) -> str:
     return (PLACEHOLDER_HEADER.format(count=count) if count else "") + text
 
 
+PARALLEL_EVIDENCE_ITEMS = 5_000
+"""From this many conditions and events on, the evidence file is written by a forked child while
+the scenario's YAML is made (:mod:`riskmodel.files.aside`); below, the fork is not worth it."""
+
+
 def import_scenario(dump: ClusterDump, name: str, output: Path, defaults: ServiceDefaults | None = None,
                     strict: bool = False) -> tuple[Scenario, Path]:
     """Build the scenario, write its evidence next to it and link it; returns both."""
+    from riskmodel.files.aside import done_aside
     from riskmodel.sources.evidence_file import write_evidence
     from riskmodel.sources.topology import dump_to_scenario
 
     scenario = dump_to_scenario(dump, name, defaults, strict)
     evidence_path = output.with_name(f"{output.stem}.evidence.json")
-    write_evidence(dump.evidence, evidence_path)
-    scenario = scenario.model_copy(update={"evidence": (evidence_path.name,)})
-    output.write_text(scenario_yaml(scenario), encoding="utf-8")
+    items = len(dump.evidence.conditions) + len(dump.evidence.events)
+    with done_aside(lambda: write_evidence(dump.evidence, evidence_path),
+                    parallel=items >= PARALLEL_EVIDENCE_ITEMS) as evidence_written:
+        scenario = scenario.model_copy(update={"evidence": (evidence_path.name,)})
+        try:
+            text = scenario_yaml(scenario)
+        finally:
+            evidence_written()  # its error first, as when the evidence was written before the YAML was made
+    output.write_text(text, encoding="utf-8")
     return scenario, evidence_path
 
 
@@ -128,6 +139,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def evidence_summary(dump: ClusterDump) -> dict[str, Any]:
     """What the evidence says, per node: problems now, event reasons with counts, metrics."""
+    from riskmodel.engine.likelihood import blind_spot_nodes
+
     evidence = dump.evidence
     nodes: dict[str, dict[str, Any]] = {}
     for condition in evidence.conditions:

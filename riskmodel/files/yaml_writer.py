@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any
 
+import numpy as np
 import yaml
 
 FLOW_ITEMS = 500
@@ -39,9 +40,13 @@ def _longest_key(data: Any) -> int:
     return 0
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+"""``json.dumps(item, ensure_ascii=False, allow_nan=False)`` builds this encoder on every call."""
+
+
 def _json_text(item: Any) -> str | None:
     try:
-        return json.dumps(item, ensure_ascii=False, allow_nan=False)
+        return _ENCODER.encode(item)
     except (TypeError, ValueError):
         return None
 
@@ -57,11 +62,18 @@ def _pyyaml(data: Any, options: dict[str, Any]) -> str:
     return str(yaml.dump(data, Dumper=_DUMPER, sort_keys=False, default_flow_style=None, **options))
 
 
+def _longest_unquoted_run(ascii_text: str) -> int:
+    """The most characters in a row without a quote: ``_LONG_STRING.search`` in one numpy pass
+    (the regex tries a long match at every character: 0.6 s on a 10,000-node scenario)."""
+    quotes = np.flatnonzero(np.frombuffer(ascii_text.encode("ascii"), dtype=np.uint8) == ord('"'))
+    return int(np.diff(quotes, prepend=-1, append=len(ascii_text)).max()) - 1
+
+
 def _flow_lines(items: list[Any], options: dict[str, Any]) -> str:
     lines = [_json_text(item) for item in items]
     whole = "\n".join(line or "" for line in lines)
     if None in lines or not whole.isascii() or "\x7f" in whole or _DIGIT_BEFORE_E.search(whole) \
-            or _LONG_STRING.search(whole):  # one scan of the whole text for the common case
+            or _longest_unquoted_run(whole) >= MAX_KEY_CHARACTERS:  # one scan of the whole text for the common case
         lines = [line if line is not None and _reads_back(line, item) else None for line, item in zip(lines, items, strict=True)]
     return "".join(f"- {line}\n" if line is not None else _pyyaml([item], options) for line, item in
                    zip(lines, items, strict=True))

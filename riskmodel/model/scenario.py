@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-import networkx as nx
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from riskmodel.errors import FieldPath
@@ -306,6 +305,8 @@ def _unknown(path: FieldPath, kind: str, name: str, known: dict[str, object]) ->
 
 
 def _dependency_cycles(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
+    import networkx as nx  # here: 0.3 s of start-up that only checking a scenario's dependencies needs
+
     graph = nx.DiGraph()
     for service in scenario.services:
         graph.add_node(service.name)

@@ -9,6 +9,7 @@ topology is in the scenario); metrics are not written, as the risk model does no
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -59,6 +60,17 @@ def evidence_list(evidence: Evidence) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "List", "metadata": {"observedAt": _time(evidence.observed_at)}, "items": items}
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False)
+"""What ``json_text(item, indent=None)`` encodes with, built once instead of per item."""
+
+
+def _item_text(item: dict[str, Any]) -> str:
+    try:
+        return _ENCODER.encode(item)
+    except ValueError:
+        return json_text(item, what="evidence", indent=None)  # raises, naming the field that is not finite
+
+
 @collector_paused()
 def evidence_text(evidence: Evidence) -> str:
     """The List as JSON with one item per line: readable and diffable, and written by the C
@@ -66,7 +78,7 @@ def evidence_text(evidence: Evidence) -> str:
     document = evidence_list(evidence)
     items = document.pop("items")
     head = json_text(document, what="evidence", indent=None)
-    lines = ",\n".join(json_text(item, what="evidence", indent=None) for item in items)
+    lines = ",\n".join(_item_text(item) for item in items)
     return f'{head[:-1]}, "items": [\n{lines}\n]}}\n' if items else f'{head[:-1]}, "items": []}}\n'
 
 

@@ -12,14 +12,57 @@ from typing import Any
 
 from riskmodel.model.evidence import KUBELET_CONDITION_TYPES, NPD_CONDITION_TYPES, NodeCondition, NodeEvent
 from riskmodel.sources.k8s_event_quick import quick_event
-from riskmodel.sources.k8s_fields import ParseContext, Place, integer, mapping, sequence, text, timestamp
+from riskmodel.sources.k8s_fields import (
+    ParseContext,
+    Place,
+    checked_text,
+    checked_time,
+    integer,
+    mapping,
+    sequence,
+    text,
+    timestamp,
+)
 
 KNOWN_CONDITION_TYPES = NPD_CONDITION_TYPES | KUBELET_CONDITION_TYPES
 CONDITION_STATUSES = frozenset({"True", "False", "Unknown"})
 
 
 def node_conditions(node: str, status: dict[str, Any], place: Place, ctx: ParseContext) -> list[NodeCondition]:
-    """``status.conditions`` of one node; unknown types are kept (custom NPD plugins) and noted."""
+    """``status.conditions`` of one node; unknown types are kept (custom NPD plugins) and noted.
+    The plain shape through :func:`quick_conditions`, the rest (and every error) checked."""
+    quick = quick_conditions(node, status.get("conditions"), ctx)
+    return quick if quick is not None else checked_conditions(node, status, place, ctx)
+
+
+def quick_conditions(node: str, raws: Any, ctx: ParseContext) -> list[NodeCondition] | None:
+    """The conditions as :func:`checked_conditions` reads them when every one is plain (a known
+    type, a valid status, text and RFC 3339 times where expected, nothing after the reading
+    time), without building a field path per field; None leaves the node to that reader, which
+    then also makes its notes and skips (this reader has none to make)."""
+    if type(raws) is not list:
+        return None
+    conditions = []
+    for raw in raws:
+        if type(raw) is not dict:
+            return None
+        kind, state = raw.get("type"), raw.get("status")
+        if type(kind) is not str or kind not in KNOWN_CONDITION_TYPES or type(state) is not str \
+                or state not in CONDITION_STATUSES:
+            return None
+        (since_ok, since), (heartbeat_ok, heartbeat) = (checked_time(raw.get("lastTransitionTime")),
+                                                        checked_time(raw.get("lastHeartbeatTime")))
+        reason, message = checked_text(raw.get("reason")), checked_text(raw.get("message"))
+        if not (since_ok and heartbeat_ok) or reason is None or message is None \
+                or ctx.in_future(since) or ctx.in_future(heartbeat):
+            return None
+        conditions.append(NodeCondition(node=node, type=kind, status=state, reason=reason, message=message,
+                                        last_transition_time=since, last_heartbeat_time=heartbeat))
+    return conditions
+
+
+def checked_conditions(node: str, status: dict[str, Any], place: Place, ctx: ParseContext) -> list[NodeCondition]:
+    """:func:`node_conditions` with every field checked where it is read, so a problem names its path."""
     conditions = []
     for index, raw in enumerate(sequence(status, "conditions", place)):
         at = place.at("conditions", index)

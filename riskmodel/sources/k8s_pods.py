@@ -96,15 +96,29 @@ def _requests(spec: dict[str, Any]) -> dict[str, float] | None:
             return None
         if not (limits.keys() <= requests.keys() and requests.keys() <= _CPU_MEMORY):
             return None
-        one = {key: checked_quantity(key, value) for key, value in requests.items()}
-        if None in one.values():
-            return None
-        if not total:
-            total = one  # type: ignore[assignment]
-            continue
-        for key, parsed in one.items():
-            total[key] = total.get(key, 0.0) + parsed  # type: ignore[operator]
+        first = not total
+        for key, value in requests.items():
+            parsed = _quantity(key, value)
+            if parsed is None:
+                return None
+            total[key] = parsed if first else total.get(key, 0.0) + parsed
     return total
+
+
+_QUANTITIES: dict[tuple[str, str], float | None] = {}
+"""``checked_quantity`` of each (resource, text) seen: a dump's pods ask for a few sizes each."""
+
+
+def _quantity(key: str, value: Any) -> float | None:
+    """``checked_quantity(key, value)``, remembered for text values."""
+    if type(value) is not str:
+        return checked_quantity(key, value)
+    found = _QUANTITIES.get((key, value), _QUANTITIES)
+    if found is _QUANTITIES:
+        if len(_QUANTITIES) > 100_000:
+            _QUANTITIES.clear()
+        found = _QUANTITIES[(key, value)] = checked_quantity(key, value)
+    return found  # type: ignore[return-value]
 
 
 def _status(status: dict[str, Any]) -> tuple[str, bool | None, str] | None:
@@ -171,7 +185,11 @@ def _owner(metadata: dict[str, Any]) -> tuple[str | None, str | None] | None:
         return (None, None) if owners is None or isinstance(owners, list) else None
     if not isinstance(owners, list):
         return None
-    chosen = next((o for o in owners if isinstance(o, dict) and o.get("controller")), owners[0])
+    chosen = owners[0]
+    for owner in owners:
+        if isinstance(owner, dict) and owner.get("controller"):
+            chosen = owner
+            break
     if not isinstance(chosen, dict):
         return None
     kind, name = checked_text(chosen.get("kind")), _name(chosen.get("name"), shared=True)

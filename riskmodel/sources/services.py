@@ -24,8 +24,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from riskmodel.errors import InputError
 from riskmodel.model.defaults import ServiceDefaults
 from riskmodel.model.scenario import InferredDependency, PlaceholderEntry, Service
@@ -284,6 +282,10 @@ def _infer(backed: list[Backed]) -> None:
 
 def _break_cycles(backed: list[Backed], notes: list[str]) -> None:
     """Drop inferred edges that would close a dependency loop (declared ones stay; the loader reports those)."""
+    if not any(item.inferred for item in backed):
+        return  # nothing to drop (and networkx, 0.3 s of start-up, not needed)
+    import networkx as nx
+
     graph = nx.DiGraph()
     for item in backed:
         graph.add_node(item.name)

@@ -226,7 +226,7 @@ class RiskModel:
         parent = self.parent
         self._numbering: tuple[np.ndarray, np.ndarray] | None = None
         """(pod shift, node map) from the parent's numbering to this one's; None: alike or nothing carried."""
-        if parent is not None and len(keys):
+        if parent is not None and len(keys) and parent.structures:  # a partial parent may list none
             reused = carried_structures(parent.reuse_summary, parent.index, parent.structures, self.index,
                                         self._change, keys, parent_ids)
             if reused is not None:

@@ -19,7 +19,14 @@ from riskmodel.engine.exposure import RiskUnit
 from riskmodel.engine.impact import FailedSet, StructuralImpact, structural_impacts
 from riskmodel.engine.likelihood import adjusted_rates, blind_spot_nodes
 from riskmodel.engine.pairs import PairLister, PairRow, extends_parent_nodes, inherited_rows, structure_ids
-from riskmodel.engine.phases import service_matrices
+from riskmodel.engine.structure_rows import (
+    PhaseRows,
+    bad_minutes,
+    both_phases,
+    carried_rows,
+    cost_per_minute,
+    service_cost_per_minute,
+)
 from riskmodel.engine.threads import blas_single_threaded
 from riskmodel.engine.topology import TopologyIndex, inherit_arrays
 from riskmodel.engine.variants import (
@@ -107,26 +114,6 @@ def _share_service_arrays(child: TopologyIndex, parent: TopologyIndex) -> None:
     if child.scenario.services is parent.scenario.services and child.workload_names == parent.workload_names:
         for name in _SERVICE_ARRAYS:
             child.__dict__[name] = getattr(parent, name)
-
-
-def _read_only(arrays: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    for array in arrays:
-        array.flags.writeable = False
-    return arrays
-
-
-def _rows_dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """``matrix @ vector`` with every row summed the same way whatever the number of rows.
-
-    BLAS takes rows four at a time and the last one to three with another kernel, whose
-    rounding can differ in the last bit: padding to whole blocks of four makes a failed set's
-    cost independent of which other failed sets were evaluated with it.
-    """
-    rows = len(matrix)
-    extra = (-rows) % 4
-    if extra:
-        matrix = np.concatenate([matrix, np.zeros((extra, *matrix.shape[1:]), dtype=matrix.dtype)])
-    return (matrix @ vector)[:rows]
 
 
 @dataclass(eq=False)
@@ -263,28 +250,14 @@ class RiskModel:
     def structure_by_key(self) -> dict[tuple[FailedSet, bool], StructuralImpact]:
         return dict(zip(self.structure_keys, self.structures, strict=True))
 
-    def _per_structure(self, compute: Callable[[list[StructuralImpact]], tuple[np.ndarray, np.ndarray]],
-                       inherited: Callable[[RiskModel], tuple[np.ndarray, np.ndarray]],
-                       columns: int | None = -1) -> tuple[np.ndarray, np.ndarray]:
+    def _per_structure(self, compute: Callable[[list[StructuralImpact]], PhaseRows],
+                       inherited: Callable[[RiskModel], PhaseRows], columns: int | None = -1) -> PhaseRows:
         """Per-failed-set rows (one per service, or a scalar when ``columns`` is None): rows
-        reused from the parent are copied, not recomputed. Read-only: a variant whose structures
-        are its parent's, in the same order, shares the parent's arrays."""
+        reused from the parent are copied, not recomputed (see :func:`carried_rows`)."""
         services = len(self.index.service_names) if columns == -1 else columns
         shape = (len(self.structures),) if services is None else (len(self.structures), services)
-        reused, rows, todo = self._reused_rows
-        if self.parent is None or not len(reused):
-            return _read_only(compute(self.structures) if self.structures else (np.zeros(shape), np.zeros(shape)))
-        if not len(todo) and len(rows) == len(self.structures) and np.array_equal(rows, np.arange(len(rows))):
-            return inherited(self.parent)  # the parent's structures, in its order: its rows as they are
-        results = []
-        fresh = compute([self.structures[i] for i in todo.tolist()]) if len(todo) else None
-        for phase, parent_matrix in enumerate(inherited(self.parent)):
-            matrix = np.empty(shape)
-            matrix[reused] = parent_matrix[rows]
-            if fresh is not None:
-                matrix[todo] = fresh[phase]
-            results.append(matrix)
-        return _read_only((results[0], results[1]))
+        parent = None if self.parent is None else (*self._reused_rows, inherited(self.parent))
+        return carried_rows(self.structures, shape, compute, parent)
 
     @cached_property
     def _reused_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -295,45 +268,22 @@ class RiskModel:
         return reused, parent_rows[reused], np.flatnonzero(parent_rows < 0)
 
     @cached_property
-    def structure_service_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:
-        """Dollars per minute per (distinct failed set, service), in phase A and phase B.
-
-        Full cost while down, degraded cost scaled by the share of replicas lost while
-        degraded (as :meth:`riskmodel.engine.impact.PhaseState.service_cost_per_minute`).
-        """
-        index = self.index
-
-        def cost(states: list) -> np.ndarray:
-            down, _, fraction = service_matrices(states)
-            return (down * index.cost_per_hour + fraction * index.degraded_cost_per_hour) / 60.0
-
-        return self._per_structure(
-            lambda impacts: (cost([s.before for s in impacts]), cost([s.after or s.before for s in impacts])),
-            lambda parent: parent.structure_service_cost_per_minute)
+    def structure_service_cost_per_minute(self) -> PhaseRows:
+        """Dollars per minute per (distinct failed set, service), in phase A and phase B
+        (as :meth:`riskmodel.engine.impact.PhaseState.service_cost_per_minute`)."""
+        return self._per_structure(both_phases(service_cost_per_minute(self.index)),
+                                   lambda parent: parent.structure_service_cost_per_minute)
 
     @cached_property
-    def structure_cost_per_minute(self) -> tuple[np.ndarray, np.ndarray]:
+    def structure_cost_per_minute(self) -> PhaseRows:
         """Dollars per minute in phase A and phase B of each distinct failed set."""
-        index = self.index
-
-        def total(states: list) -> np.ndarray:
-            down, _, fraction = service_matrices(states)
-            return (_rows_dot(down, index.cost_per_hour) + _rows_dot(fraction, index.degraded_cost_per_hour)) / 60.0
-
-        return self._per_structure(
-            lambda impacts: (total([s.before for s in impacts]), total([s.after or s.before for s in impacts])),
-            lambda parent: parent.structure_cost_per_minute, columns=None)
+        return self._per_structure(both_phases(cost_per_minute(self.index)),
+                                   lambda parent: parent.structure_cost_per_minute, columns=None)
 
     @cached_property
-    def structure_bad_minutes(self) -> tuple[np.ndarray, np.ndarray]:
+    def structure_bad_minutes(self) -> PhaseRows:
         """Bad minutes per minute of incident for each (failed set, service), phases A and B."""
-        def bad(states: list) -> np.ndarray:
-            down, degraded, fraction = service_matrices(states)
-            return down + degraded * fraction
-
-        return self._per_structure(
-            lambda impacts: (bad([s.before for s in impacts]), bad([s.after or s.before for s in impacts])),
-            lambda parent: parent.structure_bad_minutes)
+        return self._per_structure(both_phases(bad_minutes), lambda parent: parent.structure_bad_minutes)
 
     def phase_minutes(self, factors: ModeFactors) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Detect, repair, phase A and phase B minutes of every pair under ``factors``."""

@@ -163,13 +163,18 @@ class Planner:
         (see :mod:`riskmodel.engine.variants`).
         """
         if topology_ids not in self._models:
-            changed = self.scenario_for(topology_ids)
-            nearer = [self._partial[topology_ids]] if topology_ids in self._partial else \
-                [self._models[tuple(j for j in topology_ids if j != i)] for i in topology_ids
-                 if tuple(j for j in topology_ids if j != i) in self._models]
-            self._models[topology_ids] = RiskModel(changed, self.catalog, self.evidence,
-                                                   parent=nearer[0] if nearer else self.base)
+            parent = self._partial.get(topology_ids) or self._nearer(topology_ids, self._models)
+            self._models[topology_ids] = RiskModel(self.scenario_for(topology_ids), self.catalog, self.evidence,
+                                                   parent=parent)
         return self._models[topology_ids]
+
+    def _nearer(self, topology_ids: tuple[str, ...], *caches: dict[tuple[str, ...], RiskModel]) -> RiskModel:
+        """The first model built (looked up in ``caches`` in order) of the same measures but one; else the base."""
+        for shorter in (tuple(j for j in topology_ids if j != i) for i in topology_ids):
+            for cache in caches:
+                if shorter in cache:
+                    return cache[shorter]
+        return self.base
 
     def _mode_model(self, topology_ids: tuple[str, ...]) -> RiskModel:
         """The model :meth:`_mode_eal` reads a variant's modes from: the whole model when built,
@@ -182,11 +187,9 @@ class Planner:
             bits = [1 << self._position[i] for i in topology_ids]
             listed = frozenset(mode.id for mode, mask in zip(self.catalog.failure_modes, self._masks, strict=True)
                                if all(mask & bit for bit in bits))
-            shorter = [tuple(j for j in topology_ids if j != i) for i in topology_ids]
-            nearer = [m for m in (self._partial.get(k) or self._models.get(k) for k in shorter) if m is not None]
             found = self._partial[topology_ids] = RiskModel(
                 self.scenario_for(topology_ids), self.catalog, self.evidence,
-                parent=nearer[0] if nearer else self.base, modes_listed=listed)
+                parent=self._nearer(topology_ids, self._partial, self._models), modes_listed=listed)
         return found
 
     def scenario_for(self, topology_ids: tuple[str, ...]) -> Scenario:
